@@ -1,0 +1,76 @@
+/**
+ * `lotline-network`: the commands behind `npm start`, `npm stop`,
+ * `npm run reset`, `npm run status` and `npm run deploy`.
+ */
+import { Command } from 'commander';
+import { ensureBinaries } from './binaries';
+import { deployChaincode } from './chaincode';
+import { loadConfig } from './config';
+import { buildChaincode, networkStatus, resetNetwork, startNetwork, stopNetwork } from './network';
+import { ActionableError, step } from './progress';
+
+const program = new Command('lotline-network').description('Run the Lotline Fabric network as native processes');
+
+program
+  .command('build')
+  .description('build the Fabric and Fabric CA binaries into the cache (skipped when cached)')
+  .action(async () => {
+    await ensureBinaries(loadConfig());
+  });
+
+program
+  .command('start')
+  .description('bring up CAs, orderers, peers and chaincode (idempotent)')
+  .action(async () => {
+    const config = loadConfig();
+    step(`data folder: ${config.dataDir}`);
+    const started = await startNetwork(config);
+    step(started === 0 ? 'everything was already up: nothing to do' : `network up (${started} processes started)`);
+  });
+
+program
+  .command('stop')
+  .description('stop the processes that Lotline started (by pid file); data is kept')
+  .action(async () => {
+    const stopped = await stopNetwork(loadConfig());
+    step(stopped.length === 0 ? 'nothing was running' : `stopped ${stopped.join(', ')}`);
+  });
+
+program
+  .command('reset')
+  .description('stop everything and delete the data folder')
+  .action(async () => {
+    const config = loadConfig();
+    await resetNetwork(config);
+    step(`deleted ${config.dataDir}`);
+  });
+
+program
+  .command('deploy')
+  .description('build the chaincode and deploy it, upgrading to the next sequence when it changed')
+  .action(async () => {
+    const config = loadConfig();
+    await buildChaincode(config);
+    const result = await deployChaincode(config);
+    step(`chaincode version ${result.version}, sequence ${result.sequence}, package ${result.packageId}`);
+  });
+
+program
+  .command('status')
+  .description('show every managed process and its health')
+  .action(async () => {
+    const rows = await networkStatus(loadConfig());
+    for (const r of rows) {
+      const state = r.pid === undefined ? 'stopped' : r.healthy ? 'healthy' : 'UNHEALTHY';
+      process.stdout.write(`${r.name.padEnd(22)} ${state.padEnd(10)} ${String(r.pid ?? '-').padEnd(8)} ${r.endpoint}\n`);
+    }
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ActionableError) {
+    process.stderr.write(`\nlotline: ${err.message}\n`);
+  } else {
+    process.stderr.write(`\nlotline: unexpected error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exitCode = 1;
+});

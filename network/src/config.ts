@@ -1,0 +1,230 @@
+/**
+ * Network configuration: the topology file (`network/topology.json`) merged
+ * with environment overrides, and the on-disk layout of the data folder.
+ *
+ * Every host name and port comes from here, so that each organisation can run
+ * its nodes on a host of its own by overriding `LOTLINE_<ORG>_HOST`.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+/** The role attribute values that the organisations' CAs issue. */
+export const ROLES = ['admin', 'quality_manager', 'inspector', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PORT_NAMES = [
+  'orderer',
+  'ordererAdmin',
+  'ordererOps',
+  'peer',
+  'peerChaincode',
+  'peerOps',
+  'ca',
+  'caOps',
+  'chaincode',
+  'api',
+] as const;
+export type PortName = (typeof PORT_NAMES)[number];
+
+/** One member organisation, with its resolved host, ports and folders. */
+export interface Org {
+  key: string;
+  name: string;
+  mspId: string;
+  host: string;
+  runsOrderer: boolean;
+  ports: Partial<Record<PortName, number>>;
+  paths: OrgPaths;
+}
+
+export interface OrgPaths {
+  caHome: string;
+  caClientHome: string;
+  msp: string;
+  peerMsp: string;
+  peerTls: string;
+  ordererMsp: string;
+  ordererTls: string;
+  adminMsp: string;
+  adminTls: string;
+  users: string;
+  peerData: string;
+  ordererData: string;
+  peerConfig: string;
+}
+
+export interface DemoUser {
+  name: string;
+  role: Role;
+}
+
+export interface OrdererTuning {
+  batchTimeout: string;
+  maxMessageCount: number;
+  preferredMaxBytes: string;
+  absoluteMaxBytes: string;
+  tickInterval: string;
+  electionTick: number;
+  heartbeatTick: number;
+}
+
+export interface NetworkConfig {
+  repoRoot: string;
+  dataDir: string;
+  channel: string;
+  chaincode: string;
+  fabricVersion: string;
+  fabricCaVersion: string;
+  listenHost: string;
+  orgs: Org[];
+  users: DemoUser[];
+  orderer: OrdererTuning;
+  bin: { fabric: string; fabricCa: string; sampleConfig: string; cacheRoot: string };
+  logsDir: string;
+  runDir: string;
+  /** Organisation keys whose processes this host runs (all by default). */
+  localOrgs: Set<string>;
+}
+
+interface TopologyFile {
+  channel: string;
+  chaincode: string;
+  fabricVersion: string;
+  fabricCaVersion: string;
+  orderer: OrdererTuning;
+  orgs: { key: string; name: string; mspId: string; host: string; runsOrderer: boolean; ports: Partial<Record<PortName, number>> }[];
+  users: DemoUser[];
+}
+
+/** The repository root, found from this file's location. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+function envName(orgKey: string, suffix: string): string {
+  return `LOTLINE_${orgKey.toUpperCase()}_${suffix}`;
+}
+
+function portEnvSuffix(name: PortName): string {
+  return `${name.replace(/([A-Z])/g, '_$1').toUpperCase()}_PORT`;
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new Error(`${name}=${raw} is not a port number: set it to an integer between 1 and 65535, or unset it`);
+  }
+  return value;
+}
+
+function orgPaths(dataDir: string, key: string): OrgPaths {
+  const org = path.join(dataDir, 'orgs', key);
+  return {
+    caHome: path.join(org, 'ca-server'),
+    caClientHome: path.join(org, 'ca-registrar'),
+    msp: path.join(org, 'msp'),
+    peerMsp: path.join(org, 'peer', 'msp'),
+    peerTls: path.join(org, 'peer', 'tls'),
+    ordererMsp: path.join(org, 'orderer', 'msp'),
+    ordererTls: path.join(org, 'orderer', 'tls'),
+    adminMsp: path.join(org, 'admin', 'msp'),
+    adminTls: path.join(org, 'admin', 'tls'),
+    users: path.join(org, 'users'),
+    peerData: path.join(dataDir, 'ledgers', `peer-${key}`),
+    ordererData: path.join(dataDir, 'ledgers', `orderer-${key}`),
+    peerConfig: path.join(dataDir, 'config', `peer-${key}`),
+  };
+}
+
+/**
+ * Reads the topology file and applies environment overrides:
+ * `LOTLINE_DATA_DIR`, `LOTLINE_BIN_CACHE`, `LOTLINE_PORT_OFFSET`, `LOTLINE_LISTEN_HOST`,
+ * `LOTLINE_TOPOLOGY`, `LOTLINE_LOCAL_ORGS`, `LOTLINE_<ORG>_HOST` and `LOTLINE_<ORG>_<PORT>_PORT`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): NetworkConfig {
+  const topologyPath = env.LOTLINE_TOPOLOGY ?? path.join(REPO_ROOT, 'network', 'topology.json');
+  const topology = JSON.parse(readFileSync(topologyPath, 'utf8')) as TopologyFile;
+  const dataDir = path.resolve(env.LOTLINE_DATA_DIR ?? path.join(REPO_ROOT, '.lotline'));
+  const offset = intFromEnv(env, 'LOTLINE_PORT_OFFSET') ?? 0;
+  const cacheRoot = path.resolve(env.LOTLINE_BIN_CACHE ?? path.join(homedir(), '.cache', 'lotline'));
+
+  const orgs: Org[] = topology.orgs.map((org) => {
+    const ports: Partial<Record<PortName, number>> = {};
+    for (const name of PORT_NAMES) {
+      const base = org.ports[name];
+      if (base === undefined) continue;
+      ports[name] = intFromEnv(env, envName(org.key, portEnvSuffix(name))) ?? base + offset;
+    }
+    return {
+      key: org.key,
+      name: org.name,
+      mspId: org.mspId,
+      host: env[envName(org.key, 'HOST')] ?? org.host,
+      runsOrderer: org.runsOrderer,
+      ports,
+      paths: orgPaths(dataDir, org.key),
+    };
+  });
+
+  const localKeys = (env.LOTLINE_LOCAL_ORGS ?? '')
+    .split(',')
+    .map((k) => k.trim().toLowerCase())
+    .filter(Boolean);
+
+  return {
+    repoRoot: REPO_ROOT,
+    dataDir,
+    channel: topology.channel,
+    chaincode: topology.chaincode,
+    fabricVersion: topology.fabricVersion,
+    fabricCaVersion: topology.fabricCaVersion,
+    listenHost: env.LOTLINE_LISTEN_HOST ?? '127.0.0.1',
+    orgs,
+    users: topology.users,
+    orderer: topology.orderer,
+    bin: {
+      cacheRoot,
+      fabric: path.join(cacheRoot, `fabric-${topology.fabricVersion}`, 'bin'),
+      fabricCa: path.join(cacheRoot, `fabric-ca-${topology.fabricCaVersion}`, 'bin'),
+      sampleConfig: path.join(cacheRoot, `fabric-${topology.fabricVersion}`, 'config'),
+    },
+    logsDir: path.join(dataDir, 'logs'),
+    runDir: path.join(dataDir, 'run'),
+    localOrgs: new Set(localKeys.length > 0 ? localKeys : orgs.map((o) => o.key)),
+  };
+}
+
+/** Looks an organisation up by key, name or MSP ID (case-insensitive). */
+export function findOrg(config: NetworkConfig, ref: string): Org {
+  const wanted = ref.toLowerCase();
+  const org = config.orgs.find(
+    (o) => o.key === wanted || o.name.toLowerCase() === wanted || o.mspId.toLowerCase() === wanted,
+  );
+  if (!org) {
+    throw new Error(`unknown organisation "${ref}": use one of ${config.orgs.map((o) => o.name).join(', ')}`);
+  }
+  return org;
+}
+
+/** Returns a port that the topology defines, or throws naming the missing one. */
+export function port(org: Org, name: PortName): number {
+  const value = org.ports[name];
+  if (value === undefined) throw new Error(`${org.name} has no ${name} port in the topology`);
+  return value;
+}
+
+/** `host:port` for a node of an organisation. */
+export function endpoint(org: Org, name: PortName): string {
+  return `${org.host}:${port(org, name)}`;
+}
+
+/** Folder of an enrolled user: `msp/` with the certificate and key. */
+export function userDir(org: Org, user: string): string {
+  return path.join(org.paths.users, user);
+}
+
+/** The TLS root certificate that clients use to verify this organisation's nodes. */
+export function tlsRootCert(org: Org): string {
+  return path.join(org.paths.msp, 'tlscacerts', 'tlsca.pem');
+}

@@ -1,0 +1,157 @@
+/**
+ * Bring-up and tear-down of the whole local network, in dependency order:
+ * binaries → CAs and identities → channel block → orderers → peers →
+ * chaincode. Every step is idempotent, so a second `start` finds what runs.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ensureBinaries } from './binaries';
+import { chaincodeProcessName, deployChaincode } from './chaincode';
+import { port, type NetworkConfig, type Org } from './config';
+import { issueIdentities, startCa } from './identities';
+import {
+  createChannelBlock,
+  joinOrderer,
+  joinPeer,
+  ordererOrgs,
+  ordererProcessName,
+  peerProcessName,
+  startOrderer,
+  startPeer,
+  waitForRaftLeader,
+} from './nodes';
+import { httpOk, isListening, run, runningPid, stopProcess } from './processes';
+import { ActionableError, step } from './progress';
+
+const DATA_MARKER = '.lotline-data';
+
+function local(config: NetworkConfig): Org[] {
+  return config.orgs.filter((o) => config.localOrgs.has(o.key));
+}
+
+function markDataDir(config: NetworkConfig): void {
+  if (existsSync(config.dataDir) && readdirSync(config.dataDir).length > 0 && !existsSync(path.join(config.dataDir, DATA_MARKER))) {
+    throw new ActionableError(
+      `${config.dataDir} exists and is not a Lotline data folder: point LOTLINE_DATA_DIR at an empty or Lotline folder`,
+    );
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(path.join(config.dataDir, DATA_MARKER), 'Lotline network data. `npm run reset` deletes this folder.\n');
+}
+
+/** Counts how many of the steps started something, to tell "started" from "already up". */
+class StartTally {
+  started = 0;
+  add(results: boolean[]): void {
+    this.started += results.filter(Boolean).length;
+  }
+}
+
+/** Builds the chaincode with tsc through its workspace script. */
+export async function buildChaincode(config: NetworkConfig): Promise<void> {
+  if (process.env.LOTLINE_CHAINCODE_DIR) return;
+  await run('npm', ['run', 'build', '--silent', '-w', '@lotline/chaincode'], {
+    cwd: config.repoRoot,
+    what: 'building the chaincode (tsc)',
+    hint: "Fix the compile errors shown above, then run 'npm start' again.",
+  });
+}
+
+/**
+ * Brings the network up. Returns the number of processes it started
+ * (0 when everything was already running).
+ */
+export async function startNetwork(config: NetworkConfig): Promise<number> {
+  markDataDir(config);
+  const tally = new StartTally();
+  step('checking the Fabric binaries');
+  await ensureBinaries(config);
+
+  const orgs = local(config);
+  step(`starting the Fabric CAs of ${orgs.map((o) => o.name).join(', ')}`);
+  tally.add(await Promise.all(orgs.map((o) => startCa(config, o))));
+  step('issuing node, admin and user identities from the CAs');
+  await Promise.all(orgs.map((o) => issueIdentities(config, o)));
+
+  await createChannelBlock(config);
+  const orderers = ordererOrgs(config).filter((o) => config.localOrgs.has(o.key));
+  step(`starting ${orderers.length} Raft orderers`);
+  tally.add(await Promise.all(orderers.map((o) => startOrderer(config, o))));
+  for (const o of orderers) await joinOrderer(config, o);
+
+  step(`starting ${orgs.length} peers`);
+  tally.add(await Promise.all(orgs.map((o) => startPeer(config, o))));
+  for (const o of orgs) await joinPeer(config, o);
+
+  step('waiting for a Raft leader');
+  await waitForRaftLeader(config);
+
+  step('building and deploying the chaincode');
+  const before = orgs.filter((o) => runningPid(config, chaincodeProcessName(o)) !== undefined).length;
+  await buildChaincode(config);
+  await deployChaincode(config);
+  const after = orgs.filter((o) => runningPid(config, chaincodeProcessName(o)) !== undefined).length;
+  tally.started += Math.max(0, after - before);
+  return tally.started;
+}
+
+/** Every managed process name, in start order. */
+export function processNames(config: NetworkConfig): string[] {
+  const orgs = local(config);
+  return [
+    ...orgs.map((o) => `ca-${o.key}`),
+    ...ordererOrgs(config)
+      .filter((o) => config.localOrgs.has(o.key))
+      .map(ordererProcessName),
+    ...orgs.map(peerProcessName),
+    ...orgs.map(chaincodeProcessName),
+    ...orgs.map((o) => `api-${o.key}`),
+  ];
+}
+
+/** Stops the processes that Lotline started (by pid file), in reverse order. */
+export async function stopNetwork(config: NetworkConfig): Promise<string[]> {
+  const stopped: string[] = [];
+  const names = processNames(config).reverse();
+  for (const name of names) {
+    if (await stopProcess(config, name)) stopped.push(name);
+  }
+  return stopped;
+}
+
+/** Stops everything and deletes the data folder. */
+export async function resetNetwork(config: NetworkConfig): Promise<void> {
+  await stopNetwork(config);
+  if (!existsSync(config.dataDir)) return;
+  if (!existsSync(path.join(config.dataDir, DATA_MARKER))) {
+    throw new ActionableError(`${config.dataDir} has no ${DATA_MARKER} marker, so it was not deleted: remove it yourself if it is safe`);
+  }
+  rmSync(config.dataDir, { recursive: true, force: true });
+}
+
+export interface ProcessStatus {
+  name: string;
+  pid?: number;
+  healthy: boolean;
+  endpoint: string;
+}
+
+/** The state of every managed process, with its health. */
+export async function networkStatus(config: NetworkConfig): Promise<ProcessStatus[]> {
+  const out: ProcessStatus[] = [];
+  for (const org of local(config)) {
+    const checks: [string, string, () => Promise<boolean>][] = [
+      [`ca-${org.key}`, `${org.host}:${port(org, 'ca')}`, () => httpOk(`http://${org.host}:${port(org, 'caOps')}/healthz`)],
+      ...(org.runsOrderer
+        ? [[ordererProcessName(org), `${org.host}:${port(org, 'orderer')}`, () => httpOk(`http://${org.host}:${port(org, 'ordererOps')}/healthz`)] as [string, string, () => Promise<boolean>]]
+        : []),
+      [peerProcessName(org), `${org.host}:${port(org, 'peer')}`, () => httpOk(`http://${org.host}:${port(org, 'peerOps')}/healthz`)],
+      [chaincodeProcessName(org), `${org.host}:${port(org, 'chaincode')}`, () => isListening(org.host, port(org, 'chaincode'))],
+    ];
+    for (const [name, ep, probe] of checks) {
+      const pid = runningPid(config, name);
+      out.push({ name, pid, endpoint: ep, healthy: pid !== undefined && (await probe()) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,327 @@
+/**
+ * Orderers, peers and the `lotline` channel: channel configuration from
+ * configtxgen, node configuration from Fabric's sampleconfig plus overrides,
+ * and channel participation (osnadmin for orderers, `peer channel join`).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { bin } from './binaries';
+import { endpoint, port, tlsRootCert, type NetworkConfig, type Org } from './config';
+import { mspCert, mspKey } from './identities';
+import { httpOk, pollUntil, run, startProcess } from './processes';
+import { ActionableError, detail } from './progress';
+
+/** Plain log lines (the default format carries ANSI colour codes). */
+const LOG_FORMAT = '%{time:2006-01-02 15:04:05.000 MST} [%{module}] %{shortfunc} -> %{level:.4s} %{message}';
+
+export function channelBlock(config: NetworkConfig): string {
+  return path.join(config.dataDir, 'channel', `${config.channel}.block`);
+}
+
+export function ordererOrgs(config: NetworkConfig): Org[] {
+  return config.orgs.filter((o) => o.runsOrderer);
+}
+
+function signature(rule: string) {
+  return { Type: 'Signature', Rule: rule };
+}
+
+function implicit(rule: string) {
+  return { Type: 'ImplicitMeta', Rule: rule };
+}
+
+/** Writes configtx.yaml for the channel, generated from the topology. */
+function writeConfigtx(config: NetworkConfig): string {
+  const dir = path.join(config.dataDir, 'config', 'configtx');
+  mkdirSync(dir, { recursive: true });
+  const or = (org: Org, roles: string[]) => `OR(${roles.map((r) => `'${org.mspId}.${r}'`).join(', ')})`;
+  const ordererOrg = (org: Org) => ({
+    Name: org.mspId,
+    ID: org.mspId,
+    MSPDir: org.paths.msp,
+    Policies: {
+      Readers: signature(or(org, ['admin', 'peer', 'client', 'orderer'])),
+      Writers: signature(or(org, ['admin', 'client', 'orderer'])),
+      Admins: signature(or(org, ['admin'])),
+    },
+    OrdererEndpoints: [endpoint(org, 'orderer')],
+  });
+  const peerOrg = (org: Org) => ({
+    Name: org.mspId,
+    ID: org.mspId,
+    MSPDir: org.paths.msp,
+    Policies: {
+      Readers: signature(or(org, ['admin', 'peer', 'client'])),
+      Writers: signature(or(org, ['admin', 'client'])),
+      Admins: signature(or(org, ['admin'])),
+      Endorsement: signature(or(org, ['peer'])),
+    },
+    AnchorPeers: [{ Host: org.host, Port: port(org, 'peer') }],
+  });
+  const t = config.orderer;
+  const doc = {
+    Profiles: {
+      LotlineChannel: {
+        Policies: { Readers: implicit('ANY Readers'), Writers: implicit('ANY Writers'), Admins: implicit('MAJORITY Admins') },
+        Capabilities: { V2_0: true },
+        Orderer: {
+          OrdererType: 'etcdraft',
+          BatchTimeout: t.batchTimeout,
+          BatchSize: { MaxMessageCount: t.maxMessageCount, AbsoluteMaxBytes: t.absoluteMaxBytes, PreferredMaxBytes: t.preferredMaxBytes },
+          EtcdRaft: {
+            Consenters: ordererOrgs(config).map((org) => ({
+              Host: org.host,
+              Port: port(org, 'orderer'),
+              ClientTLSCert: path.join(org.paths.ordererTls, 'server.crt'),
+              ServerTLSCert: path.join(org.paths.ordererTls, 'server.crt'),
+            })),
+            Options: {
+              TickInterval: t.tickInterval,
+              ElectionTick: t.electionTick,
+              HeartbeatTick: t.heartbeatTick,
+              MaxInflightBlocks: 5,
+              SnapshotIntervalSize: '16 MB',
+            },
+          },
+          Organizations: ordererOrgs(config).map(ordererOrg),
+          Policies: {
+            Readers: implicit('ANY Readers'),
+            Writers: implicit('ANY Writers'),
+            Admins: implicit('MAJORITY Admins'),
+            BlockValidation: implicit('ANY Writers'),
+          },
+          Capabilities: { V2_0: true },
+        },
+        Application: {
+          Organizations: config.orgs.map(peerOrg),
+          Policies: {
+            Readers: implicit('ANY Readers'),
+            Writers: implicit('ANY Writers'),
+            Admins: implicit('MAJORITY Admins'),
+            LifecycleEndorsement: implicit('MAJORITY Endorsement'),
+            Endorsement: implicit('MAJORITY Endorsement'),
+          },
+          Capabilities: { V2_5: true },
+        },
+      },
+    },
+  };
+  writeFileSync(path.join(dir, 'configtx.yaml'), YAML.stringify(doc));
+  return dir;
+}
+
+/** Creates the channel's genesis block with configtxgen (once). */
+export async function createChannelBlock(config: NetworkConfig): Promise<void> {
+  const block = channelBlock(config);
+  if (existsSync(block)) return;
+  const cfgDir = writeConfigtx(config);
+  mkdirSync(path.dirname(block), { recursive: true });
+  await run(bin(config, 'configtxgen'), ['-profile', 'LotlineChannel', '-outputBlock', block, '-channelID', config.channel], {
+    env: { ...process.env, FABRIC_CFG_PATH: cfgDir },
+    what: 'creating the channel genesis block with configtxgen',
+  });
+}
+
+/** Environment of an orderer process: sampleconfig's orderer.yaml with overrides. */
+function ordererEnv(config: NetworkConfig, org: Org): NodeJS.ProcessEnv {
+  const tls = org.paths.ordererTls;
+  const data = org.paths.ordererData;
+  const listen = config.listenHost;
+  return {
+    PATH: process.env.PATH,
+    FABRIC_CFG_PATH: config.bin.sampleConfig,
+    FABRIC_LOGGING_SPEC: 'INFO',
+    FABRIC_LOGGING_FORMAT: LOG_FORMAT,
+    ORDERER_GENERAL_LISTENADDRESS: listen,
+    ORDERER_GENERAL_LISTENPORT: String(port(org, 'orderer')),
+    ORDERER_GENERAL_LOCALMSPID: org.mspId,
+    ORDERER_GENERAL_LOCALMSPDIR: org.paths.ordererMsp,
+    ORDERER_GENERAL_TLS_ENABLED: 'true',
+    ORDERER_GENERAL_TLS_PRIVATEKEY: path.join(tls, 'server.key'),
+    ORDERER_GENERAL_TLS_CERTIFICATE: path.join(tls, 'server.crt'),
+    ORDERER_GENERAL_TLS_ROOTCAS: `[${path.join(tls, 'ca.crt')}]`,
+    ORDERER_GENERAL_BOOTSTRAPMETHOD: 'none',
+    ORDERER_CHANNELPARTICIPATION_ENABLED: 'true',
+    ORDERER_ADMIN_LISTENADDRESS: `${listen}:${port(org, 'ordererAdmin')}`,
+    ORDERER_ADMIN_TLS_ENABLED: 'true',
+    ORDERER_ADMIN_TLS_PRIVATEKEY: path.join(tls, 'server.key'),
+    ORDERER_ADMIN_TLS_CERTIFICATE: path.join(tls, 'server.crt'),
+    ORDERER_ADMIN_TLS_ROOTCAS: `[${path.join(tls, 'ca.crt')}]`,
+    ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED: 'true',
+    ORDERER_ADMIN_TLS_CLIENTROOTCAS: `[${path.join(tls, 'ca.crt')}]`,
+    ORDERER_FILELEDGER_LOCATION: path.join(data, 'ledger'),
+    ORDERER_CONSENSUS_WALDIR: path.join(data, 'etcdraft', 'wal'),
+    ORDERER_CONSENSUS_SNAPDIR: path.join(data, 'etcdraft', 'snapshot'),
+    ORDERER_OPERATIONS_LISTENADDRESS: `${listen}:${port(org, 'ordererOps')}`,
+    ORDERER_METRICS_PROVIDER: 'prometheus',
+  };
+}
+
+export function ordererProcessName(org: Org): string {
+  return `orderer-${org.key}`;
+}
+
+export function peerProcessName(org: Org): string {
+  return `peer-${org.key}`;
+}
+
+export async function startOrderer(config: NetworkConfig, org: Org): Promise<boolean> {
+  mkdirSync(org.paths.ordererData, { recursive: true });
+  return startProcess(config, {
+    name: ordererProcessName(org),
+    command: bin(config, 'orderer'),
+    args: [],
+    env: ordererEnv(config, org),
+    ports: (['orderer', 'ordererAdmin', 'ordererOps'] as const).map((p) => ({ host: config.listenHost, port: port(org, p), what: `${org.name} ${p}` })),
+    ready: () => httpOk(`http://${org.host}:${port(org, 'ordererOps')}/healthz`),
+  });
+}
+
+function osnadminArgs(org: Org): string[] {
+  return [
+    '-o',
+    endpoint(org, 'ordererAdmin'),
+    '--ca-file',
+    tlsRootCert(org),
+    '--client-cert',
+    path.join(org.paths.adminTls, 'server.crt'),
+    '--client-key',
+    path.join(org.paths.adminTls, 'server.key'),
+  ];
+}
+
+/** Joins an orderer to the channel through its admin endpoint, unless it already is. */
+export async function joinOrderer(config: NetworkConfig, org: Org): Promise<void> {
+  const list = await run(bin(config, 'osnadmin'), ['channel', 'list', ...osnadminArgs(org)], {
+    what: `listing the channels of the ${org.name} orderer`,
+  });
+  if (list.includes(`"name": "${config.channel}"`) || list.includes(`"name":"${config.channel}"`)) return;
+  await run(bin(config, 'osnadmin'), ['channel', 'join', '--channelID', config.channel, '--config-block', channelBlock(config), ...osnadminArgs(org)], {
+    what: `joining the ${org.name} orderer to ${config.channel}`,
+  });
+  detail(`${org.name} orderer joined ${config.channel}`);
+}
+
+/** True when one of the orderers reports itself Raft leader of the channel (from its metrics). */
+export async function hasRaftLeader(config: NetworkConfig): Promise<boolean> {
+  for (const org of ordererOrgs(config)) {
+    try {
+      const res = await fetch(`http://${org.host}:${port(org, 'ordererOps')}/metrics`, { signal: AbortSignal.timeout(2000) });
+      const text = await res.text();
+      const re = new RegExp(`^consensus_etcdraft_is_leader\\{channel="${config.channel}"\\} 1$`, 'm');
+      if (re.test(text)) return true;
+    } catch {
+      // that orderer is down; try the next
+    }
+  }
+  return false;
+}
+
+/** Waits until the ordering service has elected a Raft leader for the channel. */
+export async function waitForRaftLeader(config: NetworkConfig, timeoutSec = 60): Promise<void> {
+  if (!(await pollUntil(() => hasRaftLeader(config), timeoutSec, 250))) {
+    throw new ActionableError(
+      `the ordering service elected no Raft leader for ${config.channel} within ${timeoutSec}s.\n` +
+        `  At least two of the three orderers must run: check 'npm run status' and the orderer logs in ${config.logsDir}.`,
+    );
+  }
+}
+
+/** Writes the peer's core.yaml: sampleconfig with no Docker endpoint and the ccaas builder. */
+function writePeerConfig(config: NetworkConfig, org: Org): string {
+  const dir = org.paths.peerConfig;
+  mkdirSync(dir, { recursive: true });
+  const core = YAML.parse(readFileSync(path.join(config.bin.sampleConfig, 'core.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
+  // An empty CORE_VM_ENDPOINT is ignored by the config loader, so the file itself must say it.
+  (core.vm as Record<string, unknown>).endpoint = '';
+  (core.chaincode as Record<string, unknown>).externalBuilders = [
+    {
+      name: 'lotline-ccaas',
+      path: path.join(config.repoRoot, 'network', 'builders', 'ccaas'),
+      propagateEnvironment: ['LOTLINE_CC_ADDRESS'],
+    },
+  ];
+  writeFileSync(path.join(dir, 'core.yaml'), YAML.stringify(core));
+  return dir;
+}
+
+function peerEnv(config: NetworkConfig, org: Org): NodeJS.ProcessEnv {
+  const tls = org.paths.peerTls;
+  const listen = config.listenHost;
+  return {
+    PATH: process.env.PATH,
+    FABRIC_CFG_PATH: writePeerConfig(config, org),
+    FABRIC_LOGGING_SPEC: 'INFO:gossip=WARNING',
+    FABRIC_LOGGING_FORMAT: LOG_FORMAT,
+    CORE_PEER_ID: `peer0.${org.key}`,
+    CORE_PEER_ADDRESS: endpoint(org, 'peer'),
+    CORE_PEER_LISTENADDRESS: `${listen}:${port(org, 'peer')}`,
+    CORE_PEER_CHAINCODEADDRESS: endpoint(org, 'peerChaincode'),
+    CORE_PEER_CHAINCODELISTENADDRESS: `${listen}:${port(org, 'peerChaincode')}`,
+    CORE_PEER_GOSSIP_BOOTSTRAP: endpoint(org, 'peer'),
+    CORE_PEER_GOSSIP_EXTERNALENDPOINT: endpoint(org, 'peer'),
+    CORE_PEER_LOCALMSPID: org.mspId,
+    CORE_PEER_MSPCONFIGPATH: org.paths.peerMsp,
+    CORE_PEER_TLS_ENABLED: 'true',
+    CORE_PEER_TLS_CERT_FILE: path.join(tls, 'server.crt'),
+    CORE_PEER_TLS_KEY_FILE: path.join(tls, 'server.key'),
+    CORE_PEER_TLS_ROOTCERT_FILE: path.join(tls, 'ca.crt'),
+    CORE_PEER_FILESYSTEMPATH: org.paths.peerData,
+    CORE_LEDGER_SNAPSHOTS_ROOTDIR: path.join(org.paths.peerData, 'snapshots'),
+    CORE_LEDGER_STATE_STATEDATABASE: 'goleveldb',
+    CORE_OPERATIONS_LISTENADDRESS: `${listen}:${port(org, 'peerOps')}`,
+    CORE_METRICS_PROVIDER: 'prometheus',
+    CORE_PEER_GATEWAY_ENABLED: 'true',
+    LOTLINE_CC_ADDRESS: endpoint(org, 'chaincode'),
+  };
+}
+
+export async function startPeer(config: NetworkConfig, org: Org): Promise<boolean> {
+  mkdirSync(org.paths.peerData, { recursive: true });
+  return startProcess(config, {
+    name: peerProcessName(org),
+    command: bin(config, 'peer'),
+    args: ['node', 'start'],
+    env: peerEnv(config, org),
+    ports: (['peer', 'peerChaincode', 'peerOps'] as const).map((p) => ({ host: config.listenHost, port: port(org, p), what: `${org.name} ${p}` })),
+    ready: () => httpOk(`http://${org.host}:${port(org, 'peerOps')}/healthz`),
+  });
+}
+
+/** Environment for the `peer` CLI acting as the organisation's admin against its own peer. */
+export function peerAdminEnv(config: NetworkConfig, org: Org): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    FABRIC_CFG_PATH: config.bin.sampleConfig,
+    FABRIC_LOGGING_SPEC: 'WARNING',
+    CORE_PEER_LOCALMSPID: org.mspId,
+    CORE_PEER_MSPCONFIGPATH: org.paths.adminMsp,
+    CORE_PEER_ADDRESS: endpoint(org, 'peer'),
+    CORE_PEER_TLS_ENABLED: 'true',
+    CORE_PEER_TLS_ROOTCERT_FILE: tlsRootCert(org),
+  };
+}
+
+/** Channels that an organisation's peer has joined. */
+export async function peerChannels(config: NetworkConfig, org: Org): Promise<string[]> {
+  const out = await run(bin(config, 'peer'), ['channel', 'list'], { env: peerAdminEnv(config, org), what: `listing the channels of the ${org.name} peer` });
+  return out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('Channels peers has joined'));
+}
+
+export async function joinPeer(config: NetworkConfig, org: Org): Promise<void> {
+  if ((await peerChannels(config, org)).includes(config.channel)) return;
+  await run(bin(config, 'peer'), ['channel', 'join', '-b', channelBlock(config)], {
+    env: peerAdminEnv(config, org),
+    what: `joining the ${org.name} peer to ${config.channel}`,
+  });
+  detail(`${org.name} peer joined ${config.channel}`);
+}
+
+/** Paths of an organisation admin's signing identity (for tests and tools). */
+export function adminIdentity(org: Org): { cert: string; key: string } {
+  return { cert: mspCert(org.paths.adminMsp), key: mspKey(org.paths.adminMsp) };
+}
