@@ -102,7 +102,16 @@ async function startChaincodeServer(config: NetworkConfig, org: Org, packageId: 
     name,
     command: process.execPath,
     match: cli,
-    args: [cli, 'server', '--chaincode-address', `${config.listenHost}:${ccPort}`, '--chaincode-id', packageId, '--module-path', chaincodeDir(config)],
+    args: [
+      cli,
+      'server',
+      '--chaincode-address',
+      `${config.listenHost}:${ccPort}`,
+      '--chaincode-id',
+      packageId,
+      '--module-path',
+      chaincodeDir(config),
+    ],
     env: { PATH: process.env.PATH, CORE_CHAINCODE_LOGGING_LEVEL: 'info', CORE_CHAINCODE_LOGGING_SHIM: 'warning', LOTLINE_ORG: org.mspId },
     ports: [{ host: config.listenHost, port: ccPort, what: `${org.name} chaincode server` }],
     ready: () => isListening(org.host, ccPort),
@@ -141,7 +150,12 @@ export async function deployChaincode(config: NetworkConfig): Promise<{ version:
   if (!first) throw new Error('the topology has no organisations');
 
   for (const org of config.orgs) {
-    const installed = await peerCli(config, org, ['lifecycle', 'chaincode', 'queryinstalled', '--output', 'json'], `listing chaincode on ${org.name}`);
+    const installed = await peerCli(
+      config,
+      org,
+      ['lifecycle', 'chaincode', 'queryinstalled', '--output', 'json'],
+      `listing chaincode on ${org.name}`,
+    );
     if (!installed.includes(packageId)) {
       await peerCli(config, org, ['lifecycle', 'chaincode', 'install', pkg], `installing the chaincode on the ${org.name} peer`);
       detail(`installed ${label} on the ${org.name} peer`);

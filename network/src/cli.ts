@@ -70,7 +70,9 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ActionableError) {
     process.stderr.write(`\nlotline: ${err.message}\n`);
   } else {
-    process.stderr.write(`\nlotline: unexpected error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `\nlotline: unexpected error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
   }
   process.exitCode = 1;
 });

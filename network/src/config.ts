@@ -198,9 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NetworkConfig 
 /** Looks an organisation up by key, name or MSP ID (case-insensitive). */
 export function findOrg(config: NetworkConfig, ref: string): Org {
   const wanted = ref.toLowerCase();
-  const org = config.orgs.find(
-    (o) => o.key === wanted || o.name.toLowerCase() === wanted || o.mspId.toLowerCase() === wanted,
-  );
+  const org = config.orgs.find((o) => o.key === wanted || o.name.toLowerCase() === wanted || o.mspId.toLowerCase() === wanted);
   if (!org) {
     throw new Error(`unknown organisation "${ref}": use one of ${config.orgs.map((o) => o.name).join(', ')}`);
   }

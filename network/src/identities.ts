@@ -135,7 +135,16 @@ export async function registerAndEnroll(config: NetworkConfig, org: Org, req: Id
   await caClient(
     config,
     org,
-    ['enroll', '-u', caUrl(org, `${req.name}:${secret}`), '-H', home, '-M', req.msp, ...(req.tlsHosts ? ['--csr.hosts', req.tlsHosts.join(',')] : [])],
+    [
+      'enroll',
+      '-u',
+      caUrl(org, `${req.name}:${secret}`),
+      '-H',
+      home,
+      '-M',
+      req.msp,
+      ...(req.tlsHosts ? ['--csr.hosts', req.tlsHosts.join(',')] : []),
+    ],
     `enrolling ${req.name} with the ${org.name} CA`,
   );
   normaliseMsp(org, req.msp);
@@ -144,7 +153,19 @@ export async function registerAndEnroll(config: NetworkConfig, org: Org, req: Id
     await caClient(
       config,
       org,
-      ['enroll', '-u', caUrl(org, `${req.name}:${secret}`), '-H', home, '-M', tmp, '--enrollment.profile', 'tls', '--csr.hosts', req.tlsHosts.join(',')],
+      [
+        'enroll',
+        '-u',
+        caUrl(org, `${req.name}:${secret}`),
+        '-H',
+        home,
+        '-M',
+        tmp,
+        '--enrollment.profile',
+        'tls',
+        '--csr.hosts',
+        req.tlsHosts.join(','),
+      ],
       `enrolling the TLS certificate of ${req.name} with the ${org.name} CA`,
     );
     mkdirSync(req.tls, { recursive: true });
@@ -172,7 +193,8 @@ export function mspCert(msp: string): string {
 }
 
 function nodeOuConfig(): string {
-  const ou = (name: string) => `  ${name}OUIdentifier:\n    Certificate: cacerts/ca.pem\n    OrganizationalUnitIdentifier: ${name.toLowerCase()}\n`;
+  const ou = (name: string) =>
+    `  ${name}OUIdentifier:\n    Certificate: cacerts/ca.pem\n    OrganizationalUnitIdentifier: ${name.toLowerCase()}\n`;
   return `NodeOUs:\n  Enable: true\n${ou('Client')}${ou('Peer')}${ou('Admin')}${ou('Orderer')}`;
 }
 
@@ -216,9 +238,20 @@ export async function issueIdentities(config: NetworkConfig, org: Org): Promise<
       tlsHosts: nodeHosts(org, 'orderer0'),
     });
   }
-  await registerAndEnroll(config, org, { name: 'orgadmin', type: 'admin', msp: p.adminMsp, tls: p.adminTls, tlsHosts: ['orgadmin', 'localhost'] });
+  await registerAndEnroll(config, org, {
+    name: 'orgadmin',
+    type: 'admin',
+    msp: p.adminMsp,
+    tls: p.adminTls,
+    tlsHosts: ['orgadmin', 'localhost'],
+  });
   for (const user of config.users) {
-    await registerAndEnroll(config, org, { name: user.name, type: 'client', role: user.role, msp: path.join(userDir(org, user.name), 'msp') });
+    await registerAndEnroll(config, org, {
+      name: user.name,
+      type: 'client',
+      role: user.role,
+      msp: path.join(userDir(org, user.name), 'msp'),
+    });
   }
   detail(`${org.name}: peer, ${org.runsOrderer ? 'orderer, ' : ''}admin and ${config.users.length} users enrolled`);
 }

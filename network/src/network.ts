@@ -143,7 +143,13 @@ export async function networkStatus(config: NetworkConfig): Promise<ProcessStatu
     const checks: [string, string, () => Promise<boolean>][] = [
       [`ca-${org.key}`, `${org.host}:${port(org, 'ca')}`, () => httpOk(`http://${org.host}:${port(org, 'caOps')}/healthz`)],
       ...(org.runsOrderer
-        ? [[ordererProcessName(org), `${org.host}:${port(org, 'orderer')}`, () => httpOk(`http://${org.host}:${port(org, 'ordererOps')}/healthz`)] as [string, string, () => Promise<boolean>]]
+        ? [
+            [
+              ordererProcessName(org),
+              `${org.host}:${port(org, 'orderer')}`,
+              () => httpOk(`http://${org.host}:${port(org, 'ordererOps')}/healthz`),
+            ] as [string, string, () => Promise<boolean>],
+          ]
         : []),
       [peerProcessName(org), `${org.host}:${port(org, 'peer')}`, () => httpOk(`http://${org.host}:${port(org, 'peerOps')}/healthz`)],
       [chaincodeProcessName(org), `${org.host}:${port(org, 'chaincode')}`, () => isListening(org.host, port(org, 'chaincode'))],

@@ -173,7 +173,11 @@ export async function startOrderer(config: NetworkConfig, org: Org): Promise<boo
     command: bin(config, 'orderer'),
     args: [],
     env: ordererEnv(config, org),
-    ports: (['orderer', 'ordererAdmin', 'ordererOps'] as const).map((p) => ({ host: config.listenHost, port: port(org, p), what: `${org.name} ${p}` })),
+    ports: (['orderer', 'ordererAdmin', 'ordererOps'] as const).map((p) => ({
+      host: config.listenHost,
+      port: port(org, p),
+      what: `${org.name} ${p}`,
+    })),
     ready: () => httpOk(`http://${org.host}:${port(org, 'ordererOps')}/healthz`),
   });
 }
@@ -197,9 +201,13 @@ export async function joinOrderer(config: NetworkConfig, org: Org): Promise<void
     what: `listing the channels of the ${org.name} orderer`,
   });
   if (list.includes(`"name": "${config.channel}"`) || list.includes(`"name":"${config.channel}"`)) return;
-  await run(bin(config, 'osnadmin'), ['channel', 'join', '--channelID', config.channel, '--config-block', channelBlock(config), ...osnadminArgs(org)], {
-    what: `joining the ${org.name} orderer to ${config.channel}`,
-  });
+  await run(
+    bin(config, 'osnadmin'),
+    ['channel', 'join', '--channelID', config.channel, '--config-block', channelBlock(config), ...osnadminArgs(org)],
+    {
+      what: `joining the ${org.name} orderer to ${config.channel}`,
+    },
+  );
   detail(`${org.name} orderer joined ${config.channel}`);
 }
 
@@ -284,7 +292,11 @@ export async function startPeer(config: NetworkConfig, org: Org): Promise<boolea
     command: bin(config, 'peer'),
     args: ['node', 'start'],
     env: peerEnv(config, org),
-    ports: (['peer', 'peerChaincode', 'peerOps'] as const).map((p) => ({ host: config.listenHost, port: port(org, p), what: `${org.name} ${p}` })),
+    ports: (['peer', 'peerChaincode', 'peerOps'] as const).map((p) => ({
+      host: config.listenHost,
+      port: port(org, p),
+      what: `${org.name} ${p}`,
+    })),
     ready: () => httpOk(`http://${org.host}:${port(org, 'peerOps')}/healthz`),
   });
 }
@@ -305,7 +317,10 @@ export function peerAdminEnv(config: NetworkConfig, org: Org): NodeJS.ProcessEnv
 
 /** Channels that an organisation's peer has joined. */
 export async function peerChannels(config: NetworkConfig, org: Org): Promise<string[]> {
-  const out = await run(bin(config, 'peer'), ['channel', 'list'], { env: peerAdminEnv(config, org), what: `listing the channels of the ${org.name} peer` });
+  const out = await run(bin(config, 'peer'), ['channel', 'list'], {
+    env: peerAdminEnv(config, org),
+    what: `listing the channels of the ${org.name} peer`,
+  });
   return out
     .split('\n')
     .map((l) => l.trim())

@@ -195,14 +195,14 @@ export async function stopProcess(config: NetworkConfig, name: string, graceSec 
   } catch {
     process.kill(pid, 'SIGTERM');
   }
-  const gone = await pollUntil(async () => !isAlive(pid), graceSec, 100);
+  const gone = await pollUntil(() => Promise.resolve(!isAlive(pid)), graceSec, 100);
   if (!gone) {
     try {
       process.kill(-pid, 'SIGKILL');
     } catch {
       process.kill(pid, 'SIGKILL');
     }
-    await pollUntil(async () => !isAlive(pid), 5, 100);
+    await pollUntil(() => Promise.resolve(!isAlive(pid)), 5, 100);
   }
   rmSync(pidFile(config, name), { force: true });
   return true;

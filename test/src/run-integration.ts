@@ -1,0 +1,62 @@
+/**
+ * `npm run test:integration`: brings up a fresh network in a temporary data
+ * folder (on ports shifted by LOTLINE_PORT_OFFSET, 1000 by default, so that a
+ * running `npm start` network is left alone), runs the mocha suites against
+ * it, and tears down what it started.
+ *
+ * With LOTLINE_DATA_DIR set, that network is started if needed and left
+ * running afterwards (a developer's own network). LOTLINE_KEEP_NETWORK=1
+ * also leaves a fresh one running for debugging.
+ * Extra arguments are passed to mocha (for example a single spec file).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../network/src/config';
+import { startNetwork, stopNetwork } from '../../network/src/network';
+import { step } from '../../network/src/progress';
+
+async function main(): Promise<number> {
+  const reuse = process.env.LOTLINE_DATA_DIR !== undefined;
+  process.env.LOTLINE_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), 'lotline-test-'));
+  process.env.LOTLINE_PORT_OFFSET ??= '1000';
+  const config = loadConfig();
+  step(`integration tests: network in ${config.dataDir}, ports offset by ${process.env.LOTLINE_PORT_OFFSET}`);
+  let code = 1;
+  try {
+    await startNetwork(config);
+    code = await new Promise<number>((resolve) => {
+      const mocha = spawn(
+        process.execPath,
+        [
+          path.join(config.repoRoot, 'node_modules', 'mocha', 'bin', 'mocha.js'),
+          '--config',
+          'test/.mocharc.json',
+          ...process.argv.slice(2),
+        ],
+        { cwd: config.repoRoot, stdio: 'inherit', env: process.env },
+      );
+      mocha.on('exit', (c) => resolve(c ?? 1));
+    });
+  } finally {
+    if (reuse || process.env.LOTLINE_KEEP_NETWORK === '1') {
+      step(
+        `network left running (LOTLINE_KEEP_NETWORK=1); stop it with LOTLINE_DATA_DIR=${config.dataDir} LOTLINE_PORT_OFFSET=${process.env.LOTLINE_PORT_OFFSET} npm stop`,
+      );
+    } else {
+      step('tearing down the test network');
+      await stopNetwork(config);
+      rmSync(config.dataDir, { recursive: true, force: true });
+    }
+  }
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`\nlotline: integration run failed before the tests: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
