@@ -77,7 +77,8 @@ export function runningPid(config: NetworkConfig, name: string): number | undefi
   }
   const cmd = isAlive(record.pid) ? commandLine(record.pid) : undefined;
   if (cmd === undefined || !cmd.includes(record.command)) {
-    detail(`${name}: removed a stale pid file (pid ${record.pid} is gone, probably after a crash or reboot)`);
+    const why = cmd === undefined ? 'is gone, probably after a crash or reboot' : 'now belongs to another program';
+    detail(`${name}: removed a stale pid file (pid ${record.pid} ${why})`);
     rmSync(file, { force: true });
     return undefined;
   }

@@ -1,0 +1,33 @@
+/** Unit tests of the topology configuration and its environment overrides. */
+import { expect } from 'chai';
+import { findOrg, loadConfig, port } from '../src/config';
+
+describe('network configuration', function () {
+  it('shifts every port by LOTLINE_PORT_OFFSET', function () {
+    const base = loadConfig({});
+    const shifted = loadConfig({ LOTLINE_PORT_OFFSET: '1000' });
+    expect(port(findOrg(shifted, 'City'), 'peer')).to.equal(port(findOrg(base, 'City'), 'peer') + 1000);
+    expect(port(findOrg(shifted, 'Bank'), 'api')).to.equal(port(findOrg(base, 'Bank'), 'api') + 1000);
+  });
+
+  it('takes one organisation’s host and one port from the environment', function () {
+    const config = loadConfig({ LOTLINE_PARTSCO_HOST: 'parts.example.org', LOTLINE_PARTSCO_PEER_OPS_PORT: '9999' });
+    const parts = findOrg(config, 'PartsCoMSP');
+    expect(parts.host).to.equal('parts.example.org');
+    expect(port(parts, 'peerOps')).to.equal(9999);
+    expect(findOrg(config, 'City').host).to.equal('127.0.0.1');
+  });
+
+  it('rejects a port that is not a number, naming the variable', function () {
+    expect(() => loadConfig({ LOTLINE_PORT_OFFSET: 'lots' })).to.throw(/LOTLINE_PORT_OFFSET=lots/);
+  });
+
+  it('has no orderer for the bank, and three Raft orderers in all', function () {
+    const config = loadConfig({});
+    expect(config.orgs.filter((o) => o.runsOrderer).map((o) => o.mspId)).to.deep.equal(['CityMSP', 'PartsCoMSP', 'AssemblyCoMSP']);
+  });
+
+  it('names the known organisations when an unknown one is asked for', function () {
+    expect(() => findOrg(loadConfig({}), 'Acme')).to.throw(/City, PartsCo, AssemblyCo, Bank/);
+  });
+});
