@@ -20,7 +20,7 @@ import {
   startPeer,
   waitForRaftLeader,
 } from './nodes';
-import { httpOk, isListening, run, runningPid, stopProcess } from './processes';
+import { httpOk, isListening, run, runningPid, startProcess, stopProcess } from './processes';
 import { ActionableError, step } from './progress';
 
 const DATA_MARKER = '.lotline-data';
@@ -95,6 +95,48 @@ export async function startNetwork(config: NetworkConfig): Promise<number> {
   return tally.started;
 }
 
+export function apiProcessName(org: Org): string {
+  return `api-${org.key}`;
+}
+
+/** The URL of an organisation's API as seen from this host. */
+export function apiUrl(org: Org): string {
+  return `http://${org.host}:${port(org, 'api')}`;
+}
+
+/**
+ * Starts one API instance per local organisation (`gateway-api/src/main.ts`
+ * under Node with tsx), each talking to its own organisation's peer.
+ */
+export async function startApis(config: NetworkConfig): Promise<number> {
+  const main = path.join(config.repoRoot, 'gateway-api', 'src', 'main.ts');
+  const tsx = path.join(config.repoRoot, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs');
+  const results = await Promise.all(
+    local(config).map((org) =>
+      startProcess(config, {
+        name: apiProcessName(org),
+        command: process.execPath,
+        match: `LOTLINE_API=${org.key}`,
+        args: ['--require', tsx, main, `LOTLINE_API=${org.key}`],
+        env: {
+          PATH: process.env.PATH,
+          NODE_ENV: 'production',
+          LOTLINE_API_ORG: org.name,
+          LOTLINE_DATA_DIR: config.dataDir,
+          LOTLINE_PORT_OFFSET: process.env.LOTLINE_PORT_OFFSET ?? '0',
+          LOTLINE_TOPOLOGY: process.env.LOTLINE_TOPOLOGY,
+          LOTLINE_LISTEN_HOST: config.listenHost,
+          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^LOTLINE_[A-Z]+_(HOST|[A-Z_]+_PORT)$/.test(k))),
+        },
+        ports: [{ host: config.listenHost, port: port(org, 'api'), what: `${org.name} API` }],
+        ready: () => httpOk(`${apiUrl(org)}/readyz`),
+        readyTimeoutSec: 60,
+      }),
+    ),
+  );
+  return results.filter(Boolean).length;
+}
+
 /** Every managed process name, in start order. */
 export function processNames(config: NetworkConfig): string[] {
   const orgs = local(config);
@@ -105,7 +147,7 @@ export function processNames(config: NetworkConfig): string[] {
       .map(ordererProcessName),
     ...orgs.map(peerProcessName),
     ...orgs.map(chaincodeProcessName),
-    ...orgs.map((o) => `api-${o.key}`),
+    ...orgs.map(apiProcessName),
   ];
 }
 

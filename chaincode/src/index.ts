@@ -1,0 +1,18 @@
+/**
+ * Lotline chaincode entry point. `fabric-chaincode-node` loads `contracts`
+ * from this module; `Lot` comes first and is the default contract.
+ */
+import { BaselineContract } from './contracts/baseline-contract';
+import { LotContract } from './contracts/lot-contract';
+import { ParticipantContract } from './contracts/participant-contract';
+import { QualityContract } from './contracts/quality-contract';
+
+export { BaselineContract, LotContract, ParticipantContract, QualityContract };
+export { CITY_MSP, ROLES, type Role } from './access';
+export { ERROR_CODES, ERROR_HTTP_STATUS, type ErrorCode, errorCodeOf, LotlineError } from './errors';
+export { EVENTS, type EventName, type EventPayload } from './events';
+export { TRANSIENT_DETAILS_KEY, detailsHash } from './contracts/quality-contract';
+export { MAX_TRACE_DEPTH, MAX_TRACE_NODES } from './lineage';
+
+/** The contracts this chaincode serves. */
+export const contracts = [LotContract, QualityContract, ParticipantContract, BaselineContract];

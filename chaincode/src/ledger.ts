@@ -1,0 +1,167 @@
+import type { Context } from 'fabric-contract-api';
+import stringify from 'json-stringify-deterministic';
+
+type Stub = Context['stub'];
+type StateIterator = Awaited<ReturnType<Stub['getStateByPartialCompositeKey']>>;
+
+/** One entry of a partial-composite-key scan. */
+export interface ScanEntry<T> {
+  readonly key: string;
+  /** The composite key's attributes, in order. */
+  readonly attributes: readonly string[];
+  readonly value: T;
+}
+
+/** One modification of a key, from the history database. */
+export interface HistoryEntry {
+  readonly txId: string;
+  readonly timestamp: string;
+  readonly isDelete: boolean;
+  readonly value: unknown;
+}
+
+/** Serialise a value as JSON with sorted keys, the only form written to the ledger. */
+export function canonicalJson(value: unknown): string {
+  return stringify(value);
+}
+
+function decode(bytes: Uint8Array | undefined): unknown {
+  if (bytes === undefined || bytes.length === 0) return undefined;
+  return JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
+}
+
+/** Convert a protobuf timestamp (seconds may be a Long) to an ISO-8601 string. */
+export function isoTime(ts: { seconds: { toString(): string } | number; nanos: number }): string {
+  const millis = Number(ts.seconds.toString()) * 1000 + Math.floor(ts.nanos / 1e6);
+  return new Date(millis).toISOString();
+}
+
+async function drain<T>(iterator: StateIterator, limit: number, map: (key: string, value: Uint8Array) => T | undefined): Promise<T[]> {
+  const out: T[] = [];
+  try {
+    for (let res = await iterator.next(); !res.done && out.length < limit; res = await iterator.next()) {
+      const mapped = map(res.value.key, res.value.value);
+      if (mapped !== undefined) out.push(mapped);
+    }
+  } finally {
+    await iterator.close();
+  }
+  return out;
+}
+
+/**
+ * Typed JSON access to world state for one transaction.
+ *
+ * Fabric does not let a transaction read its own writes, so this keeps the
+ * transaction's writes in an overlay and answers reads (and composite-key
+ * scans) from it first. That makes a multi-step transaction such as
+ * `ImportLots` see the lots it has already created.
+ */
+export class Ledger {
+  private readonly overlay = new Map<string, string | null>();
+
+  constructor(private readonly stub: Stub) {}
+
+  /** The transaction id. */
+  get txId(): string {
+    return this.stub.getTxID();
+  }
+
+  /** The transaction timestamp (the proposal's, identical on every endorser), as ISO-8601. */
+  get now(): string {
+    return isoTime(this.stub.getTxTimestamp());
+  }
+
+  /** Build a composite key. */
+  key(objectType: string, attributes: readonly string[]): string {
+    return this.stub.createCompositeKey(objectType, [...attributes]);
+  }
+
+  /** Read and parse a JSON value, or undefined when absent. */
+  async get<T>(key: string): Promise<T | undefined> {
+    const pending = this.overlay.get(key);
+    if (pending !== undefined) return pending === null ? undefined : (JSON.parse(pending) as T);
+    return decode(await this.stub.getState(key)) as T | undefined;
+  }
+
+  /** Write a value as sorted-key JSON. */
+  async put(key: string, value: unknown): Promise<void> {
+    const json = canonicalJson(value);
+    this.overlay.set(key, json);
+    await this.stub.putState(key, Buffer.from(json));
+  }
+
+  /** Delete a key (its history stays on the ledger). */
+  async delete(key: string): Promise<void> {
+    this.overlay.set(key, null);
+    await this.stub.deleteState(key);
+  }
+
+  /**
+   * Scan a partial composite key in key order, including this transaction's own
+   * writes, returning at most `limit` entries. The iterator is always closed.
+   */
+  async scan<T>(objectType: string, attributes: readonly string[], limit: number): Promise<ScanEntry<T>[]> {
+    const prefix = this.key(objectType, attributes);
+    const iterator = await this.stub.getStateByPartialCompositeKey(objectType, [...attributes]);
+    const committed = await drain(iterator, limit + this.overlay.size, (key, value) =>
+      this.overlay.has(key) ? undefined : { key, json: Buffer.from(value).toString('utf8') },
+    );
+    const own = [...this.overlay.entries()]
+      .filter((e): e is [string, string] => e[0].startsWith(prefix) && e[1] !== null)
+      .map(([key, json]) => ({ key, json }));
+    return [...committed, ...own]
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .slice(0, limit)
+      .map(({ key, json }) => ({
+        key,
+        attributes: this.stub.splitCompositeKey(key).attributes,
+        value: JSON.parse(json) as T,
+      }));
+  }
+
+  /** The full modification history of a key, oldest first, at most `limit` entries. */
+  async history(key: string, limit: number): Promise<HistoryEntry[]> {
+    const iterator = await this.stub.getHistoryForKey(key);
+    const out: HistoryEntry[] = [];
+    try {
+      for (let res = await iterator.next(); !res.done && out.length < limit; res = await iterator.next()) {
+        const mod = res.value;
+        out.push({
+          txId: mod.txId,
+          timestamp: isoTime(mod.timestamp),
+          isDelete: mod.isDelete,
+          value: mod.isDelete ? null : (decode(mod.value) ?? null),
+        });
+      }
+    } finally {
+      await iterator.close();
+    }
+    return out;
+  }
+
+  /** Read a JSON value from a private data collection, with its raw bytes. */
+  async getPrivate(collection: string, key: string): Promise<{ raw: Buffer; value: unknown } | undefined> {
+    const bytes = await this.stub.getPrivateData(collection, key);
+    if (bytes === undefined || bytes.length === 0) return undefined;
+    const raw = Buffer.from(bytes);
+    return { raw, value: JSON.parse(raw.toString('utf8')) as unknown };
+  }
+
+  /** Write exact bytes to a private data collection. */
+  async putPrivate(collection: string, key: string, raw: Buffer): Promise<void> {
+    await this.stub.putPrivateData(collection, key, raw);
+  }
+
+  /** The on-chain SHA-256 (hex) of a private data value, readable by any member, or undefined. */
+  async privateHash(collection: string, key: string): Promise<string | undefined> {
+    const bytes = await this.stub.getPrivateDataHash(collection, key);
+    return bytes === undefined || bytes.length === 0 ? undefined : Buffer.from(bytes).toString('hex');
+  }
+
+  /** The transient map entry, or undefined. */
+  transient(name: string): Buffer | undefined {
+    const bytes = this.stub.getTransient().get(name);
+    return bytes === undefined ? undefined : Buffer.from(bytes);
+  }
+}

@@ -1,0 +1,209 @@
+import { fail } from './errors';
+import type { Ledger } from './ledger';
+import { remainingMicro } from './models/balance';
+import { type Direction, edgesOf } from './models/edge';
+import { findLot, type Lot, type LotStatus, effectiveStatus } from './models/lot';
+import type { Quantity } from './models/quantity';
+import { findLatestInspection } from './models/quality-event';
+
+/**
+ * Lineage reads: which recalls and holds affect a lot (computed at read time
+ * from its ancestors), and bounded breadth-first traversal for traces and
+ * recall scopes.
+ */
+
+/** Hard cap on trace and recall depth. */
+export const MAX_TRACE_DEPTH = 50;
+/** Hard cap on trace and recall node count. */
+export const MAX_TRACE_NODES = 5000;
+/** Edges a traversal may scan per node it is allowed to return. */
+const EDGES_PER_NODE = 10;
+/** Hard cap on the lots one transaction may load to decide whether a lot is affected. */
+export const MAX_ANCESTRY_LOTS = 10_000;
+
+/** A recall or hold that affects a lot: on the lot itself, or inherited from an ancestor. */
+export interface AffectedRef {
+  readonly kind: 'recall' | 'hold';
+  readonly sourceLotId: string;
+  /** The quality event that recalled or held the source lot (for a hold, also its holdId). */
+  readonly eventId: string;
+  readonly recallId?: string;
+}
+
+function refsOf(lot: Lot, inheritable: boolean): AffectedRef[] {
+  const refs: AffectedRef[] = [];
+  if (lot.recall !== null) {
+    refs.push({ kind: 'recall', sourceLotId: lot.id, eventId: lot.recall.eventId, recallId: lot.recall.recallId });
+  }
+  for (const hold of lot.holds) {
+    if (!inheritable || hold.includeDescendants) refs.push({ kind: 'hold', sourceLotId: lot.id, eventId: hold.holdId });
+  }
+  return refs;
+}
+
+function uniqueSorted(refs: readonly AffectedRef[]): AffectedRef[] {
+  const byKey = new Map<string, AffectedRef>();
+  for (const ref of refs) byKey.set(`${ref.kind}\u0000${ref.sourceLotId}\u0000${ref.eventId}`, ref);
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, ref]) => ref);
+}
+
+/**
+ * Loads lots for one transaction and answers "what affects this lot?".
+ *
+ * A lot is affected by its own recall and holds, by the recall of any
+ * ancestor, and by any ancestor's hold placed with `includeDescendants`.
+ * Ancestors are found through each lot's `inputs`, with memoisation, so a
+ * trace resolves each lot once. Loading more than MAX_ANCESTRY_LOTS lots
+ * throws LIMIT_EXCEEDED rather than answering incompletely.
+ */
+export class LineageReader {
+  private readonly lots = new Map<string, Lot>();
+  private readonly inherited = new Map<string, AffectedRef[]>();
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly maxLots: number = MAX_ANCESTRY_LOTS,
+  ) {}
+
+  /** Load a lot (cached for the transaction), or undefined. */
+  async lot(id: string): Promise<Lot | undefined> {
+    const cached = this.lots.get(id);
+    if (cached !== undefined) return cached;
+    if (this.lots.size >= this.maxLots) {
+      throw fail('LIMIT_EXCEEDED', `lineage check needs more than ${this.maxLots} lots`);
+    }
+    const lot = await findLot(this.ledger, id);
+    if (lot !== undefined) this.lots.set(id, lot);
+    return lot;
+  }
+
+  /** Every recall and hold that affects a lot, sorted and without duplicates. */
+  async affectedBy(lot: Lot): Promise<AffectedRef[]> {
+    return uniqueSorted([...refsOf(lot, false), ...(await this.inheritedBy(lot))]);
+  }
+
+  /** Throw LOT_RECALLED or LOT_ON_HOLD when a recall or hold affects the lot. */
+  async assertUsable(lot: Lot): Promise<void> {
+    const refs = await this.affectedBy(lot);
+    const recall = refs.find((r) => r.kind === 'recall');
+    if (recall !== undefined) {
+      throw fail('LOT_RECALLED', `lot ${lot.id} is affected by recall ${recall.recallId ?? recall.eventId} of lot ${recall.sourceLotId}`);
+    }
+    const hold = refs[0];
+    if (hold !== undefined) throw fail('LOT_ON_HOLD', `lot ${lot.id} is affected by hold ${hold.eventId} on lot ${hold.sourceLotId}`);
+  }
+
+  /** Refs inherited from ancestors, resolved bottom-up with an explicit stack (no recursion). */
+  private async inheritedBy(start: Lot): Promise<AffectedRef[]> {
+    const stack: Lot[] = [start];
+    let steps = 0;
+    while (stack.length > 0) {
+      if (++steps > 4 * this.maxLots) throw fail('LIMIT_EXCEEDED', `lineage of lot ${start.id} is too large to check`);
+      const lot = stack[stack.length - 1] as Lot;
+      if (this.inherited.has(lot.id)) {
+        stack.pop();
+        continue;
+      }
+      const parents: Lot[] = [];
+      const pending: Lot[] = [];
+      for (const input of lot.inputs) {
+        const parent = await this.lot(input.lotId);
+        if (parent === undefined) continue;
+        parents.push(parent);
+        if (!this.inherited.has(parent.id)) pending.push(parent);
+      }
+      if (pending.length > 0) {
+        stack.push(...pending);
+        continue;
+      }
+      const refs = parents.flatMap((p) => [...refsOf(p, true), ...(this.inherited.get(p.id) ?? [])]);
+      this.inherited.set(lot.id, uniqueSorted(refs));
+      stack.pop();
+    }
+    return this.inherited.get(start.id) ?? [];
+  }
+}
+
+/** A lineage edge in a trace: `from` is the parent, `to` the child. */
+export interface TraceEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly quantity: Quantity;
+}
+
+/** The result of a bounded breadth-first walk. */
+export interface Walk {
+  /** Visited lot ids with their depth, in BFS order (the root first, at depth 0). */
+  readonly visited: readonly { readonly id: string; readonly depth: number }[];
+  readonly edges: readonly TraceEdge[];
+  /** True when a depth, node or edge bound stopped the walk before the graph ended. */
+  readonly truncated: boolean;
+}
+
+/**
+ * Walk the lineage graph breadth-first from a root, in key order (deterministic).
+ * Stops at `maxDepth` and `maxNodes`, and scans at most EDGES_PER_NODE × maxNodes edges.
+ * Edges to lots left out by the node bound are omitted.
+ */
+export async function walk(ledger: Ledger, rootId: string, direction: Direction, maxDepth: number, maxNodes: number): Promise<Walk> {
+  const visited = [{ id: rootId, depth: 0 }];
+  const seen = new Set([rootId]);
+  const edges: TraceEdge[] = [];
+  let edgeBudget = EDGES_PER_NODE * maxNodes;
+  let truncated = false;
+  for (let i = 0; i < visited.length; i++) {
+    const { id, depth } = visited[i] as { id: string; depth: number };
+    if (depth >= maxDepth) {
+      if ((await edgesOf(ledger, id, direction, 1)).length > 0) truncated = true;
+      continue;
+    }
+    const out = await edgesOf(ledger, id, direction, edgeBudget + 1);
+    if (out.length > edgeBudget) truncated = true;
+    const scanned = out.slice(0, edgeBudget);
+    edgeBudget -= scanned.length;
+    for (const edge of scanned) {
+      const next = direction === 'forward' ? edge.child : edge.parent;
+      if (!seen.has(next)) {
+        if (visited.length >= maxNodes) {
+          truncated = true;
+          continue;
+        }
+        seen.add(next);
+        visited.push({ id: next, depth: depth + 1 });
+      }
+      edges.push({ from: edge.parent, to: edge.child, quantity: edge.quantity });
+    }
+  }
+  return { visited, edges, truncated };
+}
+
+/** A lot as shown in traces and recall reports. */
+export interface LotSummary {
+  readonly id: string;
+  readonly product: Lot['product'];
+  readonly quantity: Quantity;
+  readonly producer: string;
+  readonly custodian: string;
+  /** Effective status: `consumed` when an active lot has nothing left. */
+  readonly status: LotStatus;
+  readonly latestVerdict: 'pass' | 'fail' | 'conditional' | null;
+  readonly affected: boolean;
+  readonly affectedBy: readonly AffectedRef[];
+}
+
+/** Summarise a lot with its current status, latest verdict and affected flags. */
+export async function summarise(ledger: Ledger, reader: LineageReader, lot: Lot): Promise<LotSummary> {
+  const affectedBy = await reader.affectedBy(lot);
+  const latest = await findLatestInspection(ledger, lot.id);
+  return {
+    id: lot.id,
+    product: lot.product,
+    quantity: lot.quantity,
+    producer: lot.producer,
+    custodian: lot.custodian,
+    status: effectiveStatus(lot, await remainingMicro(ledger, lot.id)),
+    latestVerdict: latest?.verdict ?? null,
+    affected: affectedBy.length > 0,
+    affectedBy,
+  };
+}

@@ -1,0 +1,82 @@
+import { assertCanConsume, type Caller } from './access';
+import { fail } from './errors';
+import type { Ledger } from './ledger';
+import type { LineageReader } from './lineage';
+import { consume, initBalance } from './models/balance';
+import { putEdge } from './models/edge';
+import { findLot, type Lot, saveLot } from './models/lot';
+import { assertSameUnit, toMicro } from './models/quantity';
+import { ORG_LOT_ID, type LotInput } from './validation';
+
+/** Fields that the chaincode takes from the certificate and refuses to accept as input. */
+const CERTIFICATE_FIELDS = ['producer', 'custodian'] as const;
+
+/**
+ * Refuse a lot input that names its producer or custodian (FORBIDDEN): both are
+ * always the caller's organisation, from its certificate.
+ */
+export function rejectClaimedParties(raw: unknown, what: string): void {
+  if (typeof raw !== 'object' || raw === null) return;
+  for (const field of CERTIFICATE_FIELDS) {
+    if (field in raw) throw fail('FORBIDDEN', `${what}: ${field} is taken from the caller's certificate and may not be supplied`);
+  }
+}
+
+function assertIdOwnedBy(id: string, caller: Caller): void {
+  const qualifier = ORG_LOT_ID.exec(id)?.[1];
+  if (qualifier !== undefined && qualifier !== caller.msp) {
+    throw fail('FORBIDDEN', `lot id ${id} is qualified by ${qualifier}; ${caller.msp} may only create ids qualified by its own MSP ID`);
+  }
+}
+
+function assertDistinctInputs(input: LotInput): void {
+  const ids = new Set<string>();
+  for (const { lotId } of input.inputs) {
+    if (lotId === input.id) throw fail('INVALID_ARGUMENT', `lot ${input.id} cannot consume itself`);
+    if (ids.has(lotId)) throw fail('INVALID_ARGUMENT', `input ${lotId} is listed more than once`);
+    ids.add(lotId);
+  }
+}
+
+/**
+ * Create a lot produced and held by the caller's organisation, consuming its
+ * inputs. Each input must exist, be in the caller's custody, be unaffected by
+ * any recall or hold, use the same unit, and have enough remaining quantity.
+ * Writes the lot, its balance shards, the inputs' debited shards and both
+ * directions of each lineage edge. Input lot documents are never rewritten.
+ */
+export async function createLot(ledger: Ledger, reader: LineageReader, caller: Caller, input: LotInput): Promise<Lot> {
+  assertIdOwnedBy(input.id, caller);
+  assertDistinctInputs(input);
+  if ((await findLot(ledger, input.id)) !== undefined) throw fail('LOT_EXISTS', `lot ${input.id} already exists`);
+
+  for (const item of input.inputs) {
+    const parent = await reader.lot(item.lotId);
+    if (parent === undefined) throw fail('LOT_NOT_FOUND', `input lot ${item.lotId} does not exist`);
+    assertCanConsume(caller, parent);
+    await reader.assertUsable(parent);
+    assertSameUnit(parent.quantity.unit, item.quantity.unit, `input ${item.lotId}`);
+    await consume(ledger, parent.id, parent.quantity.unit, toMicro(item.quantity.amount));
+    await putEdge(ledger, { parent: parent.id, child: input.id, quantity: item.quantity });
+  }
+
+  const lot: Lot = {
+    docType: 'lot',
+    id: input.id,
+    product: input.product,
+    quantity: input.quantity,
+    producer: caller.msp,
+    custodian: caller.msp,
+    status: 'active',
+    inputs: input.inputs,
+    process: input.process,
+    attributes: input.attributes ?? {},
+    createdAt: ledger.now,
+    createdTxId: ledger.txId,
+    holds: [],
+    recall: null,
+  };
+  const saved = await saveLot(ledger, lot);
+  await initBalance(ledger, lot.id, toMicro(lot.quantity.amount));
+  return saved;
+}
