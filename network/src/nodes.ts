@@ -9,7 +9,7 @@ import YAML from 'yaml';
 import { bin } from './binaries';
 import { endpoint, port, tlsRootCert, type NetworkConfig, type Org } from './config';
 import { mspCert, mspKey } from './identities';
-import { httpOk, pollUntil, run, startProcess } from './processes';
+import { httpOk, isListening, pollUntil, run, startProcess } from './processes';
 import { ActionableError, detail } from './progress';
 
 /** Plain log lines (the default format carries ANSI colour codes). */
@@ -178,7 +178,11 @@ export async function startOrderer(config: NetworkConfig, org: Org): Promise<boo
       port: port(org, p),
       what: `${org.name} ${p}`,
     })),
-    ready: () => httpOk(`http://${org.host}:${port(org, 'ordererOps')}/healthz`),
+    // Healthy operations endpoint and a listening admin endpoint: the admin listener can lag behind.
+    ready: async () =>
+      (await httpOk(`http://${org.host}:${port(org, 'ordererOps')}/healthz`)) &&
+      (await isListening(org.host, port(org, 'ordererAdmin'))) &&
+      isListening(org.host, port(org, 'orderer')),
   });
 }
 
@@ -297,7 +301,7 @@ export async function startPeer(config: NetworkConfig, org: Org): Promise<boolea
       port: port(org, p),
       what: `${org.name} ${p}`,
     })),
-    ready: () => httpOk(`http://${org.host}:${port(org, 'peerOps')}/healthz`),
+    ready: async () => (await httpOk(`http://${org.host}:${port(org, 'peerOps')}/healthz`)) && isListening(org.host, port(org, 'peer')),
   });
 }
 
