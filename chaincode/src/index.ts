@@ -3,6 +3,7 @@
  * from this module; `Lot` comes first and is the default contract.
  */
 import { BaselineContract } from './contracts/baseline-contract';
+import { EpcisContract } from './contracts/epcis-contract';
 import { LotContract } from './contracts/lot-contract';
 import { ParticipantContract } from './contracts/participant-contract';
 import { QualityContract } from './contracts/quality-contract';
@@ -15,4 +16,4 @@ export { TRANSIENT_DETAILS_KEY, detailsHash } from './contracts/quality-contract
 export { MAX_TRACE_DEPTH, MAX_TRACE_NODES } from './lineage';
 
 /** The contracts this chaincode serves. */
-export const contracts = [LotContract, QualityContract, ParticipantContract, BaselineContract];
+export const contracts = [LotContract, QualityContract, ParticipantContract, BaselineContract, EpcisContract];

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { ensureBinaries } from './binaries';
 import { deployChaincode } from './chaincode';
 import { loadConfig } from './config';
-import { buildChaincode, networkStatus, resetNetwork, startNetwork, stopNetwork } from './network';
+import { buildChaincode, networkStatus, resetNetwork, startApis, startNetwork, stopNetwork } from './network';
 import { ActionableError, step } from './progress';
 
 const program = new Command('lotline-network').description('Run the Lotline Fabric network as native processes');
@@ -24,8 +24,10 @@ program
   .action(async () => {
     const config = loadConfig();
     step(`data folder: ${config.dataDir}`);
-    const started = await startNetwork(config);
-    step(started === 0 ? 'everything was already up: nothing to do' : `network up (${started} processes started)`);
+    let started = await startNetwork(config);
+    step('starting one API per organisation');
+    started += await startApis(config);
+    step(started === 0 ? 'everything was already up: nothing to do' : `network and APIs up (${started} processes started)`);
   });
 
 program

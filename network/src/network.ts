@@ -195,6 +195,7 @@ export async function networkStatus(config: NetworkConfig): Promise<ProcessStatu
         : []),
       [peerProcessName(org), `${org.host}:${port(org, 'peer')}`, () => httpOk(`http://${org.host}:${port(org, 'peerOps')}/healthz`)],
       [chaincodeProcessName(org), `${org.host}:${port(org, 'chaincode')}`, () => isListening(org.host, port(org, 'chaincode'))],
+      [apiProcessName(org), apiUrl(org), () => httpOk(`${apiUrl(org)}/readyz`)],
     ];
     for (const [name, ep, probe] of checks) {
       const pid = runningPid(config, name);

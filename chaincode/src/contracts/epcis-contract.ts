@@ -1,0 +1,147 @@
+import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { z } from 'zod';
+import { assertCanRead, type Caller, callerOf } from '../access';
+import { EpcisCapture, CAPTURE_LIMITS, type CaptureInput } from '../epcis/capture';
+import { containersOf, declarationsOf, findEvent } from '../epcis/model';
+import { queryEvents, querySchema } from '../epcis/query';
+import { fail } from '../errors';
+import { canonicalJson, Ledger } from '../ledger';
+import { LineageReader, MAX_TRACE_DEPTH, MAX_TRACE_NODES, walk } from '../lineage';
+import { requireLot } from '../models/lot';
+import { parseIntArg, parseJsonArg, schemas, validate } from '../validation';
+
+/** Name of the chaincode event a capture emits (payload: `{type, txId, captured, declarations, skipped, lotIds}`). */
+export const EPCIS_CAPTURED_EVENT = 'EpcisCaptured';
+
+/** A GS1 CBV 2.0 event hash ID: `ni:///sha-256;<64 hex>?ver=CBV2.0`. */
+export const EVENT_HASH_ID = /^ni:\/\/\/sha-256;[0-9a-f]{64}\?ver=CBV2\.0$/;
+
+/** Roles that may capture: everyone who may write something (auditors and role-less identities only read). */
+const CAPTURE_ROLES = new Set(['admin', 'quality_manager', 'inspector']);
+
+const captureSchema = z.strictObject({
+  events: z
+    .array(
+      z.strictObject({
+        hashId: z.string().regex(EVENT_HASH_ID, 'must be a CBV 2.0 event hash ID (ni:///sha-256;...?ver=CBV2.0)'),
+        event: z.record(z.string(), z.unknown()),
+      }),
+    )
+    .min(1)
+    .max(CAPTURE_LIMITS.events),
+  context: z.unknown().optional(),
+  onDuplicate: z.enum(['reject', 'skip']).default('reject'),
+  parties: z.record(z.string().max(2048), schemas.mspId).default({}),
+});
+
+const hashIdSchema = z.string().regex(EVENT_HASH_ID, 'must be a CBV 2.0 event hash ID');
+const hashListSchema = z.array(hashIdSchema).max(CAPTURE_LIMITS.events);
+
+function assertCanCapture(caller: Caller): void {
+  if (caller.role === undefined || !CAPTURE_ROLES.has(caller.role)) {
+    throw fail('FORBIDDEN', `${caller.msp} ${caller.role ?? '(no role)'} may not capture EPCIS events`);
+  }
+}
+
+/**
+ * GS1 EPCIS 2.0 capture, query and trace export. A capture applies a whole
+ * document in one transaction (all or nothing), with the rules of the Lot and
+ * Quality contracts; the recorder is the signer of the transaction, never a
+ * party named in the document. See gateway-api/src/epcis/README.md for the mapping.
+ */
+@Info({ title: 'Epcis', description: 'GS1 EPCIS 2.0 capture, query and trace export' })
+export class EpcisContract extends Contract {
+  constructor() {
+    super('Epcis');
+  }
+
+  /**
+   * Capture `{events: [{hashId, event}], context?, onDuplicate?: reject|skip, parties?: {uri: msp}}`.
+   * Returns `{captureTxId, captured: [{index, hashId, type, operations}], declarations, skipped, lotIds}`.
+   */
+  @Transaction()
+  @Returns('string')
+  async Capture(ctx: Context, captureJson: string): Promise<string> {
+    const caller = callerOf(ctx);
+    assertCanCapture(caller);
+    const raw = parseJsonArg(captureJson, 'capture', CAPTURE_LIMITS.chars);
+    const input = validate(captureSchema, raw, 'capture') as CaptureInput;
+    const ledger = new Ledger(ctx.stub);
+    const result = await new EpcisCapture(ledger, caller, input).run();
+    const payload = {
+      type: EPCIS_CAPTURED_EVENT,
+      txId: ctx.stub.getTxID(),
+      captured: result.captured.length,
+      declarations: result.declarations.length,
+      skipped: result.skipped.length,
+      lotIds: result.lotIds,
+    };
+    ctx.stub.setEvent(EPCIS_CAPTURED_EVENT, Buffer.from(canonicalJson(payload)));
+    return canonicalJson(result);
+  }
+
+  /** Which of the given hash IDs are already captured: `{known: [hashId...]}` (lets the API list duplicates before submitting). */
+  @Transaction(false)
+  @Returns('string')
+  async FindEvents(ctx: Context, hashIdsJson: string): Promise<string> {
+    assertCanRead(callerOf(ctx));
+    const hashIds = validate(hashListSchema, parseJsonArg(hashIdsJson, 'hashIds'), 'hashIds');
+    const ledger = new Ledger(ctx.stub);
+    const known: string[] = [];
+    for (const hashId of [...new Set(hashIds)].sort()) if ((await findEvent(ledger, hashId)) !== undefined) known.push(hashId);
+    return canonicalJson({ known });
+  }
+
+  /** One captured event with its error declarations, or NOT_FOUND. */
+  @Transaction(false)
+  @Returns('string')
+  async GetEvent(ctx: Context, hashId: string): Promise<string> {
+    assertCanRead(callerOf(ctx));
+    const id = validate(hashIdSchema, hashId, 'hashId');
+    const ledger = new Ledger(ctx.stub);
+    const event = await findEvent(ledger, id);
+    const errorDeclarations = await declarationsOf(ledger, id, 50);
+    if (event === undefined && errorDeclarations.length === 0) throw fail('NOT_FOUND', `no EPCIS event ${id}`);
+    return canonicalJson({ event: event ?? null, errorDeclarations });
+  }
+
+  /**
+   * EPCIS simple event query: `{anyEPC?, anyEPCClass?, inputEPCClass?, outputEPCClass?, bizStep?, disposition?,
+   * geEventTime?, ltEventTime?, perPage, after?}`. Returns `{events, next}`.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async QueryEvents(ctx: Context, queryJson: string): Promise<string> {
+    assertCanRead(callerOf(ctx));
+    const query = validate(querySchema, parseJsonArg(queryJson, 'query'), 'query');
+    return canonicalJson(await queryEvents(new Ledger(ctx.stub), query));
+  }
+
+  /**
+   * The material of a trace export: every lot of a backward or forward trace
+   * in full (with its inputs), the lineage edges, and the containers each lot
+   * was packed into. `{root, direction, lots, edges, containment, truncated}`.
+   */
+  @Transaction(false)
+  @Returns('string')
+  async ExportTrace(ctx: Context, id: string, direction: string, maxDepth: string, maxNodes: string): Promise<string> {
+    assertCanRead(callerOf(ctx));
+    const rootId = validate(schemas.lotId, id, 'id');
+    const dir = validate(schemas.direction, direction, 'direction');
+    const depthLimit = parseIntArg(maxDepth, 'maxDepth', 0, MAX_TRACE_DEPTH);
+    const nodeLimit = parseIntArg(maxNodes, 'maxNodes', 1, MAX_TRACE_NODES);
+    const ledger = new Ledger(ctx.stub);
+    await requireLot(ledger, rootId);
+    const result = await walk(ledger, rootId, dir, depthLimit, nodeLimit);
+    const reader = new LineageReader(ledger);
+    const lots = [];
+    const containment = [];
+    for (const { id: lotId, depth } of result.visited) {
+      const lot = await reader.lot(lotId);
+      if (lot === undefined) continue;
+      lots.push({ ...lot, depth });
+      containment.push(...(await containersOf(ledger, lotId, 100)));
+    }
+    return canonicalJson({ root: rootId, direction: dir, lots, edges: result.edges, containment, truncated: result.truncated });
+  }
+}

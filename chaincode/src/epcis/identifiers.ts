@@ -1,0 +1,170 @@
+import { LGTIN_ID, ORG_LOT_ID } from '../validation';
+
+/**
+ * GS1 identifiers as they appear in EPCIS documents, and how they map onto
+ * Lotline lot ids.
+ *
+ * A lot is a GS1 class: GTIN + batch/lot number (LGTIN). EPCIS writes it as an
+ * EPC class URN (`urn:epc:class:lgtin:<company prefix>.<indicator+item ref>.<lot>`)
+ * or as a GS1 Digital Link (`https://id.gs1.org/01/<GTIN-14>/10/<lot>`). The
+ * split between company prefix and item reference carries no identity (the
+ * GTIN is the same), and a Digital Link does not say where it is. Lotline
+ * therefore names every LGTIN lot with a **canonical split: a 7-digit company
+ * prefix field**, so that both spellings of one GTIN + lot reach one lot.
+ * A URN spelled with another split also looks up the lot under that spelling
+ * (a lot created natively with it is found).
+ *
+ * Lotline's own organisation-qualified lot ids (`<MSP>:<local>`) have no GS1
+ * form; they travel in EPCIS as `urn:lotline:lot:<MSP>:<local>`.
+ */
+
+/** The EPC class URI prefix of a Lotline organisation-qualified lot. */
+export const LOTLINE_LOT_URN = 'urn:lotline:lot:';
+/** The party URI prefix naming a Lotline organisation (source/destination lists). */
+export const LOTLINE_MSP_URN = 'urn:lotline:msp:';
+/** Length of the company prefix field in Lotline's canonical LGTIN URNs. */
+export const CANONICAL_PREFIX_DIGITS = 7;
+
+/** A GTIN-14 + lot number, the identity of an LGTIN. */
+export interface Lgtin {
+  readonly gtin: string;
+  readonly lot: string;
+}
+
+/** A reference to a lot, resolved from an EPCIS class identifier. */
+export interface LotRef {
+  /** The id a new lot gets. */
+  readonly id: string;
+  /** Further ids under which an existing lot may be stored (other URN splits). */
+  readonly aliases: readonly string[];
+  /** The GTIN-14, when the class is an LGTIN. */
+  readonly gtin?: string;
+  /** The identifier as written in the document. */
+  readonly source: string;
+}
+
+/** GS1 mod-10 check digit of the digits before it. */
+export function checkDigit(digits: string): string {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    const d = Number(digits[digits.length - 1 - i]);
+    sum += i % 2 === 0 ? d * 3 : d;
+  }
+  return String((10 - (sum % 10)) % 10);
+}
+
+function decode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The GTIN-14 of a URN's company prefix and indicator + item reference fields. */
+function gtinFromUrnFields(prefix: string, itemRef: string): string | undefined {
+  if (prefix.length + itemRef.length !== 13 || itemRef.length < 1) return undefined;
+  const body = itemRef[0] + prefix + itemRef.slice(1);
+  return body + checkDigit(body);
+}
+
+const DL_PATH = /^https?:\/\/[^/?#]+(?:\/[^?#]*)?\/01\/(\d{14})(?:\/(10|21)\/([^/?#]+))?(?:[/?#].*)?$/;
+const URN_CLASS = /^urn:epc:class:lgtin:(\d{6,12})\.(\d{1,7})\.(.+)$/;
+const URN_SGTIN = /^urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.(.+)$/;
+const URN_SSCC = /^urn:epc:id:sscc:(\d{6,12})\.(\d{5,11})$/;
+const DL_SSCC = /^https?:\/\/[^/?#]+(?:\/[^?#]*)?\/00\/(\d{18})(?:[/?#].*)?$/;
+
+/** Parse an LGTIN (URN or Digital Link), or undefined when the identifier is something else. */
+export function parseLgtin(identifier: string): Lgtin | undefined {
+  const urn = URN_CLASS.exec(identifier);
+  if (urn) {
+    const gtin = gtinFromUrnFields(urn[1] as string, urn[2] as string);
+    const lot = decode(urn[3] as string);
+    return gtin !== undefined && lot !== undefined ? { gtin, lot } : undefined;
+  }
+  const dl = DL_PATH.exec(identifier);
+  if (dl && dl[2] === '10') {
+    const lot = decode(dl[3] as string);
+    return lot !== undefined ? { gtin: dl[1] as string, lot } : undefined;
+  }
+  return undefined;
+}
+
+/** The LGTIN URN of a GTIN-14 + lot with a company prefix field of `prefixDigits` digits. */
+export function lgtinUrn(lgtin: Lgtin, prefixDigits: number = CANONICAL_PREFIX_DIGITS): string {
+  const body = lgtin.gtin.slice(0, 13);
+  const prefix = body.slice(1, 1 + prefixDigits);
+  const itemRef = body[0] + body.slice(1 + prefixDigits);
+  return `urn:epc:class:lgtin:${prefix}.${itemRef}.${encodeLotNumber(lgtin.lot)}`;
+}
+
+/** Escape a lot number for a URN the way the EPC Tag Data Standard does (only what the URN grammar forbids). */
+function encodeLotNumber(lot: string): string {
+  return lot.replace(/[^A-Za-z0-9!'()*+,\-.:;=_]/g, (c) =>
+    [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
+}
+
+/** The GS1 Digital Link of an LGTIN. */
+export function lgtinDigitalLink(lgtin: Lgtin): string {
+  return `https://id.gs1.org/01/${lgtin.gtin}/10/${encodeURIComponent(lgtin.lot)}`;
+}
+
+/**
+ * Resolve an EPCIS class identifier to a lot reference, or undefined when it
+ * does not name a lot Lotline can hold (a GTIN without lot, an unknown scheme,
+ * or a lot number that does not fit an LGTIN lot id).
+ */
+export function lotRefOfClass(identifier: string): LotRef | undefined {
+  if (identifier.startsWith(LOTLINE_LOT_URN)) {
+    const id = identifier.slice(LOTLINE_LOT_URN.length);
+    return ORG_LOT_ID.test(id) ? { id, aliases: [], source: identifier } : undefined;
+  }
+  const lgtin = parseLgtin(identifier);
+  if (lgtin === undefined) return undefined;
+  const id = lgtinUrn(lgtin);
+  if (!LGTIN_ID.test(id)) return undefined;
+  const aliases = URN_CLASS.test(identifier) && identifier !== id && LGTIN_ID.test(identifier) ? [identifier] : [];
+  return { id, aliases, gtin: lgtin.gtin, source: identifier };
+}
+
+/** The EPCIS class identifier of a Lotline lot id (the inverse of `lotRefOfClass`). */
+export function classOfLotId(lotId: string): string {
+  return LGTIN_ID.test(lotId) ? lotId : `${LOTLINE_LOT_URN}${lotId}`;
+}
+
+/**
+ * A canonical key for an EPC or EPC class, so that the URN and Digital Link
+ * spellings of one GS1 identifier match in queries: `01/<GTIN>/10/<lot>`,
+ * `01/<GTIN>/21/<serial>`, `01/<GTIN>`, `00/<SSCC>`; Lotline lot URNs and
+ * unknown schemes are kept as written.
+ */
+export function identifierKey(identifier: string): string {
+  const lgtin = parseLgtin(identifier);
+  if (lgtin !== undefined) return `01/${lgtin.gtin}/10/${lgtin.lot}`;
+  const sgtin = URN_SGTIN.exec(identifier);
+  if (sgtin) {
+    const gtin = gtinFromUrnFields(sgtin[1] as string, sgtin[2] as string);
+    const serial = decode(sgtin[3] as string);
+    if (gtin !== undefined && serial !== undefined) return `01/${gtin}/21/${serial}`;
+  }
+  const dl = DL_PATH.exec(identifier);
+  if (dl) {
+    const value = dl[3] !== undefined ? decode(dl[3]) : undefined;
+    return dl[2] === '21' && value !== undefined ? `01/${dl[1]}/21/${value}` : `01/${dl[1]}`;
+  }
+  const sscc = URN_SSCC.exec(identifier);
+  if (sscc) {
+    const body = (sscc[2] as string)[0] + (sscc[1] as string) + (sscc[2] as string).slice(1);
+    if (body.length === 17) return `00/${body}${checkDigit(body)}`;
+  }
+  const ssccDl = DL_SSCC.exec(identifier);
+  if (ssccDl) return `00/${ssccDl[1] as string}`;
+  return identifier;
+}
+
+/** The MSP ID a party URI names: `urn:lotline:msp:<MSP>`, or an entry of the recorder's party map. */
+export function mspOfParty(uri: string, parties: Readonly<Record<string, string>>): string | undefined {
+  if (uri.startsWith(LOTLINE_MSP_URN)) return uri.slice(LOTLINE_MSP_URN.length) || undefined;
+  return parties[uri];
+}
