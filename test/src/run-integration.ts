@@ -17,6 +17,15 @@ import { loadConfig } from '../../network/src/config';
 import { startNetwork, stopNetwork } from '../../network/src/network';
 import { step } from '../../network/src/progress';
 
+/**
+ * The whole suite from the mocha config, or only the spec files given on the
+ * command line (mocha would otherwise add them to the config's list).
+ */
+function mochaArgs(files: string[]): string[] {
+  if (files.length === 0) return ['--config', 'test/.mocharc.json'];
+  return ['--no-config', '--require', 'tsx/cjs', '--timeout', '300000', '--slow', '5000', '--exit', ...files];
+}
+
 async function main(): Promise<number> {
   const reuse = process.env.LOTLINE_DATA_DIR !== undefined;
   process.env.LOTLINE_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), 'lotline-test-'));
@@ -29,12 +38,7 @@ async function main(): Promise<number> {
     code = await new Promise<number>((resolve) => {
       const mocha = spawn(
         process.execPath,
-        [
-          path.join(config.repoRoot, 'node_modules', 'mocha', 'bin', 'mocha.js'),
-          '--config',
-          'test/.mocharc.json',
-          ...process.argv.slice(2),
-        ],
+        [path.join(config.repoRoot, 'node_modules', 'mocha', 'bin', 'mocha.js'), ...mochaArgs(process.argv.slice(2))],
         { cwd: config.repoRoot, stdio: 'inherit', env: process.env },
       );
       mocha.on('exit', (c) => resolve(c ?? 1));
