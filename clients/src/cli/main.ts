@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * `lotline`: the command-line client of the Lotline API.
+ *
+ *   npx tsx clients/src/cli/main.ts --help
+ *
+ * Configuration: LOTLINE_API_URL (or --api-url; default: the local topology's
+ * API of --org / LOTLINE_ORG / the token's organisation), LOTLINE_TOKEN (or
+ * --token). Exit codes: see `exit-codes.ts` and clients/README.md.
+ */
+import { Command, CommanderError } from 'commander';
+import { ApiError } from '../api-client';
+import { registerLots, registerTransfers } from './commands/lots';
+import { registerEvents, registerParticipants, registerToken, registerUsers } from './commands/misc';
+import { registerHolds, registerInspections, registerRecalls } from './commands/quality';
+import { registerVerify } from './commands/verify';
+import { adviceFor, EXIT, exitCodeFor } from './exit-codes';
+
+const EXIT_HELP = `
+Exit codes:
+  0  success (verify: every check passed)
+  1  usage error or invalid input (400)
+  2  not found (404), or verify found a mismatch
+  3  missing/invalid token or forbidden (401, 403)
+  4  API or peer unavailable (503, network error, timeout)
+  5  refused by the ledger's rules (409: on hold, recalled, duplicate, conflict)
+
+Environment:
+  LOTLINE_API_URL   API base URL (default: the local network's API of --org)
+  LOTLINE_TOKEN     bearer token (mint one: lotline token mint --org PartsCo --user qm1)
+  LOTLINE_ORG       default organisation for the API URL
+  LOTLINE_DATA_DIR, LOTLINE_PORT_OFFSET   the local network (token mint, verify)
+`;
+
+/** Builds the program (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('lotline')
+    .description('Lotline traceability ledger: lots, traces, inspections, holds, recalls, custody and proofs')
+    .option('--api-url <url>', 'API base URL (env LOTLINE_API_URL)')
+    .option('--org <org>', 'organisation whose local API to use: City, PartsCo, AssemblyCo, Bank (env LOTLINE_ORG)')
+    .option('--token <jwt>', 'bearer token (env LOTLINE_TOKEN)')
+    .option('--json', 'machine-readable JSON output')
+    .option('--timeout <ms>', 'per-request timeout in milliseconds', '60000')
+    .addHelpText('after', EXIT_HELP)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerToken(program);
+  registerUsers(program);
+  registerLots(program);
+  registerTransfers(program);
+  registerInspections(program);
+  registerHolds(program);
+  registerRecalls(program);
+  registerParticipants(program);
+  registerEvents(program);
+  registerVerify(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+function report(err: unknown, json: boolean): number {
+  const code = exitCodeFor(err);
+  const message = err instanceof Error ? err.message : String(err);
+  const advice = adviceFor(err);
+  if (json) {
+    const body =
+      err instanceof ApiError
+        ? { error: { code: err.code, status: err.status, message, advice, problem: err.problem } }
+        : { error: { message, advice } };
+    process.stderr.write(`${JSON.stringify(body)}\n`);
+  } else {
+    process.stderr.write(`lotline: ${message}\n${advice ? `  → ${advice}\n` : ''}`);
+  }
+  return code;
+}
+
+/** Runs the CLI with `argv` (process.argv form) and returns the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; every other parse error is a usage error (commander printed it).
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return report(err, argv.includes('--json'));
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`lotline: ${String(err)}\n`);
+      process.exit(EXIT.unavailable);
+    },
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * Renders a trace as an indented tree of text lines (pure: no I/O).
+ * Lineage is a graph, not a tree: a lot reached twice is printed in full the
+ * first time and as a reference (`^ see above`) afterwards, so the output
+ * stays finite and every edge is shown.
+ */
+import type { Trace, TraceNode } from '../api-types';
+import { categorize, CATEGORY_LABELS } from '../status';
+
+export interface TreeOptions {
+  /** Draw with ASCII (`|-`, `` `- ``) instead of box-drawing characters. */
+  ascii?: boolean;
+}
+
+function describeNode(node: TraceNode | undefined, id: string): string {
+  if (!node) return `${id}  (not returned: beyond the trace bounds)`;
+  const category = categorize(node);
+  const flags = category === 'none' ? '' : `  [${CATEGORY_LABELS[category].toUpperCase()}]`;
+  return `${id}  ${node.product.name}  ${node.quantity.amount} ${node.quantity.unit}  held by ${node.custodian}${flags}`;
+}
+
+/** The lots next to `id` in the trace's direction, in edge order, each with the edge's quantity. */
+function neighbours(trace: Trace, id: string): { id: string; label: string }[] {
+  return trace.edges
+    .filter((e) => (trace.direction === 'forward' ? e.from === id : e.to === id))
+    .map((e) => ({
+      id: trace.direction === 'forward' ? e.to : e.from,
+      label: `${e.quantity.amount} ${e.quantity.unit}`,
+    }));
+}
+
+/** Lines of the tree, root first. */
+export function renderTree(trace: Trace, options: TreeOptions = {}): string[] {
+  const glyph = options.ascii
+    ? { branch: '|- ', last: '`- ', pipe: '|  ', space: '   ' }
+    : { branch: '├─ ', last: '└─ ', pipe: '│  ', space: '   ' };
+  const byId = new Map(trace.nodes.map((n) => [n.id, n]));
+  const printed = new Set<string>();
+  const usage = (q: string): string => (trace.direction === 'forward' ? `(took ${q})` : `(${q} consumed)`);
+  const lines = [describeNode(byId.get(trace.root), trace.root)];
+  printed.add(trace.root);
+
+  const visit = (id: string, prefix: string): void => {
+    const next = neighbours(trace, id);
+    next.forEach((n, i) => {
+      const last = i === next.length - 1;
+      const head = `${prefix}${last ? glyph.last : glyph.branch}`;
+      if (printed.has(n.id)) {
+        lines.push(`${head}${n.id}  ${usage(n.label)}  ^ see above`);
+        return;
+      }
+      printed.add(n.id);
+      lines.push(`${head}${describeNode(byId.get(n.id), n.id)}  ${usage(n.label)}`);
+      visit(n.id, `${prefix}${last ? glyph.space : glyph.pipe}`);
+    });
+  };
+  visit(trace.root, '');
+  if (trace.truncated) {
+    lines.push(`… truncated at depth ${trace.maxDepth} / ${trace.maxNodes} lots: raise --depth or --max-nodes to see more`);
+  }
+  return lines;
+}

@@ -1,0 +1,156 @@
+/**
+ * The web trace explorer in Debian's chromium (playwright-core), against the
+ * real network and a real PartsCo API: sign in, trace the demo's defective lot
+ * and check the colours, run a recall from the page and watch the affected
+ * lots change colour, export the recall CSV, and save a screenshot.
+ * Skipped only when `gateway-api/src/main.ts` is absent.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Page } from 'playwright-core';
+import { ApiClient } from '../../../clients/src/api-client';
+import { seedDemo } from '../../../clients/src/demo/seed';
+import { DEFECTIVE_LOT } from '../../../clients/src/demo/scenario';
+import { mintToken } from '../../../clients/src/token';
+import { config, uniqueId } from '../support/network';
+import { apiAvailable, explorerOrigin, type RunningApi, startApi } from './support/api';
+import { launchChromium, type LaunchedBrowser } from './support/chromium';
+
+const OUTPUT = path.join(config.repoRoot, 'test-output');
+const RED = '#b71c1c';
+const ORANGE = '#e65100';
+const GREEN = '#2e7d32';
+
+type Snapshot = { id: string; category: string; color: string }[];
+
+async function nodes(page: Page): Promise<Snapshot> {
+  return page.evaluate(() => (globalThis as unknown as { lotline: { nodes(): Snapshot } }).lotline.nodes());
+}
+
+async function waitForCategory(page: Page, id: string, category: string, timeout = 60_000): Promise<void> {
+  await page.waitForFunction(
+    ([lot, cat]) =>
+      (globalThis as unknown as { lotline: { nodes(): Snapshot } }).lotline.nodes().some((n) => n.id === lot && n.category === cat),
+    [id, category] as const,
+    { timeout, polling: 250 },
+  );
+}
+
+describe('clients: web trace explorer in chromium', function () {
+  this.timeout(300_000);
+  let api: RunningApi | undefined;
+  let origin: { url: string; close(): Promise<void> } | undefined;
+  let browser: LaunchedBrowser | undefined;
+  let page: Page;
+  let token: string;
+
+  before(async function () {
+    if (!apiAvailable()) this.skip();
+    await seedDemo({ config });
+    api = await startApi('PartsCo');
+    origin = await explorerOrigin(api.url);
+    token = await mintToken(config, { org: 'PartsCo', user: 'qm1' });
+    browser = await launchChromium();
+    page = await browser.browser.newPage();
+    mkdirSync(OUTPUT, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await origin?.close();
+    await api?.stop();
+  });
+
+  it('loads the page and signs in with a token', async () => {
+    await page.goto(`${origin?.url ?? ''}explorer/`);
+    await page.fill('#token', token);
+    await page.click('#signin button');
+    await page.waitForSelector('#who:not([hidden])');
+    expect(await page.textContent('#who-text')).to.contain('qm1');
+  });
+
+  it("traces the demo's defective lot: recalled in red, shipped seat frames in orange, its source bracket in green", async () => {
+    await page.fill('#lot-id', DEFECTIVE_LOT);
+    await page.click('#search button');
+    await waitForCategory(page, 'AssemblyCoMSP:SHIP-2026-0002', 'affected');
+    const byId = Object.fromEntries((await nodes(page)).map((n) => [n.id, n]));
+    expect(byId[DEFECTIVE_LOT]).to.include({ category: 'recalled', color: RED });
+    for (const id of [
+      'PartsCoMSP:PLATE-2026-0001-S1',
+      'AssemblyCoMSP:SEAT-2026-0001',
+      'AssemblyCoMSP:SHIP-2026-0001',
+      'AssemblyCoMSP:SHIP-2026-0002',
+    ]) {
+      expect(byId[id]).to.include({ category: 'affected', color: ORANGE });
+    }
+    expect(byId['PartsCoMSP:STAMP-2026-0001']).to.include({ category: 'passed', color: GREEN });
+    expect(byId['PartsCoMSP:COIL-2026-0001']?.category).to.equal('none');
+    await page.waitForSelector('#events tr[data-verdict="fail"]');
+    await page.waitForSelector('#events .badge.ok', { timeout: 30_000 });
+    await page.screenshot({ path: path.join(OUTPUT, 'explorer-defective-lot.png') });
+  });
+
+  it('exports the recall report as CSV', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button.export-csv')]);
+    const csv = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).to.equal('recallId,sourceLotId,lotId,depth,custodian,producer,status');
+    expect(csv.some((l) => l.includes('AssemblyCoMSP:SHIP-2026-0001,') && l.includes('AssemblyCoMSP'))).to.equal(true);
+  });
+
+  it('runs a recall from the page, and the affected lots turn orange', async () => {
+    const client = new ApiClient({ baseUrl: api?.url ?? '', token });
+    const a = `PartsCoMSP:${uniqueId('WEB-A')}`;
+    const b = `PartsCoMSP:${uniqueId('WEB-B')}`;
+    const c = `PartsCoMSP:${uniqueId('WEB-C')}`;
+    const lot = (id: string, input?: string) => ({
+      id,
+      product: { code: 'BRK-TEST', name: 'Test bracket' },
+      quantity: { amount: 10, unit: 'EA' },
+      inputs: input ? [{ lotId: input, quantity: { amount: 5, unit: 'EA' } }] : [],
+      process: { site: 'Test site', line: 'Line 1' },
+    });
+    await client.createLot(lot(a));
+    await client.createLot(lot(b, a));
+    await client.createLot(lot(c, b));
+
+    await page.fill('#lot-id', a);
+    await page.click('#search button');
+    await waitForCategory(page, c, 'none');
+    await page.waitForSelector('#start-recall');
+    await page.fill('#action-reason', 'browser test recall');
+    await page.click('#start-recall');
+    await waitForCategory(page, a, 'recalled');
+    await waitForCategory(page, b, 'affected');
+    await waitForCategory(page, c, 'affected');
+    const byId = Object.fromEntries((await nodes(page)).map((n) => [n.id, n]));
+    expect(byId[c]?.color).to.equal(ORANGE);
+    await page.screenshot({ path: path.join(OUTPUT, 'explorer-recall.png') });
+  });
+
+  it('updates live from the event stream when another client places a hold', async () => {
+    const client = new ApiClient({ baseUrl: api?.url ?? '', token });
+    const d = `PartsCoMSP:${uniqueId('WEB-D')}`;
+    const e = `PartsCoMSP:${uniqueId('WEB-E')}`;
+    await client.createLot({
+      id: d,
+      product: { code: 'BRK-TEST', name: 'Test bracket' },
+      quantity: { amount: 10, unit: 'EA' },
+      process: { site: 'S', line: 'L' },
+    });
+    await client.createLot({
+      id: e,
+      product: { code: 'BRK-TEST', name: 'Test bracket' },
+      quantity: { amount: 5, unit: 'EA' },
+      inputs: [{ lotId: d, quantity: { amount: 5, unit: 'EA' } }],
+      process: { site: 'S', line: 'L' },
+    });
+    await page.fill('#lot-id', d);
+    await page.click('#search button');
+    await waitForCategory(page, e, 'none');
+    await client.placeHold(d, { reason: 'live update test', includeDescendants: true });
+    await waitForCategory(page, e, 'on_hold', 30_000);
+  });
+});
