@@ -1,0 +1,187 @@
+/**
+ * `createServer(deps)`: the Express application of one organisation's API,
+ * without listening. One router per resource, one problem+json error handler
+ * last. `main.ts` builds the real dependencies and listens.
+ */
+import { existsSync } from 'node:fs';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Gateway } from '@hyperledger/fabric-gateway';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { TokenVerifier } from './auth/jwt';
+import { createEpcisRouter } from './epcis';
+import { ApiError, notFound } from './errors';
+import { createMetrics, type Metrics } from './http/metrics';
+import { problemHandler } from './http/problems';
+import { ApiRouter, type Authenticate, type Caller } from './http/route';
+import type { WalletIdentity } from './identity/wallet';
+import { LotLedger } from './ledger/lot-ledger';
+import { openApiDocument } from './openapi';
+import { eventRoutes } from './routes/events';
+import { lotRoutes } from './routes/lots';
+import { participantRoutes } from './routes/participants';
+import { qualityRoutes } from './routes/quality';
+import { recallRoutes } from './routes/recalls';
+import { transactionRoutes } from './routes/transactions';
+import { userRoutes, type UserRegistrar } from './routes/users';
+
+/** Everything the application needs; tests substitute any of it. */
+export interface ServerDeps {
+  /** This instance's organisation. */
+  readonly org: { readonly name: string; readonly mspId: string };
+  readonly channel: string;
+  readonly chaincode: string;
+  /** MSP IDs of the channel's member organisations (for explicit endorsement of private data writes). */
+  readonly memberMsps: readonly string[];
+  /** Verifies bearer tokens (org claim included). */
+  readonly tokens: TokenVerifier;
+  /** The enrolled identity of a user, or undefined. */
+  readonly wallet: (user: string) => WalletIdentity | undefined;
+  /** A (cached) Gateway for an identity. */
+  readonly gateways: { get(identity: WalletIdentity): Gateway };
+  /** Whether the peer is reachable now. */
+  readonly ready: () => Promise<boolean>;
+  /** Registers users with the CA (absent: POST /users answers 501). */
+  readonly registrar?: UserRegistrar;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  /** Largest JSON body (default 256kb). */
+  readonly bodyLimit?: string;
+  /** Resubmissions after MVCC/phantom conflicts (default 3). */
+  readonly txRetries?: number;
+  /** SSE keep-alive comment interval. */
+  readonly sseHeartbeatMs?: number;
+  /** Built web trace explorer (`clients/web/dist`), served at `/explorer/` when present. */
+  readonly webDir?: string;
+}
+
+const API_VERSION = '1.0.0';
+
+/** Build the application. */
+export function createServer(deps: ServerDeps): Express {
+  const app = express();
+  const metrics = deps.metrics ?? createMetrics();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      customLogLevel: (_req, res, error) =>
+        error !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["last-event-id"]'], censor: '[redacted]' },
+      serializers: {
+        req: (req: { method: string; url: string; headers: Record<string, unknown> }) => ({
+          method: req.method,
+          url: req.url,
+          headers: { authorization: req.headers.authorization, 'user-agent': req.headers['user-agent'] },
+        }),
+      },
+    }),
+  );
+  app.use((req, res, next) => metrics.middleware(req, res, next));
+
+  const authenticate: Authenticate = async (req) => {
+    const cached = (req as Request & { caller?: Caller }).caller;
+    if (cached !== undefined) return cached;
+    const subject = await deps.tokens.verify(req.get('authorization'));
+    const identity = deps.wallet(subject.user);
+    if (identity === undefined) {
+      throw new ApiError({
+        status: 403,
+        code: 'USER_NOT_ENROLLED',
+        title: 'User not enrolled',
+        detail: `${subject.user} has no enrolled Fabric identity at ${deps.org.name}: an org admin registers it with POST /users {"name": "${subject.user}", "role": "<admin|quality_manager|inspector|auditor>"} (CLI: lotline users register), then retry`,
+      });
+    }
+    const caller: Caller = {
+      user: subject.user,
+      mspId: deps.org.mspId,
+      role: identity.role,
+      identity,
+      ledger: new LotLedger({
+        gateway: deps.gateways.get(identity),
+        channel: deps.channel,
+        chaincode: deps.chaincode,
+        retries: deps.txRetries ?? 3,
+      }),
+    };
+    (req as Request & { caller?: Caller }).caller = caller;
+    return caller;
+  };
+
+  // Service endpoints (no token).
+  app.get('/healthz', (_req, res) => {
+    res.locals.route = '/healthz';
+    res.json({ status: 'ok', org: deps.org.name, mspId: deps.org.mspId });
+  });
+  app.get('/readyz', async (_req, res) => {
+    res.locals.route = '/readyz';
+    const ready = await deps.ready();
+    metrics.peerReady.set(ready ? 1 : 0);
+    if (!ready)
+      throw new ApiError({
+        status: 503,
+        code: 'PEER_UNAVAILABLE',
+        title: 'Service unavailable',
+        detail: `the ${deps.org.name} peer is unreachable`,
+        retryAfterSeconds: 5,
+      });
+    res.json({ status: 'ready', peer: 'reachable' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.locals.route = '/metrics';
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  // The web trace explorer, same origin as the API (it signs in with a bearer token).
+  if (deps.webDir !== undefined && existsSync(deps.webDir)) {
+    app.use('/explorer', express.static(deps.webDir, { index: 'index.html', fallthrough: true }));
+    app.get('/', (_req, res) => res.redirect('/explorer/'));
+  }
+
+  // GS1 EPCIS 2.0 (its own body parser and size limit), as the caller's identity.
+  app.use(
+    '/epcis',
+    async (req: Request, res: Response, next: NextFunction) => {
+      res.locals.route = '/epcis';
+      res.locals.caller = await authenticate(req);
+      next();
+    },
+    createEpcisRouter({
+      ledgerFor: (_req, res) => {
+        const caller = res.locals.caller as Caller;
+        return deps.gateways.get(caller.identity).getNetwork(deps.channel).getContract(deps.chaincode);
+      },
+    }),
+  );
+
+  app.use(express.json({ limit: deps.bodyLimit ?? '256kb', type: ['application/json', 'application/*+json'] }));
+
+  const api = new ApiRouter(authenticate);
+  lotRoutes(api);
+  qualityRoutes(api, deps.memberMsps);
+  recallRoutes(api);
+  participantRoutes(api);
+  transactionRoutes(api);
+  eventRoutes(api, { ready: deps.ready, ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}) });
+  userRoutes(api, deps.registrar);
+  app.use(api.router);
+
+  const document = openApiDocument(api.specs, {
+    title: `Lotline API (${deps.org.name})`,
+    version: API_VERSION,
+    description:
+      "One organisation's API over its own peer. Writes answer 2xx only after the transaction committed VALID, with txId and blockNumber. Errors are RFC 9457 problem+json with a stable code.",
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.locals.route = '/openapi.json';
+    res.json(document);
+  });
+
+  app.use((req: Request) => {
+    throw notFound('ROUTE_NOT_FOUND', `no resource at ${req.method} ${req.path}`);
+  });
+  app.use(problemHandler);
+  return app;
+}

@@ -1,0 +1,92 @@
+/**
+ * The wallet: one enrolled Fabric identity per user, in the MSP folder layout
+ * that fabric-ca-client writes (`<walletDir>/<user>/msp/signcerts/cert.pem` and
+ * one private key in `keystore/`, mode 0600). The token's `sub` selects the
+ * folder. Private keys are read into KeyObjects and never logged.
+ */
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { USER_NAME } from '../auth/jwt';
+
+/** Roles an organisation's CA issues (the `role` attribute of enrolment certificates). */
+export const ROLES = ['admin', 'quality_manager', 'inspector', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** An enrolled user of this organisation. */
+export interface WalletIdentity {
+  readonly user: string;
+  readonly mspId: string;
+  /** PEM certificate bytes. */
+  readonly certificate: Uint8Array;
+  readonly privateKey: KeyObject;
+  /** The `role` attribute of the certificate; undefined when absent or unknown (read-only, as in the chaincode). */
+  readonly role: Role | undefined;
+  /** The certificate subject, e.g. `CN=qm1, OU=client`. */
+  readonly subject: string;
+}
+
+const ATTRS_MARKER = Buffer.from('{"attrs":');
+
+/**
+ * The attributes Fabric CA embeds in an enrolment certificate (extension
+ * 1.2.3.4.5.6.7.8.1, a JSON document `{"attrs": {...}}`).
+ */
+export function certificateAttributes(certPem: Uint8Array | string): Record<string, string> {
+  const der = new X509Certificate(certPem).raw;
+  const start = der.indexOf(ATTRS_MARKER);
+  if (start < 0) return {};
+  let depth = 0;
+  for (let i = start; i < der.length; i += 1) {
+    const c = der[i];
+    if (c === 0x7b) depth += 1;
+    else if (c === 0x7d) {
+      depth -= 1;
+      if (depth === 0) {
+        try {
+          const parsed = JSON.parse(der.subarray(start, i + 1).toString('utf8')) as { attrs?: Record<string, unknown> };
+          return Object.fromEntries(Object.entries(parsed.attrs ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
+        } catch {
+          return {};
+        }
+      }
+    }
+  }
+  return {};
+}
+
+/** The Lotline role of a certificate, as the chaincode reads it. */
+export function roleOf(certPem: Uint8Array | string): Role | undefined {
+  const raw = certificateAttributes(certPem).role;
+  return ROLES.find((r) => r === raw);
+}
+
+/** A certificate's subject on one line (`CN=qm1, OU=client`). */
+export function subjectOf(certPem: Uint8Array | string): string {
+  return new X509Certificate(certPem).subject.split('\n').join(', ');
+}
+
+/** The MSP folder of a user in the wallet. */
+export function userMspDir(walletDir: string, user: string): string {
+  if (!USER_NAME.test(user)) throw new Error(`invalid user name ${JSON.stringify(user)}`);
+  return path.join(walletDir, user, 'msp');
+}
+
+/** Load a user's identity, or undefined when the user has not been enrolled. */
+export function loadWalletIdentity(walletDir: string, mspId: string, user: string): WalletIdentity | undefined {
+  const msp = userMspDir(walletDir, user);
+  const certFile = path.join(msp, 'signcerts', 'cert.pem');
+  const keyDir = path.join(msp, 'keystore');
+  if (!existsSync(certFile) || !existsSync(keyDir)) return undefined;
+  const keys = readdirSync(keyDir);
+  if (keys.length !== 1 || keys[0] === undefined) return undefined;
+  const certificate = readFileSync(certFile);
+  return {
+    user,
+    mspId,
+    certificate,
+    privateKey: createPrivateKey(readFileSync(path.join(keyDir, keys[0]))),
+    role: roleOf(certificate),
+    subject: subjectOf(certificate),
+  };
+}

@@ -1,0 +1,15 @@
+/** Public surface of @lotline/gateway-api for the CLI and tests. */
+export { createServer, type ServerDeps } from './app';
+export { buildDependencies, type Dependencies } from './dependencies';
+export { loadApiConfig, ConfigError, LOCAL_AUDIENCE, LOCAL_ISSUER, type ApiConfig } from './config';
+export { ApiError, toProblem, type ProblemDocument } from './errors';
+export { createTokenVerifier, type TokenVerifier, type TokenSubject } from './auth/jwt';
+export { ensureLocalKeys, readLocalSigningKey } from './auth/keys';
+export { mintLocalToken, type LocalTokenRequest } from './auth/token';
+export { loadWalletIdentity, roleOf, ROLES, type Role, type WalletIdentity } from './identity/wallet';
+export { LotLedger, TRANSIENT_DETAILS_KEY, type LotLedgerOptions, type EventPosition } from './ledger/lot-ledger';
+export { connectIdentity, createPeerClient, GatewayPool, peerReady } from './ledger/connections';
+export { ledgerError } from './ledger/errors';
+export { decodeTransaction, compositeKey, splitCompositeKey } from './ledger/proof';
+export { canonicalJson, recordDigest } from './ledger/canonical';
+export type * from './ledger/types';

@@ -1,0 +1,123 @@
+/**
+ * Maps failures of gateway calls to ApiErrors: by the chaincode's stable code
+ * (the `CODE: ` prefix of its message, found in the gateway error details),
+ * by the gRPC status, or by the commit's validation code. Never by free text.
+ */
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { CommitError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
+import { ERROR_HTTP_STATUS, type ErrorCode } from '@lotline/chaincode/dist/errors';
+import { ApiError } from '../errors';
+
+/** Seconds a client should wait before retrying when the peer is unavailable. */
+export const RETRY_AFTER_SECONDS = 5;
+
+const CODE_PREFIX = /\b([A-Z][A-Z_]+): /g;
+
+const TITLES: Record<number, string> = { 400: 'Invalid request', 403: 'Forbidden', 404: 'Not found', 409: 'Conflict' };
+
+/** The first Lotline error code in a message, with the text after it. */
+export function chaincodeCodeOf(message: string): { code: ErrorCode; detail: string } | undefined {
+  for (const match of message.matchAll(CODE_PREFIX)) {
+    const code = match[1];
+    if (code !== undefined && Object.hasOwn(ERROR_HTTP_STATUS, code)) {
+      return { code: code as ErrorCode, detail: message.slice((match.index ?? 0) + match[0].length) };
+    }
+  }
+  return undefined;
+}
+
+function messagesOf(error: Error): string[] {
+  const details = error instanceof GatewayError ? error.details.map((d) => d.message) : [];
+  return [...details, error.message];
+}
+
+/** An ApiError for a chaincode error code found in the error, or undefined. */
+export function chaincodeError(error: unknown): ApiError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  for (const message of messagesOf(error)) {
+    const found = chaincodeCodeOf(message);
+    if (found !== undefined) {
+      const status = ERROR_HTTP_STATUS[found.code];
+      return new ApiError({
+        status,
+        code: found.code,
+        title: TITLES[status] ?? 'Refused by the ledger',
+        detail: found.detail,
+        cause: error,
+      });
+    }
+  }
+  return undefined;
+}
+
+/** 503 with Retry-After: the peer could not be reached or did not answer in time. */
+export function unavailable(detail: string, cause?: unknown): ApiError {
+  return new ApiError({
+    status: 503,
+    code: 'PEER_UNAVAILABLE',
+    title: 'Service unavailable',
+    detail,
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    cause,
+  });
+}
+
+/** gRPC statuses that mean the peer cannot serve now (503 with Retry-After). */
+const UNAVAILABLE_REASONS = new Map<number, string>([
+  [GrpcStatus.UNAVAILABLE, 'the peer is unreachable'],
+  [GrpcStatus.DEADLINE_EXCEEDED, 'the peer did not answer in time'],
+  [GrpcStatus.RESOURCE_EXHAUSTED, 'the peer is overloaded'],
+]);
+
+/** Map any failure of a gateway call to an ApiError. */
+export function ledgerError(error: unknown, what: string): ApiError {
+  if (error instanceof ApiError) return error;
+  const coded = chaincodeError(error);
+  if (coded !== undefined) return coded;
+  if (error instanceof CommitError) return commitFailure(error.code, error.transactionId, error);
+  if (error instanceof GatewayError) {
+    const reason = UNAVAILABLE_REASONS.get(error.code);
+    if (reason !== undefined) return unavailable(`${reason} (${what})`, error);
+  }
+  return new ApiError({
+    status: 502,
+    code: 'LEDGER_ERROR',
+    title: 'Ledger failure',
+    detail: `the ledger call failed (${what})`,
+    cause: error,
+  });
+}
+
+const VALIDATION_NAMES = new Map<number, string>(Object.entries(StatusCode).map(([name, value]) => [value, name]));
+
+/** The name of a Fabric validation code (`VALID`, `MVCC_READ_CONFLICT`...). */
+export function validationCodeName(code: number): string {
+  return VALIDATION_NAMES.get(code) ?? `CODE_${code}`;
+}
+
+/** The Fabric validation codes that a resubmission may cure. */
+export const RETRYABLE_VALIDATION_CODES: ReadonlySet<number> = new Set([StatusCode.MVCC_READ_CONFLICT, StatusCode.PHANTOM_READ_CONFLICT]);
+
+/** An ApiError for a transaction that committed with a validation code other than VALID. */
+export function commitFailure(code: number, txId: string, cause?: unknown): ApiError {
+  const name = validationCodeName(code);
+  if (RETRYABLE_VALIDATION_CODES.has(code)) {
+    return new ApiError({
+      status: 409,
+      code: 'TX_CONFLICT',
+      title: 'Concurrent update',
+      detail: `transaction ${txId} was invalidated (${name}) by concurrent transactions, also after retries; retry later`,
+      retryAfterSeconds: 1,
+      extensions: { txId, validationCode: name },
+      cause,
+    });
+  }
+  return new ApiError({
+    status: 502,
+    code: 'TX_INVALID',
+    title: 'Transaction invalid',
+    detail: `transaction ${txId} was committed as ${name}`,
+    extensions: { txId, validationCode: name },
+    cause,
+  });
+}

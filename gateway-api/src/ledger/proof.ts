@@ -1,0 +1,149 @@
+/**
+ * Decodes what qscc returns for a transaction (`GetTransactionByID`: a
+ * ProcessedTransaction; `GetBlockByTxID`: its Block) with
+ * @hyperledger/fabric-protos: block number and index, validation code,
+ * creator and endorsers (MSP ID, certificate subject, signature check), and
+ * the write set with a digest of each value.
+ */
+import { createHash, createPublicKey, verify, X509Certificate } from 'node:crypto';
+import { common, ledger, msp, peer } from '@hyperledger/fabric-protos';
+import { recordDigest } from './canonical';
+import { validationCodeName } from './errors';
+import type { TransactionProof, TxIdentity, TxWrite } from './types';
+
+function subject(cert: Uint8Array): string {
+  try {
+    return new X509Certificate(Buffer.from(cert)).subject.split('\n').join(', ');
+  } catch {
+    return '(not an X.509 certificate)';
+  }
+}
+
+function identityOf(serialized: Uint8Array): TxIdentity & { cert: Uint8Array } {
+  const id = msp.SerializedIdentity.deserializeBinary(serialized);
+  const cert = id.getIdBytes_asU8();
+  return { mspId: id.getMspid(), subject: subject(cert), cert };
+}
+
+function signatureValid(payload: Uint8Array, endorsement: peer.Endorsement, cert: Uint8Array): boolean {
+  try {
+    const signed = Buffer.concat([Buffer.from(payload), Buffer.from(endorsement.getEndorser_asU8())]);
+    return verify('sha256', signed, createPublicKey(Buffer.from(cert)), Buffer.from(endorsement.getSignature_asU8()));
+  } catch {
+    return false;
+  }
+}
+
+/** Split a composite key (`\0type\0attr\0...\0`) into its parts. */
+export function splitCompositeKey(key: string): { objectType: string; attributes: string[] } {
+  if (!key.startsWith('\u0000')) return { objectType: '', attributes: [key] };
+  const parts = key.slice(1, key.endsWith('\u0000') ? -1 : undefined).split('\u0000');
+  return { objectType: parts[0] ?? '', attributes: parts.slice(1) };
+}
+
+/** Build the composite key for an object type and attributes. */
+export function compositeKey(objectType: string, attributes: readonly string[]): string {
+  return `\u0000${[objectType, ...attributes].map((p) => `${p}\u0000`).join('')}`;
+}
+
+function decodeWrite(namespace: string, write: ledger.rwset.kvrwset.KVWrite): TxWrite {
+  const key = write.getKey();
+  const bytes = write.getValue_asU8();
+  let value: unknown = null;
+  let sha256: string | null = null;
+  if (!write.getIsDelete()) {
+    const text = Buffer.from(bytes).toString('utf8');
+    try {
+      value = JSON.parse(text) as unknown;
+      sha256 = recordDigest(value);
+    } catch {
+      value = text;
+      sha256 = createHash('sha256').update(bytes).digest('hex');
+    }
+  }
+  return { namespace, key, ...splitCompositeKey(key), isDelete: write.getIsDelete(), sha256, value };
+}
+
+interface ActionParts {
+  endorsers: TransactionProof['endorsers'];
+  chaincode: string;
+  writes: TxWrite[];
+  event: TransactionProof['event'];
+}
+
+function decodeAction(action: peer.TransactionAction): ActionParts {
+  const payload = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8());
+  const endorsed = payload.getAction();
+  if (endorsed === undefined) return { endorsers: [], chaincode: '', writes: [], event: null };
+  const prpBytes = endorsed.getProposalResponsePayload_asU8();
+  const endorsers = endorsed.getEndorsementsList().map((e) => {
+    const { cert, ...who } = identityOf(e.getEndorser_asU8());
+    return { ...who, signatureValid: signatureValid(prpBytes, e, cert) };
+  });
+  const prp = peer.ProposalResponsePayload.deserializeBinary(prpBytes);
+  const ccAction = peer.ChaincodeAction.deserializeBinary(prp.getExtension_asU8());
+  const rwset = ledger.rwset.TxReadWriteSet.deserializeBinary(ccAction.getResults_asU8());
+  const writes = rwset.getNsRwsetList().flatMap((ns) =>
+    ledger.rwset.kvrwset.KVRWSet.deserializeBinary(ns.getRwset_asU8())
+      .getWritesList()
+      .map((w) => decodeWrite(ns.getNamespace(), w)),
+  );
+  const eventBytes = ccAction.getEvents_asU8();
+  const ccEvent = eventBytes.length > 0 ? peer.ChaincodeEvent.deserializeBinary(eventBytes) : undefined;
+  let event: TransactionProof['event'] = null;
+  if (ccEvent !== undefined && ccEvent.getEventName() !== '') {
+    const text = Buffer.from(ccEvent.getPayload_asU8()).toString('utf8');
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text) as unknown;
+    } catch {
+      // not JSON: keep the text
+    }
+    event = { name: ccEvent.getEventName(), payload: parsed };
+  }
+  return { endorsers, chaincode: ccAction.getChaincodeId()?.getName() ?? '', writes, event };
+}
+
+function txIdOfEnvelope(bytes: Uint8Array): string | undefined {
+  try {
+    const payload = common.Payload.deserializeBinary(common.Envelope.deserializeBinary(bytes).getPayload_asU8());
+    const header = payload.getHeader();
+    return header === undefined ? undefined : common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8()).getTxId();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Decode qscc's answers for one transaction. */
+export function decodeTransaction(processedTxBytes: Uint8Array, blockBytes: Uint8Array): TransactionProof {
+  const processed = peer.ProcessedTransaction.deserializeBinary(processedTxBytes);
+  const envelope = processed.getTransactionenvelope();
+  if (envelope === undefined) throw new Error('the processed transaction has no envelope');
+  const payload = common.Payload.deserializeBinary(envelope.getPayload_asU8());
+  const header = payload.getHeader();
+  if (header === undefined) throw new Error('the transaction has no header');
+  const channelHeader = common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
+  const signatureHeader = common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8());
+  const creatorIdentity = identityOf(signatureHeader.getCreator_asU8());
+  const creator = { mspId: creatorIdentity.mspId, subject: creatorIdentity.subject };
+  const parts = peer.Transaction.deserializeBinary(payload.getData_asU8()).getActionsList().map(decodeAction);
+  const block = common.Block.deserializeBinary(blockBytes);
+  const txId = channelHeader.getTxId();
+  const txIndex = (block.getData()?.getDataList_asU8() ?? []).findIndex((bytes) => txIdOfEnvelope(bytes) === txId);
+  const ts = channelHeader.getTimestamp() as unknown as { getSeconds(): number; getNanos(): number } | undefined;
+  const code = processed.getValidationcode();
+  return {
+    txId,
+    channel: channelHeader.getChannelId(),
+    blockNumber: block.getHeader()?.getNumber() ?? -1,
+    txIndex,
+    validationCode: validationCodeName(code),
+    valid: code === peer.TxValidationCode.VALID,
+    timestamp: ts === undefined ? '' : new Date(ts.getSeconds() * 1000 + Math.floor(ts.getNanos() / 1e6)).toISOString(),
+    creator,
+    endorsers: parts.flatMap((p) => p.endorsers),
+    chaincode: parts[0]?.chaincode ?? '',
+    writes: parts.flatMap((p) => p.writes),
+    event: parts.find((p) => p.event !== null)?.event ?? null,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Runs one organisation's API: reads the configuration, connects to the
+ * organisation's peer, and listens.
+ *
+ *   LOTLINE_API_ORG=PartsCo npx tsx gateway-api/src/main.ts
+ */
+import { pino } from 'pino';
+import { createServer } from './app';
+import { ConfigError, loadApiConfig } from './config';
+import { buildDependencies } from './dependencies';
+import { createMetrics } from './http/metrics';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadApiConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = pino({
+    level: config.logLevel,
+    base: { org: config.org.name },
+    redact: ['authorization', '*.authorization', '*.privateKey'],
+  });
+  const built = await buildDependencies(config, logger, { metrics: createMetrics({ defaultMetrics: true }) });
+  const server = createServer(built.deps).listen(config.listen.port, config.listen.host, () => {
+    logger.info(
+      { host: config.listen.host, port: config.listen.port, peer: config.peer.endpoint, jwks: config.auth.jwksUrl ?? config.auth.jwksFile },
+      'Lotline API listening',
+    );
+  });
+  server.on('error', (error) => {
+    logger.fatal({ err: error }, 'cannot listen');
+    process.exit(1);
+  });
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'shutting down');
+    server.close(() => {
+      built.close();
+      process.exit(0);
+    });
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`gateway-api failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

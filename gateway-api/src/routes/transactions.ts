@@ -1,0 +1,78 @@
+/** Proofs: what the organisation's own peer holds about a transaction, read through qscc. */
+import { recordDigest } from '../ledger/canonical';
+import { compositeKey } from '../ledger/proof';
+import type { TransactionProof, TxWrite } from '../ledger/types';
+import { ApiRouter } from '../http/route';
+import { params, queries } from '../schemas';
+
+/** `objectType/attr/attr` (or the plain key) for display and `?key=` selection. */
+export function displayKey(write: Pick<TxWrite, 'objectType' | 'attributes' | 'key'>): string {
+  return write.objectType === '' ? write.key : [write.objectType, ...write.attributes].join('/');
+}
+
+/** The record check of a proof. */
+export interface RecordCheck {
+  key: string;
+  /** The transaction wrote this key. */
+  found: boolean;
+  /** sha256 of the canonical JSON the transaction wrote there. */
+  sha256: string | null;
+  /** What it was compared with: the digest given as `expect`, or the lot's history entry for this transaction. */
+  comparedWith: 'expect' | 'lot-history' | null;
+  expected: string | null;
+  matches: boolean | null;
+}
+
+export function transactionRoutes(api: ApiRouter): void {
+  api.route(
+    {
+      method: 'get',
+      path: '/transactions/:txId/proof',
+      operationId: 'transactionProof',
+      tag: 'proofs',
+      summary: 'Prove a transaction',
+      description:
+        "Block number and index, validation code, creator (MSP and certificate subject), endorsers (MSP, subject, signature check) and the write set, read from this organisation's peer through qscc. " +
+        "With `lotId` or `key`, `record` says whether that record is in the write set; with `expect` (sha256 of the canonical JSON of the record you hold) it says whether your copy matches; with `lotId` alone the lot's history entry for this transaction is compared. " +
+        '`verified` is true when the transaction is VALID, in its block, every endorsement signature verifies and (if asked) the record matches.',
+      params: params.transaction,
+      query: queries.proof,
+      success: { status: 200, description: 'the proof' },
+      errors: [400, 404],
+    },
+    async ({ res, params: p, query, caller }) => {
+      const proof: TransactionProof = await caller.ledger.transaction(p.txId);
+      let record: RecordCheck | null = null;
+      const wanted = query.lotId !== undefined ? compositeKey('lot', [query.lotId]) : query.key;
+      if (wanted !== undefined) {
+        const write = proof.writes.find((w) => w.key === wanted || displayKey(w) === wanted);
+        const sha256 = write?.sha256 ?? null;
+        record = {
+          key: write !== undefined ? displayKey(write) : wanted,
+          found: write !== undefined,
+          sha256,
+          comparedWith: null,
+          expected: null,
+          matches: null,
+        };
+        if (write === undefined) {
+          record = { ...record, matches: false };
+        } else if (query.expect !== undefined) {
+          record = { ...record, comparedWith: 'expect', expected: query.expect, matches: sha256 === query.expect };
+        } else if (query.lotId !== undefined) {
+          const entry = (await caller.ledger.lotHistory(query.lotId)).find((h) => h.txId === p.txId);
+          const expected = entry === undefined || entry.isDelete ? null : recordDigest(entry.value);
+          record = { ...record, comparedWith: 'lot-history', expected, matches: expected !== null && sha256 === expected };
+        }
+      }
+      const verified =
+        proof.valid &&
+        proof.txIndex >= 0 &&
+        proof.endorsers.length > 0 &&
+        proof.endorsers.every((e) => e.signatureValid) &&
+        (record === null || record.matches !== false) &&
+        (record === null || record.found);
+      res.json({ ...proof, writes: proof.writes.map((w) => ({ ...w, displayKey: displayKey(w) })), record, verified });
+    },
+  );
+}
