@@ -9,7 +9,7 @@ import YAML from 'yaml';
 import { bin } from './binaries';
 import { endpoint, port, tlsRootCert, type NetworkConfig, type Org } from './config';
 import { mspCert, mspKey } from './identities';
-import { httpOk, isListening, pollUntil, run, startProcess } from './processes';
+import { httpOk, isListening, logTail, pollUntil, run, startProcess } from './processes';
 import { ActionableError, detail } from './progress';
 
 /** Plain log lines (the default format carries ANSI colour codes). */
@@ -231,10 +231,13 @@ export async function hasRaftLeader(config: NetworkConfig): Promise<boolean> {
 }
 
 /** Waits until the ordering service has elected a Raft leader for the channel. */
-export async function waitForRaftLeader(config: NetworkConfig, timeoutSec = 60): Promise<void> {
+export async function waitForRaftLeader(config: NetworkConfig, timeoutSec = 180): Promise<void> {
   if (!(await pollUntil(() => hasRaftLeader(config), timeoutSec, 250))) {
+    const tails = ordererOrgs(config)
+      .map((o) => `--- ${ordererProcessName(o)} ---\n${logTail(config, ordererProcessName(o), 8)}`)
+      .join('\n');
     throw new ActionableError(
-      `the ordering service elected no Raft leader for ${config.channel} within ${timeoutSec}s.\n` +
+      `the ordering service elected no Raft leader for ${config.channel} within ${timeoutSec}s.\n${tails}\n` +
         `  At least two of the three orderers must run: check 'npm run status' and the orderer logs in ${config.logsDir}.`,
     );
   }
