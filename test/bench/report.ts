@@ -1,0 +1,168 @@
+/** The markdown report of one benchmark run, and its one-screen summary. */
+import type { CallProfile } from './metrics';
+import type { RssByKind } from './rss';
+import { fmt } from './stats';
+import type { LoadResult, TraceTiming } from './traces';
+import type { WriteResult } from './writes';
+
+/** Everything one run measured. */
+export interface BenchResults {
+  startedAt: string;
+  host: string;
+  command: string;
+  settings: Record<string, string | number>;
+  writes?: { results: WriteResult[]; concurrency: number; profile: Record<string, CallProfile>; apiNote: string };
+  traces?: {
+    loads: (LoadResult & { label: string })[];
+    ledger: TraceTiming[];
+    postgres: TraceTiming[];
+    postgresVersion: string;
+    postgresLoadMs: number[];
+    profile: Record<string, CallProfile>;
+  };
+  rss: RssByKind[];
+  notes: string[];
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+
+function writesSection(w: NonNullable<BenchResults['writes']>): string[] {
+  const by = (k: string) => w.results.find((r) => r.key === k);
+  const a = by('api');
+  const b = by('gateway');
+  const c = by('baseline');
+  const lines = [
+    `## Writes (concurrency ${w.concurrency}, variants alternated round by round)`,
+    '',
+    '| variant | committed | failed | tx/s | p50 ms | p95 ms | p99 ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...w.results.map(
+      (r) =>
+        `| ${r.label} | ${r.committed} | ${r.failed} | ${fmt(r.txPerSec)} | ${fmt(r.latency.p50, 0)} | ${fmt(r.latency.p95, 0)} | ${fmt(r.latency.p99, 0)} |`,
+    ),
+    '',
+  ];
+  if (a && b) {
+    const ab = ratio(a.txPerSec, b.txPerSec);
+    lines.push(
+      `- a/b (API over direct gateway, tx/s) = **${fmt(ab, 2)}** (target ≥ 0.9: ${verdict(ab >= 0.9)}); p50 latency a/b = ${fmt(ratio(a.latency.p50, b.latency.p50), 2)}`,
+    );
+  } else lines.push(`- a/b: not measured (${w.apiNote})`);
+  if (b && c) {
+    const bc = ratio(b.txPerSec, c.txPerSec);
+    lines.push(
+      `- b/c (CreateLot over the one-putState baseline, tx/s) = **${fmt(bc, 2)}** (target ≥ 1.0: ${verdict(bc >= 1.0)}); p50 latency b/c = ${fmt(ratio(b.latency.p50, c.latency.p50), 2)}`,
+    );
+  }
+  for (const r of w.results.filter((x) => x.errors.length > 0)) {
+    lines.push(`- errors of ${r.key}: ${r.errors.map(([m, n]) => `${n} × \`${m.slice(0, 160)}\``).join('; ')}`);
+  }
+  if (Object.keys(w.profile).length > 0) {
+    lines.push('', '### Where a write spends its time (peer metrics, summed over the endorsing peers, per transaction)', '');
+    lines.push(...profileTable(w.profile));
+  }
+  return lines;
+}
+
+function profileTable(profile: Record<string, CallProfile>): string[] {
+  return [
+    '| call | client ms/call | peer proposal ms/call | peer shim-serving ms/call | shim requests per call |',
+    '| --- | ---: | ---: | ---: | --- |',
+    ...Object.entries(profile).map(
+      ([k, p]) =>
+        `| ${k} | ${fmt(p.clientMs)} | ${fmt(p.peerMs)} | ${fmt(p.shimMs)} | ${Object.entries(p.shimPerCall)
+          .sort((x, y) => y[1] - x[1])
+          .map(([t, n]) => `${t} ${fmt(n, 0)}`)
+          .join(', ')} |`,
+    ),
+  ];
+}
+
+function tracesSection(t: NonNullable<BenchResults['traces']>): string[] {
+  const lines = ['## Traces (depth 10, ≈1000 nodes)', ''];
+  lines.push('| bulk load | lots requested | lots loaded | transactions | time s | lots/s | stopped by time budget | errors |');
+  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |');
+  for (const l of t.loads) {
+    lines.push(
+      `| ${l.label} | ${l.requested} | ${l.loaded} | ${l.transactions} | ${fmt(l.elapsedMs / 1000)} | ${fmt(l.lotsPerSec)} | ${l.stoppedByBudget ? 'yes' : 'no'} | ${l.errors.slice(0, 2).join('; ') || '–'} |`,
+    );
+  }
+  lines.push(
+    '',
+    `PostgreSQL: ${t.postgresVersion}; COPY + ANALYZE took ${t.postgresLoadMs.map((m) => fmt(m / 1000, 2)).join(' s, ')} s.`,
+    '',
+  );
+  lines.push(
+    '| graph lots | direction | nodes | edges | ledger median ms | CTE median ms | ledger / CTE | ledger answer checked | CTE answer checked |',
+  );
+  lines.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |');
+  for (const l of t.ledger) {
+    const p = t.postgres.find((x) => x.direction === l.direction && x.graphLots === l.graphLots);
+    lines.push(
+      `| ${l.graphLots} | ${l.direction} | ${l.nodes} | ${l.edges} | ${fmt(l.medianMs)} | ${fmt(p?.medianMs ?? Number.NaN, 2)} | ${fmt(ratio(l.medianMs, p?.medianMs ?? 0), 0)}× | ${l.correct ? 'yes' : 'NO'} | ${p?.correct ? 'yes' : 'NO'} |`,
+    );
+  }
+  lines.push(...sizeRatios(t));
+  if (t.ledger.length === 0) return [...lines, '- ledger traces: not measured (see the notes)'];
+  const worst = Math.max(
+    ...t.ledger.map((l) =>
+      ratio(l.medianMs, t.postgres.find((p) => p.direction === l.direction && p.graphLots === l.graphLots)?.medianMs ?? 0),
+    ),
+  );
+  lines.push(`- ledger trace / CTE: worst ${fmt(worst, 0)}× (target ≤ 2×: ${verdict(worst <= 2)})`);
+  if (Object.keys(t.profile).length > 0) {
+    lines.push('', '### Where a trace spends its time (reader peer metrics, per trace)', '', ...profileTable(t.profile));
+  }
+  return lines;
+}
+
+function sizeRatios(t: NonNullable<BenchResults['traces']>): string[] {
+  const lines: string[] = [];
+  const sizes = [...new Set(t.ledger.map((l) => l.graphLots))].sort((a, b) => a - b);
+  if (sizes.length >= 2) {
+    const [small, large] = [sizes[0] as number, sizes[sizes.length - 1] as number];
+    lines.push('');
+    for (const dir of ['backward', 'forward'] as const) {
+      const s = t.ledger.find((l) => l.graphLots === small && l.direction === dir);
+      const g = t.ledger.find((l) => l.graphLots === large && l.direction === dir);
+      const ps = t.postgres.find((l) => l.graphLots === small && l.direction === dir);
+      const pg = t.postgres.find((l) => l.graphLots === large && l.direction === dir);
+      if (s && g) {
+        const r = ratio(g.medianMs, s.medianMs);
+        lines.push(
+          `- ${dir}: ledger ${large}/${small} = **${fmt(r, 2)}** (target ≤ 1.3 for 100k/10k: ${verdict(r <= 1.3)}${large < 100_000 ? `, measured at ${large} lots, not 100k` : ''}); PostgreSQL ${large}/${small} = ${fmt(ratio(pg?.medianMs ?? 0, ps?.medianMs ?? 0), 2)}`,
+        );
+      }
+    }
+  }
+  return lines;
+}
+
+/** The report as markdown. */
+export function renderReport(r: BenchResults): string {
+  const lines = [
+    '# Lotline benchmark report',
+    '',
+    `Generated by \`${r.command}\` on ${r.startedAt} (${r.host}). Absolute figures on a shared 2-core machine are noisy; compare the ratios, which come from the same run.`,
+    '',
+    'Settings: ' +
+      Object.entries(r.settings)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', '),
+    '',
+    '![benchmark chart](bench.png)',
+    '',
+  ];
+  if (r.writes) lines.push(...writesSection(r.writes), '');
+  if (r.traces) lines.push(...tracesSection(r.traces), '');
+  lines.push(
+    '## Peak resident memory (VmHWM) per process kind',
+    '',
+    '| kind | processes | max MiB | sum MiB |',
+    '| --- | ---: | ---: | ---: |',
+  );
+  for (const k of r.rss) lines.push(`| ${k.kind} | ${k.processes} | ${fmt(k.maxMiB, 0)} | ${fmt(k.sumMiB, 0)} |`);
+  if (r.notes.length > 0) lines.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`));
+  return lines.join('\n') + '\n';
+}

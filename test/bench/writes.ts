@@ -1,0 +1,142 @@
+/**
+ * Write benchmark: the same CreateLot (two inputs) through the HTTP API and
+ * directly through fabric-gateway, and the single-putState baseline, at the
+ * same concurrency in the same run. Variants alternate round by round (the
+ * order rotates), so drift in machine load spreads over all of them.
+ */
+import type { NetworkConfig } from '../../network/src/config';
+import { benchContract, type BenchContract } from './fabric';
+import { closedLoop, summarise, type LatencySummary } from './stats';
+import { progress } from './log';
+
+/** One way of committing a write. */
+export interface WriteVariant {
+  key: string;
+  label: string;
+  /** Commits write number `i` from worker `worker`; resolves after the commit. */
+  op(i: number, worker: number): Promise<void>;
+}
+
+/** Figures of one variant over all rounds. */
+export interface WriteResult {
+  key: string;
+  label: string;
+  committed: number;
+  failed: number;
+  txPerSec: number;
+  latency: LatencySummary;
+  errors: [string, number][];
+}
+
+/** Options of the write benchmark. */
+export interface WriteOptions {
+  concurrency: number;
+  /** Transactions per variant per round. */
+  perRound: number;
+  rounds: number;
+  /** Upper bound on one variant's round, in ms. */
+  roundDeadlineMs: number;
+}
+
+/** A lot that CreateLot accepts: `amount` EA made from two inputs of 1 EA each. */
+export function twoInputLot(mspId: string, id: string, inputs: readonly [string, string]): Record<string, unknown> {
+  return {
+    id: `${mspId}:${id}`,
+    product: { code: 'BENCH-ASSY', name: 'Bench assembly' },
+    quantity: { amount: 2, unit: 'EA' },
+    inputs: inputs.map((lotId) => ({ lotId, quantity: { amount: 1, unit: 'EA' } })),
+    process: { site: 'Bench site', line: 'Line W' },
+  };
+}
+
+/**
+ * Creates two large input lots per worker (one ImportLots transaction), so no
+ * two concurrent writes consume the same lot and MVCC conflicts cannot skew
+ * the comparison. Returns the pairs, indexed by worker.
+ */
+export async function createInputPairs(c: BenchContract, mspId: string, runId: string, workers: number): Promise<[string, string][]> {
+  const pairs: [string, string][] = [];
+  const lots: Record<string, unknown>[] = [];
+  for (let w = 0; w < workers; w++) {
+    const ids: [string, string] = [`${mspId}:${runId}-in-${w}-a`, `${mspId}:${runId}-in-${w}-b`];
+    pairs.push(ids);
+    for (const id of ids) {
+      lots.push({
+        id,
+        product: { code: 'BENCH-RAW', name: 'Bench raw material' },
+        quantity: { amount: 1_000_000, unit: 'EA' },
+        inputs: [],
+        process: { site: 'Bench site', line: 'Line R' },
+      });
+    }
+  }
+  await c.contract.submitTransaction('ImportLots', JSON.stringify({ lots }));
+  return pairs;
+}
+
+/** The fabric-gateway variant: CreateLot submitted directly, as `user` of `orgRef`. */
+export function gatewayVariant(c: BenchContract, mspId: string, runId: string, pairs: [string, string][]): WriteVariant {
+  return {
+    key: 'gateway',
+    label: '(b) CreateLot via fabric-gateway',
+    async op(i, worker) {
+      const lot = twoInputLot(mspId, `${runId}-gw-${i}`, pairs[worker] as [string, string]);
+      await c.contract.submitTransaction('CreateLot', JSON.stringify(lot));
+    },
+  };
+}
+
+/** The baseline variant: Baseline:PutValue, one putState. */
+export function baselineVariant(config: NetworkConfig, orgRef: string, user: string, runId: string): WriteVariant & { close(): void } {
+  const c = benchContract(config, orgRef, user, 'Baseline');
+  return {
+    key: 'baseline',
+    label: '(c) Baseline:PutValue (one putState)',
+    async op(i) {
+      await c.contract.submitTransaction('PutValue', `${runId}-base-${i}`, 'bench');
+    },
+    close: () => c.close(),
+  };
+}
+
+/** Runs every variant `rounds` times, rotating the order, after one short warm-up each. */
+export async function runWrites(variants: WriteVariant[], options: WriteOptions): Promise<WriteResult[]> {
+  const acc = new Map(
+    variants.map((v) => [v.key, { latencies: [] as number[], elapsedMs: 0, failed: 0, errors: new Map<string, number>() }]),
+  );
+  const offsets = new Map(variants.map((v) => [v.key, 0]));
+  const run = async (v: WriteVariant, count: number) => {
+    const base = offsets.get(v.key) ?? 0;
+    offsets.set(v.key, base + count);
+    return closedLoop(count, options.concurrency, options.roundDeadlineMs, (i, w) => v.op(base + i, w));
+  };
+  for (const v of variants) {
+    const warm = await run(v, options.concurrency * 2);
+    progress(`writes: warm-up ${v.key}: ${warm.latencies.length} ok, ${warm.started - warm.latencies.length} failed`);
+  }
+  for (let r = 0; r < options.rounds; r++) {
+    const order = variants.map((_, k) => variants[(k + r) % variants.length] as WriteVariant);
+    for (const v of order) {
+      const res = await run(v, options.perRound);
+      const a = acc.get(v.key);
+      if (a === undefined) continue;
+      a.latencies.push(...res.latencies);
+      a.elapsedMs += res.elapsedMs;
+      a.failed += res.started - res.latencies.length;
+      for (const [m, n] of res.errors) a.errors.set(m, (a.errors.get(m) ?? 0) + n);
+      progress(`writes: round ${r + 1}/${options.rounds} ${v.key}: ${((res.latencies.length * 1000) / res.elapsedMs).toFixed(1)} tx/s`);
+    }
+  }
+  return variants.map((v) => {
+    const a = acc.get(v.key) ?? { latencies: [], elapsedMs: 1, failed: 0, errors: new Map<string, number>() };
+    return {
+      key: v.key,
+      label: v.label,
+      committed: a.latencies.length,
+      failed: a.failed,
+      txPerSec: (a.latencies.length * 1000) / Math.max(1, a.elapsedMs),
+      latency: summarise(a.latencies),
+      errors: [...a.errors.entries()],
+    };
+  });
+}

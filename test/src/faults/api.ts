@@ -1,0 +1,68 @@
+/**
+ * The organisations' HTTP APIs for the fault, load and bad-input tests:
+ * whether they run, and requests with a real signed token.
+ * Tokens are minted with gateway-api's own local-key scheme.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { apiProcessName, apiUrl } from '../../../network/src/network';
+import { runningPid } from '../../../network/src/processes';
+import { mintLocalToken } from '../../../gateway-api/src/auth/token';
+import { config, org } from '../support/network';
+
+/** True when the API code exists and the runner started one API per organisation. */
+export function apiAvailable(): boolean {
+  if (!existsSync(path.join(config.repoRoot, 'gateway-api', 'src', 'app.ts'))) return false;
+  return config.orgs.every((o) => runningPid(config, apiProcessName(o)) !== undefined);
+}
+
+/** A response reduced to what the tests assert on. */
+export interface ApiResponse {
+  status: number;
+  contentType: string;
+  body: Record<string, unknown> & { code?: string };
+}
+
+const tokens = new Map<string, Promise<string>>();
+
+/** A real ES256 token for `user` of an organisation, signed with the local key under `<dataDir>/jwt/` (cached per user). */
+export function mintToken(orgRef: string, user: string): Promise<string> {
+  const key = `${orgRef}/${user}`;
+  let token = tokens.get(key);
+  if (token === undefined) {
+    token = mintLocalToken(config, { org: orgRef, user, ttlSeconds: 4 * 3600 });
+    tokens.set(key, token);
+  }
+  return token;
+}
+
+/** One request to an organisation's API as `user`, with a JSON body (or none), bounded in time. */
+export async function apiFetch(orgRef: string, user: string, method: string, urlPath: string, body?: unknown): Promise<ApiResponse> {
+  return apiRaw(orgRef, user, method, urlPath, body === undefined ? undefined : JSON.stringify(body));
+}
+
+/** One request with a raw body text (for malformed, deep or oversized bodies). */
+export async function apiRaw(
+  orgRef: string,
+  user: string,
+  method: string,
+  urlPath: string,
+  rawBody?: string,
+  contentType = 'application/json',
+): Promise<ApiResponse> {
+  const token = await mintToken(orgRef, user);
+  const res = await fetch(`${apiUrl(org(orgRef))}${urlPath}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(rawBody === undefined ? {} : { 'content-type': contentType }) },
+    body: rawBody,
+    signal: AbortSignal.timeout(60_000),
+  });
+  const text = await res.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    parsed = { raw: text.slice(0, 500) };
+  }
+  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: parsed };
+}
