@@ -84,15 +84,7 @@ export async function startNetwork(config: NetworkConfig): Promise<number> {
   for (const o of orgs) await joinPeer(config, o);
 
   step('waiting for a Raft leader');
-  try {
-    await waitForRaftLeader(config, 45);
-  } catch {
-    // Seen after a full stop and start: every node stays in Raft pre-vote. Restarting the orderers once clears it.
-    step('no Raft leader after 45 s: restarting the orderers once');
-    for (const o of orderers) await stopProcess(config, ordererProcessName(o));
-    tally.add(await Promise.all(orderers.map((o) => startOrderer(config, o))));
-    await waitForRaftLeader(config);
-  }
+  await waitForRaftLeader(config);
 
   step('building and deploying the chaincode');
   const before = orgs.filter((o) => runningPid(config, chaincodeProcessName(o)) !== undefined).length;
