@@ -41,7 +41,18 @@ export interface Connection {
  * Connects as `user` of `org` through `org`'s own peer (or `peerOrg`'s, for
  * tests that read through another organisation's peer).
  */
-export function connectAs(org: Org, user: string, peerOrg: Org = org): Connection {
+/** Per-call deadlines in milliseconds. */
+export interface Deadlines {
+  evaluate: number;
+  endorse: number;
+  submit: number;
+  commitStatus: number;
+}
+
+const DEFAULT_DEADLINES: Deadlines = { evaluate: 10_000, endorse: 30_000, submit: 10_000, commitStatus: 60_000 };
+
+export function connectAs(org: Org, user: string, peerOrg: Org = org, deadlines: Partial<Deadlines> = {}): Connection {
+  const d = { ...DEFAULT_DEADLINES, ...deadlines };
   const client = peerClient(org, peerOrg);
   const { identity, signer } = loadIdentity(org, user);
   const gateway = connect({
@@ -49,10 +60,10 @@ export function connectAs(org: Org, user: string, peerOrg: Org = org): Connectio
     identity,
     signer,
     hash: hash.sha256,
-    evaluateOptions: () => ({ deadline: Date.now() + 10_000 }),
-    endorseOptions: () => ({ deadline: Date.now() + 30_000 }),
-    submitOptions: () => ({ deadline: Date.now() + 10_000 }),
-    commitStatusOptions: () => ({ deadline: Date.now() + 60_000 }),
+    evaluateOptions: () => ({ deadline: Date.now() + d.evaluate }),
+    endorseOptions: () => ({ deadline: Date.now() + d.endorse }),
+    submitOptions: () => ({ deadline: Date.now() + d.submit }),
+    commitStatusOptions: () => ({ deadline: Date.now() + d.commitStatus }),
   });
   return {
     gateway,

@@ -3,9 +3,9 @@
  * metrics, an open-loop writer that records every acknowledged write, and a
  * read-back of those writes through another organisation's peer.
  */
-import { connect, hash, type Contract } from '@hyperledger/fabric-gateway';
+import type { Contract } from '@hyperledger/fabric-gateway';
 import { port, type NetworkConfig, type Org } from '../../../network/src/config';
-import { loadIdentity, peerClient } from '../../../network/src/gateway';
+import { connectAs } from '../../../network/src/gateway';
 import { ordererOrgs } from '../../../network/src/nodes';
 import { pollUntil } from '../../../network/src/processes';
 
@@ -144,23 +144,9 @@ export interface FaultConnection {
 
 /** A gateway connection with short deadlines, so a write lost with a killed node fails within ~20 s instead of hanging. */
 export function faultConnection(config: NetworkConfig, org: Org, user: string, contractName?: string): FaultConnection {
-  const client = peerClient(org);
-  const { identity, signer } = loadIdentity(org, user);
-  const gateway = connect({
-    client,
-    identity,
-    signer,
-    hash: hash.sha256,
-    evaluateOptions: () => ({ deadline: Date.now() + 10_000 }),
-    endorseOptions: () => ({ deadline: Date.now() + 15_000 }),
-    submitOptions: () => ({ deadline: Date.now() + 10_000 }),
-    commitStatusOptions: () => ({ deadline: Date.now() + 20_000 }),
-  });
+  const conn = connectAs(org, user, org, { evaluate: 10_000, endorse: 15_000, submit: 10_000, commitStatus: 20_000 });
   return {
-    contract: gateway.getNetwork(config.channel).getContract(config.chaincode, contractName),
-    close() {
-      gateway.close();
-      client.close();
-    },
+    contract: conn.gateway.getNetwork(config.channel).getContract(config.chaincode, contractName),
+    close: () => conn.close(),
   };
 }
