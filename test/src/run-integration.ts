@@ -2,7 +2,8 @@
  * `npm run test:integration`: brings up a fresh network in a temporary data
  * folder (on ports shifted by LOTLINE_PORT_OFFSET, 1000 by default, so that a
  * running `npm start` network is left alone), runs the mocha suites against
- * it, and tears down what it started.
+ * it (with one API process per organisation, for the fault and bad-input
+ * specs), and tears down what it started.
  *
  * With LOTLINE_DATA_DIR set, that network is started if needed and left
  * running afterwards (a developer's own network). LOTLINE_KEEP_NETWORK=1
@@ -14,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../network/src/config';
-import { startNetwork, stopNetwork } from '../../network/src/network';
+import { startApis, startNetwork, stopNetwork } from '../../network/src/network';
 import { step } from '../../network/src/progress';
 
 /**
@@ -35,6 +36,8 @@ async function main(): Promise<number> {
   let code = 1;
   try {
     await startNetwork(config);
+    // The fault and bad-input specs talk to the organisations' APIs as separate processes, as in production.
+    await startApis(config);
     code = await new Promise<number>((resolve) => {
       const mocha = spawn(
         process.execPath,

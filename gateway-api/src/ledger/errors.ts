@@ -1,7 +1,8 @@
 /**
  * Maps failures of gateway calls to ApiErrors: by the chaincode's stable code
  * (the `CODE: ` prefix of its message, found in the gateway error details),
- * by the gRPC status, or by the commit's validation code. Never by free text.
+ * by the gRPC status, or by the commit's validation code. Free text is read
+ * only for the two transient endorsement failures that Fabric reports as text.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { CommitError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
@@ -69,6 +70,48 @@ const UNAVAILABLE_REASONS = new Map<number, string>([
   [GrpcStatus.RESOURCE_EXHAUSTED, 'the peer is overloaded'],
 ]);
 
+/**
+ * Transient endorsement failures that Fabric reports only as text in the error
+ * details (gRPC ABORTED or FAILED_PRECONDITION carry no finer code): a
+ * chaincode server that is down or restarting, and a gateway that cannot yet
+ * find enough live endorsers (discovery after a peer restart). Both cure
+ * themselves or by `npm start`, so clients should retry rather than report a bug.
+ */
+const TRANSIENT_ENDORSEMENT: readonly { pattern: RegExp; code: string; reason: string }[] = [
+  {
+    pattern: /could not launch chaincode|chaincode [^ ]+ not (?:running|registered)|error sending: .*chaincode/i,
+    code: 'CHAINCODE_UNAVAILABLE',
+    reason: "an organisation's chaincode server is not running (it is restarted by `npm start`)",
+  },
+  {
+    pattern: /no combination of peers|failed to collect enough transaction endorsements|no peers available/i,
+    code: 'ENDORSERS_UNAVAILABLE',
+    reason: 'not enough endorsing peers are reachable to satisfy the endorsement policy',
+  },
+];
+
+/** gRPC statuses under which the gateway reports endorsement failures. */
+const ENDORSEMENT_FAILURE_STATUSES: ReadonlySet<number> = new Set([
+  GrpcStatus.ABORTED,
+  GrpcStatus.FAILED_PRECONDITION,
+  GrpcStatus.UNAVAILABLE,
+]);
+
+function transientEndorsement(error: GatewayError, what: string): ApiError | undefined {
+  if (!ENDORSEMENT_FAILURE_STATUSES.has(error.code)) return undefined;
+  const text = messagesOf(error).join('\n');
+  const match = TRANSIENT_ENDORSEMENT.find((t) => t.pattern.test(text));
+  if (match === undefined) return undefined;
+  return new ApiError({
+    status: 503,
+    code: match.code,
+    title: 'Service unavailable',
+    detail: `${match.reason} (${what}); retry after ${RETRY_AFTER_SECONDS} s, and if it persists check \`npm run status\``,
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    cause: error,
+  });
+}
+
 /** Map any failure of a gateway call to an ApiError. */
 export function ledgerError(error: unknown, what: string): ApiError {
   if (error instanceof ApiError) return error;
@@ -76,6 +119,8 @@ export function ledgerError(error: unknown, what: string): ApiError {
   if (coded !== undefined) return coded;
   if (error instanceof CommitError) return commitFailure(error.code, error.transactionId, error);
   if (error instanceof GatewayError) {
+    const transient = transientEndorsement(error, what);
+    if (transient !== undefined) return transient;
     const reason = UNAVAILABLE_REASONS.get(error.code);
     if (reason !== undefined) return unavailable(`${reason} (${what})`, error);
   }

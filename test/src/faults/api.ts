@@ -20,6 +20,8 @@ export function apiAvailable(): boolean {
 export interface ApiResponse {
   status: number;
   contentType: string;
+  /** The Retry-After header, when present. */
+  retryAfter?: string;
   body: Record<string, unknown> & { code?: string };
 }
 
@@ -64,5 +66,10 @@ export async function apiRaw(
   } catch {
     parsed = { raw: text.slice(0, 500) };
   }
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: parsed };
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? '',
+    retryAfter: res.headers.get('retry-after') ?? undefined,
+    body: parsed,
+  };
 }
