@@ -1,6 +1,8 @@
 /**
  * Shapes of what the chaincode returns (chaincode/README.md), as the API and
- * the CLI see them. Inputs are the chaincode's own zod schemas (see schemas.ts).
+ * the CLI see them (clients/src/api-types.ts re-exports them). Inputs are the
+ * chaincode's own zod schemas (see schemas.ts). Types only: the browser build
+ * of the web explorer imports this file too.
  */
 
 export type Role = 'admin' | 'quality_manager' | 'inspector' | 'auditor';
@@ -36,7 +38,7 @@ export interface Transfer {
   proposalTxId: string;
 }
 
-/** A lot as ReadLot returns it (stored fields plus derived ones). */
+/** A lot as stored, with the fields that reads (ReadLot) derive. */
 export interface Lot {
   id: string;
   product: { code: string; name: string };
@@ -46,14 +48,16 @@ export interface Lot {
   status: LotStatus;
   inputs: { lotId: string; quantity: Quantity }[];
   process: { site: string; line: string; changePoint?: string };
-  attributes?: Record<string, string>;
+  attributes: Record<string, string>;
   createdAt: string;
+  createdTxId: string;
+  holds: { holdId: string; includeDescendants: boolean }[];
+  recall: { recallId: string; eventId: string } | null;
   remaining?: Quantity;
   affected?: boolean;
   affectedBy?: AffectedRef[];
   latestInspection?: { eventId: string; verdict: Verdict; recordedAt: string } | null;
   pendingTransfer?: Transfer | null;
-  [field: string]: unknown;
 }
 
 export interface TraceNode {
@@ -69,31 +73,55 @@ export interface TraceNode {
   depth: number;
 }
 
+/** An edge of a trace; it always reads parent (`from`) → child (`to`). */
+export interface TraceEdge {
+  from: string;
+  to: string;
+  quantity: Quantity;
+}
+
 export interface Trace {
   root: string;
   direction: TraceDirection;
   nodes: TraceNode[];
-  /** Always parent (`from`) → child (`to`). */
-  edges: { from: string; to: string; quantity: Quantity }[];
+  edges: TraceEdge[];
   truncated: boolean;
   maxDepth: number;
   maxNodes: number;
 }
 
+/** One modification of a lot document. */
 export interface HistoryEntry {
   txId: string;
   timestamp: string;
   isDelete: boolean;
-  value: unknown;
+  value: Lot | null;
 }
 
-/** A quality event (inspection, nonconformance, corrective action, hold, release, recall). */
+export interface Measurement {
+  characteristic: string;
+  value: number;
+  unit: string;
+  lower: number;
+  upper: number;
+}
+
+/** A quality event of a lot: `eventId` is the id of the transaction that recorded it. */
 export interface QualityEvent {
   eventId: string;
   lotId: string;
-  type: string;
+  type: 'inspection' | 'nonconformance' | 'corrective_action' | 'hold' | 'release' | 'recall';
   recordedBy: RecordedBy;
   recordedAt: string;
+  verdict?: Verdict;
+  measurements?: Measurement[];
+  certificate?: { sha256: string; uri: string };
+  notes?: string;
+  description?: string;
+  holdId?: string;
+  recallId?: string;
+  reason?: string;
+  includeDescendants?: boolean;
   [field: string]: unknown;
 }
 
@@ -103,6 +131,15 @@ export interface QualityEventList {
   truncated: boolean;
 }
 
+/** One lot that a recall reaches, with its current holder to notify. */
+export interface RecallAffectedLot {
+  lotId: string;
+  custodian: string;
+  producer: string;
+  status: LotStatus;
+  depth: number;
+}
+
 export interface RecallReport {
   recallId: string;
   sourceLotId: string;
@@ -110,20 +147,26 @@ export interface RecallReport {
   startedAt: string;
   startedBy: RecordedBy;
   eventId: string;
-  affected: { lotId: string; custodian: string; producer: string; status: LotStatus; depth: number }[];
+  affected: RecallAffectedLot[];
   truncated: boolean;
 }
 
-export interface Participant {
+export type ParticipantKind = 'municipality' | 'supplier' | 'manufacturer' | 'testing_institute' | 'bank' | 'other';
+
+/** A participant as City admins write it. */
+export interface ParticipantInput {
   msp: string;
   name: string;
-  kind: string;
+  kind: ParticipantKind;
   location: { city: string; country: string; lat?: number; lon?: number };
   capabilities: string[];
   certifications: { name: string; issuer: string; validUntil: string }[];
-  createdAt?: string;
-  updatedAt?: string;
-  updatedBy?: string;
+}
+
+export interface Participant extends ParticipantInput {
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string;
 }
 
 /** A write that committed as VALID: the chaincode's result, the transaction id and its block. */
