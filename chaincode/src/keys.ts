@@ -1,22 +1,26 @@
 /**
  * World-state key layout. Every record lives under a composite key whose
  * object type is one of these; the attributes are listed beside each.
+ *
+ * A lot's own sub-records share its document's key prefix (`lot [lotId, …]`),
+ * so a read-only transaction gets the document, the written balance shards,
+ * the child edges and the latest-inspection pointer in one
+ * partial-composite-key scan of `lot [lotId]`. Key order under that prefix:
+ * the document, `balance`, `child`, `inspection`. Write transactions never
+ * scan a whole lot prefix (see README "Key layout").
  */
 export const KEYS = {
-  /** [lotId] → Lot document. */
+  /**
+   * [lotId] → Lot document;
+   * [lotId, "balance", "00".."15"] → balance shard `{micro}`, written on first debit only;
+   * [lotId, "child", childId] → Edge to a lot made from it (forward lineage);
+   * [lotId, "inspection"] → pointer to the latest inspection `{eventId, verdict, recordedAt}`.
+   */
   lot: 'lot',
-  /** [lotId, shard "00".."15"] → remaining balance shard `{micro}`. */
-  balance: 'lot~balance',
-  /** [parentId, childId] → Edge; scan by [parentId] for children (forward). */
-  edgeChild: 'edge~child',
-  /** [childId, parentId] → Edge; scan by [childId] for parents (backward). */
-  edgeParent: 'edge~parent',
   /** [lotId] → pending custody Transfer. */
   transfer: 'transfer',
   /** [lotId, eventId] → QualityEvent (eventId is the recording transaction id). */
   qualityEvent: 'qe',
-  /** [lotId] → pointer to the latest inspection `{eventId, verdict, recordedAt}`. */
-  latestInspection: 'lot~inspection',
   /** [lotId, eventId] → confidential inspection details, in implicit org collections only. */
   confidentialDetails: 'qe~details',
   /** [recallId] → Recall record. */
@@ -27,6 +31,13 @@ export const KEYS = {
   participantCapability: 'participant~capability',
   /** [key] → `{value}`: benchmark baseline values. */
   baseline: 'baseline',
+} as const;
+
+/** The second attribute of a lot's sub-records under `KEYS.lot`. */
+export const LOT_RECORDS = {
+  balance: 'balance',
+  child: 'child',
+  inspection: 'inspection',
 } as const;
 
 /** The implicit private data collection of an organisation. */

@@ -36,15 +36,37 @@ export function isoTime(ts: { seconds: { toString(): string } | number; nanos: n
   return new Date(millis).toISOString();
 }
 
+/** What fabric-shim's iterators expose of the peer's last QueryResponse (not in its typings). */
+interface PeerBatch {
+  readonly response?: { readonly getHasMore?: () => boolean };
+}
+
+/**
+ * Close an iterator unless the peer has already dropped it. The peer releases a
+ * query iterator itself once it has sent the last batch (`has_more` false), and
+ * every iterator of a transaction when the transaction ends, so a close after
+ * the last batch is a wasted round trip (one per scan, which is what a trace
+ * pays per lot). An iterator whose state cannot be seen is always closed.
+ */
+export async function release(iterator: { close(): Promise<unknown> }): Promise<void> {
+  const batch = (iterator as PeerBatch).response;
+  if (typeof batch?.getHasMore === 'function' && !batch.getHasMore()) return;
+  await iterator.close();
+}
+
 async function drain<T>(iterator: StateIterator, limit: number, map: (key: string, value: Uint8Array) => T | undefined): Promise<T[]> {
   const out: T[] = [];
   try {
-    for (let res = await iterator.next(); !res.done && out.length < limit; res = await iterator.next()) {
+    // Check the limit before asking for the next entry: a next() past a full
+    // batch is a QUERY_STATE_NEXT round trip.
+    while (out.length < limit) {
+      const res = await iterator.next();
+      if (res.done) break;
       const mapped = map(res.value.key, res.value.value);
       if (mapped !== undefined) out.push(mapped);
     }
   } finally {
-    await iterator.close();
+    await release(iterator);
   }
   return out;
 }
@@ -135,7 +157,7 @@ export class Ledger {
         });
       }
     } finally {
-      await iterator.close();
+      await release(iterator);
     }
     return out;
   }

@@ -1,10 +1,11 @@
 import { fail } from './errors';
 import type { Ledger } from './ledger';
-import { remainingMicro } from './models/balance';
-import { type Direction, edgesOf } from './models/edge';
+import { remainingMicro, remainingOf } from './models/balance';
+import { childEdges, type Direction, type Edge, parentEdges } from './models/edge';
 import { findLot, type Lot, type LotStatus, effectiveStatus } from './models/lot';
+import { loadLotSnapshot, type LotSnapshot } from './models/lot-snapshot';
 import type { Quantity } from './models/quantity';
-import { findLatestInspection } from './models/quality-event';
+import { findLatestInspection, type LatestInspection } from './models/quality-event';
 
 /**
  * Lineage reads: which recalls and holds affect a lot (computed at read time
@@ -47,34 +48,109 @@ function uniqueSorted(refs: readonly AffectedRef[]): AffectedRef[] {
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, ref]) => ref);
 }
 
+/** How a LineageReader may read state. */
+export interface ReaderOptions {
+  /**
+   * True in read-only transactions (evaluate): each lot a walk visits is read
+   * with one scan of its whole key prefix (see LotSnapshot). False (the
+   * default) in write transactions: point reads and narrow scans only, so that
+   * concurrent children and debits of the same lot do not conflict.
+   */
+  readonly readOnly?: boolean;
+  /** Lots one transaction may load; beyond it LIMIT_EXCEEDED. */
+  readonly maxLots?: number;
+}
+
 /**
- * Loads lots for one transaction and answers "what affects this lot?".
+ * Loads lots for one transaction and answers "what affects this lot?" and
+ * "what are its neighbours, remaining quantity and latest inspection?".
  *
  * A lot is affected by its own recall and holds, by the recall of any
  * ancestor, and by any ancestor's hold placed with `includeDescendants`.
  * Ancestors are found through each lot's `inputs`, with memoisation, so a
- * trace resolves each lot once. Loading more than MAX_ANCESTRY_LOTS lots
- * throws LIMIT_EXCEEDED rather than answering incompletely.
+ * trace or a batch import resolves each lot once; the ancestry walk reuses the
+ * documents a trace has already loaded and reads only the document (one
+ * GetState) of an ancestor outside it. Loading more than `maxLots` lots throws
+ * LIMIT_EXCEEDED rather than answering incompletely.
+ *
+ * Cached documents are the state when first read: a transaction that rewrites
+ * a lot document must use a new reader afterwards.
  */
 export class LineageReader {
   private readonly lots = new Map<string, Lot>();
+  private readonly snapshots = new Map<string, LotSnapshot>();
   private readonly inherited = new Map<string, AffectedRef[]>();
+  private readonly readOnly: boolean;
+  private readonly maxLots: number;
 
   constructor(
     private readonly ledger: Ledger,
-    private readonly maxLots: number = MAX_ANCESTRY_LOTS,
-  ) {}
+    options: ReaderOptions = {},
+  ) {
+    this.readOnly = options.readOnly ?? false;
+    this.maxLots = options.maxLots ?? MAX_ANCESTRY_LOTS;
+  }
 
-  /** Load a lot (cached for the transaction), or undefined. */
-  async lot(id: string): Promise<Lot | undefined> {
-    const cached = this.lots.get(id);
-    if (cached !== undefined) return cached;
+  private countOne(): void {
     if (this.lots.size >= this.maxLots) {
       throw fail('LIMIT_EXCEEDED', `lineage check needs more than ${this.maxLots} lots`);
     }
+  }
+
+  /** Load a lot document (cached for the transaction), or undefined. One GetState when not cached. */
+  async lot(id: string): Promise<Lot | undefined> {
+    const cached = this.lots.get(id);
+    if (cached !== undefined) return cached;
+    this.countOne();
     const lot = await findLot(this.ledger, id);
     if (lot !== undefined) this.lots.set(id, lot);
     return lot;
+  }
+
+  /**
+   * Load a lot the caller will summarise or walk from: in a read-only reader
+   * with its whole prefix (one scan), otherwise its document only.
+   */
+  async load(id: string, minChildren = 0): Promise<Lot | undefined> {
+    if (!this.readOnly) return this.lot(id);
+    return (await this.snapshot(id, minChildren))?.lot;
+  }
+
+  private async snapshot(id: string, minChildren: number): Promise<LotSnapshot | undefined> {
+    const cached = this.snapshots.get(id);
+    if (cached !== undefined) return cached;
+    if (!this.lots.has(id)) this.countOne();
+    const snapshot = await loadLotSnapshot(this.ledger, id, minChildren);
+    if (snapshot === undefined) return undefined;
+    this.snapshots.set(id, snapshot);
+    if (!this.lots.has(id)) this.lots.set(id, snapshot.lot);
+    return snapshot;
+  }
+
+  /** The lineage edges of a lot in one direction, in key order, at most `limit`; none if the lot is absent. */
+  async edges(id: string, direction: Direction, limit: number): Promise<Edge[]> {
+    if (direction === 'backward') {
+      const lot = await this.load(id);
+      return lot === undefined ? [] : parentEdges(lot).slice(0, limit);
+    }
+    if (!this.readOnly) return childEdges(this.ledger, id, limit);
+    const snapshot = await this.snapshot(id, limit);
+    if (snapshot === undefined) return [];
+    if (snapshot.complete || snapshot.children.length >= limit) return snapshot.children.slice(0, limit);
+    // Loaded earlier for fewer children than now wanted: read just the children.
+    return childEdges(this.ledger, id, limit);
+  }
+
+  /** A lot's remaining quantity in micro-units: from its snapshot if loaded, else one scan of its written shards. */
+  async remaining(lot: Lot): Promise<number> {
+    const snapshot = this.snapshots.get(lot.id);
+    return snapshot !== undefined ? remainingOf(lot, snapshot.shards) : remainingMicro(this.ledger, lot);
+  }
+
+  /** A lot's latest-inspection pointer, or null: from its snapshot if it reached it, else one GetState. */
+  async latestInspection(id: string): Promise<LatestInspection | null> {
+    const known = this.snapshots.get(id)?.latestInspection;
+    return known !== undefined ? known : findLatestInspection(this.ledger, id);
   }
 
   /** Every recall and hold that affects a lot, sorted and without duplicates. */
@@ -143,9 +219,10 @@ export interface Walk {
 /**
  * Walk the lineage graph breadth-first from a root, in key order (deterministic).
  * Stops at `maxDepth` and `maxNodes`, and scans at most EDGES_PER_NODE × maxNodes edges.
- * Edges to lots left out by the node bound are omitted.
+ * Edges to lots left out by the node bound are omitted. Backward steps follow
+ * each lot's `inputs`; forward steps its child edges.
  */
-export async function walk(ledger: Ledger, rootId: string, direction: Direction, maxDepth: number, maxNodes: number): Promise<Walk> {
+export async function walk(reader: LineageReader, rootId: string, direction: Direction, maxDepth: number, maxNodes: number): Promise<Walk> {
   const visited = [{ id: rootId, depth: 0 }];
   const seen = new Set([rootId]);
   const edges: TraceEdge[] = [];
@@ -154,10 +231,10 @@ export async function walk(ledger: Ledger, rootId: string, direction: Direction,
   for (let i = 0; i < visited.length; i++) {
     const { id, depth } = visited[i] as { id: string; depth: number };
     if (depth >= maxDepth) {
-      if ((await edgesOf(ledger, id, direction, 1)).length > 0) truncated = true;
+      if ((await reader.edges(id, direction, 1)).length > 0) truncated = true;
       continue;
     }
-    const out = await edgesOf(ledger, id, direction, edgeBudget + 1);
+    const out = await reader.edges(id, direction, edgeBudget + 1);
     if (out.length > edgeBudget) truncated = true;
     const scanned = out.slice(0, edgeBudget);
     edgeBudget -= scanned.length;
@@ -192,16 +269,16 @@ export interface LotSummary {
 }
 
 /** Summarise a lot with its current status, latest verdict and affected flags. */
-export async function summarise(ledger: Ledger, reader: LineageReader, lot: Lot): Promise<LotSummary> {
+export async function summarise(reader: LineageReader, lot: Lot): Promise<LotSummary> {
   const affectedBy = await reader.affectedBy(lot);
-  const latest = await findLatestInspection(ledger, lot.id);
+  const latest = await reader.latestInspection(lot.id);
   return {
     id: lot.id,
     product: lot.product,
     quantity: lot.quantity,
     producer: lot.producer,
     custodian: lot.custodian,
-    status: effectiveStatus(lot, await remainingMicro(ledger, lot.id)),
+    status: effectiveStatus(lot, await reader.remaining(lot)),
     latestVerdict: latest?.verdict ?? null,
     affected: affectedBy.length > 0,
     affectedBy,

@@ -2,7 +2,7 @@ import { assertCanConsume, type Caller } from './access';
 import { fail } from './errors';
 import type { Ledger } from './ledger';
 import type { LineageReader } from './lineage';
-import { consume, initBalance } from './models/balance';
+import { consume } from './models/balance';
 import { putEdge } from './models/edge';
 import { findLot, type Lot, saveLot } from './models/lot';
 import { assertSameUnit, toMicro } from './models/quantity';
@@ -42,8 +42,11 @@ function assertDistinctInputs(input: LotInput): void {
  * Create a lot produced and held by the caller's organisation, consuming its
  * inputs. Each input must exist, be in the caller's custody, be unaffected by
  * any recall or hold, use the same unit, and have enough remaining quantity.
- * Writes the lot, its balance shards, the inputs' debited shards and both
- * directions of each lineage edge. Input lot documents are never rewritten.
+ * Writes the lot, the inputs' debited balance shards and one edge per input
+ * (under the parent's prefix). No balance shard of the new lot is written: it
+ * is derived from the quantity until first debited. Input lot documents are
+ * never rewritten, and nothing here scans a range, so concurrent children of
+ * one parent conflict only when they debit the same shard.
  */
 export async function createLot(ledger: Ledger, reader: LineageReader, caller: Caller, input: LotInput): Promise<Lot> {
   assertIdOwnedBy(input.id, caller);
@@ -56,7 +59,7 @@ export async function createLot(ledger: Ledger, reader: LineageReader, caller: C
     assertCanConsume(caller, parent);
     await reader.assertUsable(parent);
     assertSameUnit(parent.quantity.unit, item.quantity.unit, `input ${item.lotId}`);
-    await consume(ledger, parent.id, parent.quantity.unit, toMicro(item.quantity.amount));
+    await consume(ledger, parent, toMicro(item.quantity.amount));
     await putEdge(ledger, { parent: parent.id, child: input.id, quantity: item.quantity });
   }
 
@@ -76,7 +79,5 @@ export async function createLot(ledger: Ledger, reader: LineageReader, caller: C
     holds: [],
     recall: null,
   };
-  const saved = await saveLot(ledger, lot);
-  await initBalance(ledger, lot.id, toMicro(lot.quantity.amount));
-  return saved;
+  return saveLot(ledger, lot);
 }

@@ -113,12 +113,15 @@ describe('Lot:CreateLot', () => {
       await w.partsQm.submit('Lot:CreateLot', lotJson(P1, { quantity: { amount: 10, unit: 'KGM' } }));
     });
 
-    it('consumes the input quantity and links parent and child in both directions', async () => {
+    it('consumes the input quantity and links parent and child both ways', async () => {
       await w.partsQm.submit('Lot:CreateLot', lotJson('PartsCoMSP:C1', { inputs: [input(P1, 4)] }));
       const parent = await w.partsQm.evaluate('Lot:ReadLot', P1);
       expect(parent.remaining).to.deep.equal({ amount: 6, unit: 'KGM' });
-      expect(w.net.read('edge~child', [P1, 'PartsCoMSP:C1'])).to.deep.include({ parent: P1, child: 'PartsCoMSP:C1' });
-      expect(w.net.read('edge~parent', ['PartsCoMSP:C1', P1]).quantity).to.deep.equal({ amount: 4, unit: 'KGM' });
+      const forward = await w.partsQm.evaluate('Lot:TraceLot', P1, 'forward', '1', '10');
+      const backward = await w.partsQm.evaluate('Lot:TraceLot', 'PartsCoMSP:C1', 'backward', '1', '10');
+      const edge = { from: P1, to: 'PartsCoMSP:C1', quantity: { amount: 4, unit: 'KGM' } };
+      expect(forward.edges).to.deep.equal([edge]);
+      expect(backward.edges).to.deep.equal([edge]);
     });
 
     it('does not rewrite the parent lot document', async () => {
@@ -130,7 +133,9 @@ describe('Lot:CreateLot', () => {
 
     it('writes only one balance shard of the parent for a small consumption', async () => {
       await w.partsQm.submit('Lot:CreateLot', lotJson('PartsCoMSP:C1', { inputs: [input(P1, 0.1)] }));
-      const parentShards = [...(w.net.last?.writes.keys() ?? [])].filter((k) => k.startsWith('\u0000lot~balance\u0000PartsCoMSP:P1\u0000'));
+      const parentShards = [...(w.net.last?.writes.keys() ?? [])].filter((k) =>
+        k.startsWith('\u0000lot\u0000PartsCoMSP:P1\u0000balance\u0000'),
+      );
       expect(parentShards).to.have.length(1);
     });
 

@@ -7,7 +7,7 @@ import { queryEvents, querySchema } from '../epcis/query';
 import { fail } from '../errors';
 import { canonicalJson, Ledger } from '../ledger';
 import { LineageReader, MAX_TRACE_DEPTH, MAX_TRACE_NODES, walk } from '../lineage';
-import { requireLot } from '../models/lot';
+import { requireFound } from '../models/lot';
 import { parseIntArg, parseJsonArg, schemas, validate } from '../validation';
 
 /** Name of the chaincode event a capture emits (payload: `{type, txId, captured, declarations, skipped, lotIds}`). */
@@ -131,13 +131,13 @@ export class EpcisContract extends Contract {
     const depthLimit = parseIntArg(maxDepth, 'maxDepth', 0, MAX_TRACE_DEPTH);
     const nodeLimit = parseIntArg(maxNodes, 'maxNodes', 1, MAX_TRACE_NODES);
     const ledger = new Ledger(ctx.stub);
-    await requireLot(ledger, rootId);
-    const result = await walk(ledger, rootId, dir, depthLimit, nodeLimit);
-    const reader = new LineageReader(ledger);
+    const reader = new LineageReader(ledger, { readOnly: true });
+    requireFound(await reader.load(rootId), rootId);
+    const result = await walk(reader, rootId, dir, depthLimit, nodeLimit);
     const lots = [];
     const containment = [];
     for (const { id: lotId, depth } of result.visited) {
-      const lot = await reader.lot(lotId);
+      const lot = await reader.load(lotId);
       if (lot === undefined) continue;
       lots.push({ ...lot, depth });
       containment.push(...(await containersOf(ledger, lotId, 100)));

@@ -5,10 +5,8 @@ import { EVENTS, emitEvent } from '../events';
 import { canonicalJson, Ledger } from '../ledger';
 import { LineageReader, MAX_TRACE_DEPTH, MAX_TRACE_NODES, summarise, walk } from '../lineage';
 import { createLot, rejectClaimedParties } from '../lot-creation';
-import { remainingMicro } from '../models/balance';
-import { effectiveStatus, lotKey, requireLot, saveLot } from '../models/lot';
+import { effectiveStatus, lotKey, requireFound, requireLot, saveLot } from '../models/lot';
 import { fromMicro } from '../models/quantity';
-import { findLatestInspection } from '../models/quality-event';
 import { findTransfer, requireTransfer, type Transfer, transferKey } from '../models/transfer';
 import { LIMITS, parseIntArg, parseJsonArg, schemas, validate } from '../validation';
 
@@ -91,16 +89,17 @@ export class LotContract extends Contract {
     assertCanRead(callerOf(ctx));
     const lotId = validate(schemas.lotId, id, 'id');
     const ledger = new Ledger(ctx.stub);
-    const lot = await requireLot(ledger, lotId);
-    const remaining = await remainingMicro(ledger, lotId);
-    const affectedBy = await new LineageReader(ledger).affectedBy(lot);
+    const reader = new LineageReader(ledger, { readOnly: true });
+    const lot = requireFound(await reader.load(lotId), lotId);
+    const remaining = await reader.remaining(lot);
+    const affectedBy = await reader.affectedBy(lot);
     return canonicalJson({
       ...lot,
       status: effectiveStatus(lot, remaining),
       remaining: { amount: fromMicro(remaining), unit: lot.quantity.unit },
       affected: affectedBy.length > 0,
       affectedBy,
-      latestInspection: await findLatestInspection(ledger, lotId),
+      latestInspection: await reader.latestInspection(lotId),
       pendingTransfer: (await findTransfer(ledger, lotId)) ?? null,
     });
   }
@@ -117,14 +116,13 @@ export class LotContract extends Contract {
     const dir = validate(schemas.direction, direction, 'direction');
     const depthLimit = parseIntArg(maxDepth, 'maxDepth', 0, MAX_TRACE_DEPTH);
     const nodeLimit = parseIntArg(maxNodes, 'maxNodes', 1, MAX_TRACE_NODES);
-    const ledger = new Ledger(ctx.stub);
-    await requireLot(ledger, rootId);
-    const result = await walk(ledger, rootId, dir, depthLimit, nodeLimit);
-    const reader = new LineageReader(ledger);
+    const reader = new LineageReader(new Ledger(ctx.stub), { readOnly: true });
+    requireFound(await reader.load(rootId), rootId);
+    const result = await walk(reader, rootId, dir, depthLimit, nodeLimit);
     const nodes = [];
     for (const { id: nodeId, depth } of result.visited) {
-      const lot = await reader.lot(nodeId);
-      if (lot !== undefined) nodes.push({ ...(await summarise(ledger, reader, lot)), depth });
+      const lot = await reader.load(nodeId);
+      if (lot !== undefined) nodes.push({ ...(await summarise(reader, lot)), depth });
     }
     return canonicalJson({
       root: rootId,

@@ -99,13 +99,13 @@ async function readOwnDetails(
   return { details: found.value, collection };
 }
 
-async function recallReport(ledger: Ledger, recall: Recall): Promise<unknown> {
-  const reader = new LineageReader(ledger);
+/** The report of a recall, with each listed lot's current state read through `reader`. */
+async function recallReport(reader: LineageReader, recall: Recall): Promise<unknown> {
   const affected = [];
   for (const { lotId, depth } of recall.scope) {
-    const lot = await reader.lot(lotId);
+    const lot = await reader.load(lotId);
     if (lot === undefined) continue;
-    const summary = await summarise(ledger, reader, lot);
+    const summary = await summarise(reader, lot);
     affected.push({ lotId, custodian: summary.custodian, producer: summary.producer, status: summary.status, depth });
   }
   return {
@@ -286,7 +286,7 @@ export class QualityContract extends Contract {
     const recallId = input.recallId ?? ledger.txId;
     if ((await ledger.get(recallKey(ledger, recallId))) !== undefined) throw fail('CONFLICT', `recall ${recallId} already exists`);
 
-    const scope = await walk(ledger, id, 'forward', MAX_TRACE_DEPTH, MAX_TRACE_NODES);
+    const scope = await walk(new LineageReader(ledger), id, 'forward', MAX_TRACE_DEPTH, MAX_TRACE_NODES);
     const eventId = ledger.txId;
     await saveLot(ledger, { ...lot, recall: { recallId, eventId } });
     const event: RecallEvent = {
@@ -319,7 +319,8 @@ export class QualityContract extends Contract {
       affectedCount: recall.scope.length,
       truncated: recall.truncated,
     });
-    return canonicalJson(await recallReport(ledger, recall));
+    // A new reader: the recalled lot's document changed above.
+    return canonicalJson(await recallReport(new LineageReader(ledger), recall));
   }
 
   /** A recall report with the current custodian and status of every affected lot. */
@@ -329,7 +330,8 @@ export class QualityContract extends Contract {
     assertCanRead(callerOf(ctx));
     const id = validate(schemas.recallId, recallId, 'recallId');
     const ledger = new Ledger(ctx.stub);
-    return canonicalJson(await recallReport(ledger, await requireRecall(ledger, id)));
+    const recall = await requireRecall(ledger, id);
+    return canonicalJson(await recallReport(new LineageReader(ledger, { readOnly: true }), recall));
   }
 
   /** Every quality event of a lot, oldest first, bounded: `{lotId, events, truncated}`. */

@@ -512,7 +512,7 @@ export class EpcisCapture {
     this.count();
     const eventId = this.qualityEventId();
     const recallId = `epcis-${eventId.slice(0, 40)}${eventId.slice(-4)}`;
-    const scope = await walk(this.ledger, lot.id, 'forward', MAX_TRACE_DEPTH, MAX_TRACE_NODES);
+    const scope = await walk(this.reader, lot.id, 'forward', MAX_TRACE_DEPTH, MAX_TRACE_NODES);
     await saveLot(this.ledger, { ...lot, recall: { recallId, eventId } });
     const reason = text(`EPCIS event ${hashId}: disposition recalled`, 500);
     const event: RecallEvent = { docType: 'qualityEvent', type: 'recall', eventId, recallId, lotId: lot.id, reason, ...this.stamp() };

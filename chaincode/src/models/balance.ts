@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import { fail } from '../errors';
-import { KEYS } from '../keys';
-import type { Ledger } from '../ledger';
-import { fromMicro } from './quantity';
+import { KEYS, LOT_RECORDS } from '../keys';
+import type { Ledger, ScanEntry } from '../ledger';
+import type { Lot } from './lot';
+import { fromMicro, toMicro } from './quantity';
 
 /**
  * A lot's remaining quantity, split over shard keys so that concurrent
- * consumers of one hot lot mostly touch different keys. See README
- * "Quantity enforcement".
+ * consumers of one hot lot mostly touch different keys. Shards are lazy: none
+ * is written when the lot is created; an absent shard holds its initial share
+ * of the lot's quantity, and a shard is written the first time it is debited.
+ * See README "Quantity enforcement".
  */
 
 /** Number of balance shards per lot. */
@@ -17,23 +20,57 @@ interface Shard {
   readonly micro: number;
 }
 
-function shardKey(ledger: Ledger, lotId: string, shard: number): string {
-  return ledger.key(KEYS.balance, [lotId, String(shard).padStart(2, '0')]);
+/** Written shards of one lot: shard index → micro-units left in it. */
+export type WrittenShards = ReadonlyMap<number, number>;
+
+function shardName(shard: number): string {
+  return String(shard).padStart(2, '0');
 }
 
-/** Spread a new lot's quantity (micro-units) over its shards; the first shards take the remainder. */
-export async function initBalance(ledger: Ledger, lotId: string, micro: number): Promise<void> {
-  const base = Math.floor(micro / BALANCE_SHARDS);
-  const extra = micro % BALANCE_SHARDS;
-  for (let i = 0; i < BALANCE_SHARDS; i++) {
-    await ledger.put(shardKey(ledger, lotId, i), { micro: base + (i < extra ? 1 : 0) });
+/** The key of shard `shard` of a lot: `lot [lotId, "balance", "NN"]`. */
+export function shardKey(ledger: Ledger, lotId: string, shard: number): string {
+  return ledger.key(KEYS.lot, [lotId, LOT_RECORDS.balance, shardName(shard)]);
+}
+
+/** The shard index named by a key's last attribute, or undefined if it names none. */
+export function shardIndex(name: string | undefined): number | undefined {
+  if (name === undefined || !/^\d{2}$/.test(name)) return undefined;
+  const index = Number(name);
+  return index < BALANCE_SHARDS ? index : undefined;
+}
+
+/**
+ * What a shard holds before its first debit: the lot's quantity spread evenly,
+ * the first shards taking one micro-unit each of the remainder.
+ */
+export function initialShardMicro(lot: Lot, shard: number): number {
+  const total = toMicro(lot.quantity.amount);
+  const extra = total % BALANCE_SHARDS;
+  return Math.floor(total / BALANCE_SHARDS) + (shard < extra ? 1 : 0);
+}
+
+/** Collect the shards of a scan over `lot [lotId, …]` (entries that are not shards are skipped). */
+export function writtenShards(entries: readonly ScanEntry<unknown>[]): Map<number, number> {
+  const shards = new Map<number, number>();
+  for (const { attributes, value } of entries) {
+    if (attributes[1] !== LOT_RECORDS.balance) continue;
+    const index = shardIndex(attributes[2]);
+    if (index !== undefined) shards.set(index, (value as Shard).micro);
   }
+  return shards;
 }
 
-/** The remaining quantity of a lot in micro-units (one range read over its shards). */
-export async function remainingMicro(ledger: Ledger, lotId: string): Promise<number> {
-  const shards = await ledger.scan<Shard>(KEYS.balance, [lotId], BALANCE_SHARDS);
-  return shards.reduce((sum, s) => sum + s.value.micro, 0);
+/** The remaining quantity in micro-units: written shards as stored, the others at their initial share. */
+export function remainingOf(lot: Lot, written: WrittenShards): number {
+  let sum = 0;
+  for (let i = 0; i < BALANCE_SHARDS; i++) sum += written.get(i) ?? initialShardMicro(lot, i);
+  return sum;
+}
+
+/** The remaining quantity of a lot in micro-units (one range read over its written shards only). */
+export async function remainingMicro(ledger: Ledger, lot: Lot): Promise<number> {
+  const entries = await ledger.scan<Shard>(KEYS.lot, [lot.id, LOT_RECORDS.balance], BALANCE_SHARDS);
+  return remainingOf(lot, writtenShards(entries));
 }
 
 /** The shard a transaction starts consuming from: derived from the tx id, so every endorser agrees. */
@@ -42,19 +79,20 @@ export function startShard(txId: string, lotId: string): number {
 }
 
 /**
- * Debit `micro` from a lot's balance. Reads shards one at a time, starting at
- * the transaction's own shard, and stops as soon as the amount is covered, so
- * a small consumption reads and writes one key. Throws INSUFFICIENT_QUANTITY
- * when all shards together hold less.
+ * Debit `micro` from a lot's balance. Reads shards one key at a time (point
+ * reads, never a range: a range over the shards would conflict with every
+ * concurrent consumer), starting at the transaction's own shard, and stops as
+ * soon as the amount is covered, so a small consumption reads and writes one
+ * key. Throws INSUFFICIENT_QUANTITY when all shards together hold less.
  */
-export async function consume(ledger: Ledger, lotId: string, unit: string, micro: number): Promise<void> {
-  const start = startShard(ledger.txId, lotId);
+export async function consume(ledger: Ledger, lot: Lot, micro: number): Promise<void> {
+  const start = startShard(ledger.txId, lot.id);
   let needed = micro;
   let seen = 0;
   for (let k = 0; k < BALANCE_SHARDS && needed > 0; k++) {
-    const key = shardKey(ledger, lotId, (start + k) % BALANCE_SHARDS);
-    const shard = await ledger.get<Shard>(key);
-    const available = shard?.micro ?? 0;
+    const shard = (start + k) % BALANCE_SHARDS;
+    const key = shardKey(ledger, lot.id, shard);
+    const available = (await ledger.get<Shard>(key))?.micro ?? initialShardMicro(lot, shard);
     seen += available;
     const take = Math.min(available, needed);
     if (take > 0) {
@@ -63,6 +101,7 @@ export async function consume(ledger: Ledger, lotId: string, unit: string, micro
     }
   }
   if (needed > 0) {
-    throw fail('INSUFFICIENT_QUANTITY', `lot ${lotId} has ${fromMicro(seen)} ${unit} remaining, ${fromMicro(micro)} ${unit} requested`);
+    const unit = lot.quantity.unit;
+    throw fail('INSUFFICIENT_QUANTITY', `lot ${lot.id} has ${fromMicro(seen)} ${unit} remaining, ${fromMicro(micro)} ${unit} requested`);
   }
 }

@@ -53,11 +53,15 @@ export async function findLot(ledger: Ledger, id: string): Promise<Lot | undefin
   return ledger.get<Lot>(lotKey(ledger, id));
 }
 
-/** Read a lot, or throw LOT_NOT_FOUND. */
-export async function requireLot(ledger: Ledger, id: string): Promise<Lot> {
-  const lot = await findLot(ledger, id);
+/** The lot, or throw LOT_NOT_FOUND when it was not found. */
+export function requireFound(lot: Lot | undefined, id: string): Lot {
   if (lot === undefined) throw fail('LOT_NOT_FOUND', `lot ${id} does not exist`);
   return lot;
+}
+
+/** Read a lot, or throw LOT_NOT_FOUND. */
+export async function requireLot(ledger: Ledger, id: string): Promise<Lot> {
+  return requireFound(await findLot(ledger, id), id);
 }
 
 /** Write a lot document, deriving its stored status from its recall and holds. */

@@ -1,5 +1,5 @@
 import { fail } from '../errors';
-import { KEYS } from '../keys';
+import { KEYS, LOT_RECORDS } from '../keys';
 import type { RecordedBy } from '../access';
 import type { Ledger } from '../ledger';
 
@@ -114,12 +114,17 @@ export async function listEvents(ledger: Ledger, lotId: string): Promise<{ event
   return { events, truncated: entries.length > MAX_EVENTS_PER_LOT };
 }
 
+/** The key of a lot's latest-inspection pointer: `lot [lotId, "inspection"]`. */
+export function latestInspectionKey(ledger: Ledger, lotId: string): string {
+  return ledger.key(KEYS.lot, [lotId, LOT_RECORDS.inspection]);
+}
+
 /** Overwrite the latest-inspection pointer (a blind write: it never causes a read conflict). */
 export async function putLatestInspection(ledger: Ledger, lotId: string, latest: LatestInspection): Promise<void> {
-  await ledger.put(ledger.key(KEYS.latestInspection, [lotId]), latest);
+  await ledger.put(latestInspectionKey(ledger, lotId), latest);
 }
 
 /** Read a lot's latest inspection pointer, or null. */
 export async function findLatestInspection(ledger: Ledger, lotId: string): Promise<LatestInspection | null> {
-  return (await ledger.get<LatestInspection>(ledger.key(KEYS.latestInspection, [lotId]))) ?? null;
+  return (await ledger.get<LatestInspection>(latestInspectionKey(ledger, lotId))) ?? null;
 }

@@ -57,18 +57,48 @@ function sortedKeys(keys: Iterable<string>): string[] {
   return [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** Entries per range-query response, as the peer sends them (Fabric core/chaincode MaxResultLimit). */
+export const PEER_BATCH = 100;
+
+/**
+ * An iterator that behaves as fabric-shim's over a peer: results come in
+ * batches of PEER_BATCH, each further batch is a QUERY_STATE_NEXT round trip,
+ * and the peer releases the iterator itself once it has sent the last batch
+ * (`response.getHasMore()` false), so only an iterator with batches pending
+ * stays open until close().
+ */
 class FakeIterator<T> {
   private index = 0;
+  private sent: number;
+  private open = true;
+  /** The last batch's header, where fabric-shim keeps it. */
+  readonly response = { getHasMore: (): boolean => this.sent < this.items.length };
+
   constructor(
     private readonly items: T[],
     private readonly network: FakeNetwork,
+    private readonly stub: FakeStub,
     private readonly onNext: (item: T) => void = () => undefined,
     private readonly onEnd: () => void = () => undefined,
   ) {
+    this.sent = Math.min(items.length, PEER_BATCH);
     network.openIterators++;
+    this.releaseIfLastBatch();
+  }
+
+  private releaseIfLastBatch(): void {
+    if (this.open && !this.response.getHasMore()) {
+      this.open = false;
+      this.network.openIterators--;
+    }
   }
 
   async next(): Promise<{ value: T; done: boolean }> {
+    if (this.index === this.sent && this.sent < this.items.length) {
+      this.stub.count('QUERY_STATE_NEXT');
+      this.sent = Math.min(this.items.length, this.sent + PEER_BATCH);
+      this.releaseIfLastBatch();
+    }
     const item = this.items[this.index++];
     if (item === undefined) {
       this.onEnd();
@@ -79,7 +109,11 @@ class FakeIterator<T> {
   }
 
   async close(): Promise<void> {
-    this.network.openIterators--;
+    this.stub.count('QUERY_STATE_CLOSE');
+    if (this.open) {
+      this.open = false;
+      this.network.openIterators--;
+    }
   }
 }
 
@@ -92,6 +126,8 @@ export class FakeStub {
   readonly writes = new Map<string, Buffer | null>();
   readonly privateWrites = new Map<string, Map<string, Buffer>>();
   readonly events: { name: string; payload: Buffer }[] = [];
+  /** Requests this transaction sent to the "peer", by shim message type (each one a round trip). */
+  readonly calls = new Map<string, number>();
 
   constructor(
     private readonly network: FakeNetwork,
@@ -102,6 +138,15 @@ export class FakeStub {
   ) {
     this.txId = createHash('sha256').update(`tx-${network.nextTxNumber()}`).digest('hex');
     this.seconds = network.clock();
+  }
+
+  /** Count one request to the peer. */
+  count(type: string): void {
+    this.calls.set(type, (this.calls.get(type) ?? 0) + 1);
+  }
+  /** All requests this transaction sent to the peer. */
+  get roundTrips(): number {
+    return [...this.calls.values()].reduce((a, b) => a + b, 0);
   }
 
   getTxID(): string {
@@ -147,19 +192,23 @@ export class FakeStub {
   }
 
   async getState(key: string): Promise<Bytes> {
+    this.count('GET_STATE');
     const entry = this.network.state.get(key);
     this.reads.set(key, entry?.version ?? 0);
     return entry?.value ?? Buffer.alloc(0);
   }
   async putState(key: string, value: Bytes): Promise<void> {
+    this.count('PUT_STATE');
     if (key === '' || value.length === 0) throw new Error('putState needs a key and a non-empty value');
     this.writes.set(key, Buffer.from(value));
   }
   async deleteState(key: string): Promise<void> {
+    this.count('DEL_STATE');
     this.writes.set(key, null);
   }
 
   async getStateByPartialCompositeKey(objectType: string, attributes: string[]) {
+    this.count('GET_STATE_BY_RANGE');
     const range: RangeRead = { objectType, attributes, seen: [], exhausted: false };
     this.ranges.push(range);
     const items = this.network
@@ -168,6 +217,7 @@ export class FakeStub {
     return new FakeIterator(
       items,
       this.network,
+      this,
       (item) => range.seen.push({ key: item.key, version: item.version }),
       () => {
         range.exhausted = true;
@@ -176,6 +226,7 @@ export class FakeStub {
   }
 
   async getHistoryForKey(key: string) {
+    this.count('GET_HISTORY_FOR_KEY');
     const records = this.network.history.get(key) ?? [];
     return new FakeIterator(
       records.map((r) => ({
@@ -185,6 +236,7 @@ export class FakeStub {
         value: r.value,
       })),
       this.network,
+      this,
     );
   }
 
@@ -201,14 +253,17 @@ export class FakeStub {
   }
 
   async getPrivateData(collection: string, key: string): Promise<Bytes> {
+    this.count('GET_STATE');
     this.assertMember(collection);
     return this.network.privateData.get(collection)?.get(key) ?? Buffer.alloc(0);
   }
   async getPrivateDataHash(collection: string, key: string): Promise<Bytes> {
+    this.count('GET_PRIVATE_DATA_HASH');
     const value = this.network.privateData.get(collection)?.get(key);
     return value === undefined ? Buffer.alloc(0) : createHash('sha256').update(value).digest();
   }
   async putPrivateData(collection: string, key: string, value: Bytes): Promise<void> {
+    this.count('PUT_STATE');
     if (value.length === 0) throw new Error('putPrivateData needs a non-empty value');
     const writes = this.privateWrites.get(collection) ?? new Map<string, Buffer>();
     writes.set(key, Buffer.from(value));
