@@ -6,8 +6,7 @@
  */
 import { expect } from 'chai';
 import request from 'supertest';
-import { closeAll } from '../support/network';
-import { epcisApp, sharedDocument, sharedFiles } from './support';
+import { closeEpcis, epcisApp, sharedDocument, sharedFiles } from './support';
 
 const app = epcisApp();
 
@@ -61,7 +60,7 @@ function post(doc: unknown, user = 'PartsCo/qm1', behaviour?: string): request.T
 }
 
 describe('POST /epcis/capture', function () {
-  after(closeAll);
+  after(closeEpcis);
 
   describe('the openepcis valid documents', function () {
     for (const file of sharedFiles('openepcis-capture/valid')) {

@@ -12,8 +12,8 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { schemaViolations } from '../../../gateway-api/src/epcis';
-import { closeAll, connect, contract } from '../support/network';
-import { epcisApp, lotIdOf, sharedDocument } from './support';
+import { connect, contract } from '../support/network';
+import { closeEpcis, epcisApp, lotIdOf, sharedDocument } from './support';
 
 const CHAIN = [
   'harvest-cte',
@@ -56,7 +56,7 @@ function capture(doc: unknown, behaviour = 'proceed'): request.Test {
 }
 
 describe('the fsma204 chain through EPCIS', function () {
-  after(closeAll);
+  after(closeEpcis);
 
   describe('captured in order', function () {
     const results: Record<string, { status: number; body: any }> = {};

@@ -1,14 +1,15 @@
 /**
- * In-process EPCIS API for integration specs: the real router and ledger
- * calls on the test network. Until gateway-api's createServer(deps) lands,
- * a test-only header (`x-test-user: <org>/<user>`) picks the caller's
- * enrolled Fabric identity, as the auth middleware will from the token.
+ * The EPCIS endpoints of the real API (`createServer` with its real
+ * dependencies, in process) on the test network. Specs name the caller with a
+ * test header, `x-test-user: <org>/<user>`; the front app here turns it into
+ * a real ES256 token of that user and hands the request to that
+ * organisation's API, which authenticates it like any other.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import express, { type Express } from 'express';
-import { createEpcisRouter } from '../../../gateway-api/src/epcis';
-import { config, connect, contract } from '../support/network';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { apiFor, bearer, closeApis, type TestApi } from '../api/support';
+import { closeAll, config } from '../support/network';
 
 /** The shared EPCIS documents (issue 7): `../shared/data/epcis` beside the repository, or LOTLINE_SHARED_DIR. */
 export const EPCIS_DATA = path.join(process.env.LOTLINE_SHARED_DIR ?? path.resolve(config.repoRoot, '..', 'shared'), 'data', 'epcis');
@@ -25,27 +26,29 @@ export function sharedFiles(rel: string): string[] {
     .sort();
 }
 
-/** An app with the EPCIS router mounted at /epcis; the ledger is the caller's own contract. */
-export function epcisApp(parties: Record<string, string> = {}): Express {
-  const contracts = new Map<string, ReturnType<typeof contract>>();
-  const app = express();
-  app.use(
-    '/epcis',
-    createEpcisRouter({
-      parties,
-      ledgerFor(req) {
-        const user = req.get('x-test-user') ?? 'PartsCo/qm1';
-        let c = contracts.get(user);
-        if (c === undefined) {
-          const [org, name] = user.split('/') as [string, string];
-          c = contract(connect(org, name));
-          contracts.set(user, c);
-        }
-        return c;
-      },
-    }),
-  );
-  return app;
+/** Front app that routes each request to the API of the organisation named by `x-test-user`, with a real token. */
+export function epcisApp(): Express {
+  const apis = new Map<string, Promise<TestApi>>();
+  const front = express();
+  front.use((req: Request, res: Response, next: NextFunction) => {
+    const [orgRef = 'PartsCo', user = 'qm1'] = (req.get('x-test-user') ?? 'PartsCo/qm1').split('/');
+    let api = apis.get(orgRef);
+    if (api === undefined) {
+      api = apiFor(orgRef);
+      apis.set(orgRef, api);
+    }
+    Promise.all([api, bearer(orgRef, user)]).then(([{ app }, authorization]) => {
+      req.headers.authorization = authorization;
+      app(req, res, next);
+    }, next);
+  });
+  return front;
+}
+
+/** Close the APIs built for the EPCIS specs and the test network connections. */
+export async function closeEpcis(): Promise<void> {
+  await closeApis();
+  closeAll();
 }
 
 /** The Digital Link of a GTIN + lot, and Lotline's canonical LGTIN lot id for it. */
