@@ -56,6 +56,15 @@ describe('ApiClient', () => {
       expect(exitCodeFor(err)).to.equal(4);
     });
 
+    it('tells the user how to recover from a stopped chaincode server or missing endorsers', () => {
+      const down = new ApiError({ status: 503, code: 'CHAINCODE_UNAVAILABLE', message: 'CHAINCODE_UNAVAILABLE: down' });
+      expect(adviceFor(down)).to.match(/npm start/);
+      expect(exitCodeFor(down)).to.equal(4);
+      const few = new ApiError({ status: 503, code: 'ENDORSERS_UNAVAILABLE', message: 'ENDORSERS_UNAVAILABLE: few' });
+      expect(adviceFor(few)).to.match(/peer/);
+      expect(adviceFor(few)).to.not.equal(adviceFor(down));
+    });
+
     it('maps 401 and 403 to exit code 3, 409 to 5 and 400 to 1', () => {
       for (const [status, code] of [
         [401, 3],

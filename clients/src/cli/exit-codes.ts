@@ -70,6 +70,11 @@ const ADVICE: Record<string, string> = {
   INSUFFICIENT_QUANTITY: 'The input lot has less left than requested: `lotline lots show <id>` shows what remains.',
   CONFLICT: 'The ledger changed under you or the action was already done: show the lot again and retry if still needed.',
   INVALID_ARGUMENT: 'Fix the input as the message says; `lotline <command> --help` shows the expected options.',
+  CHAINCODE_UNAVAILABLE:
+    "Your organisation's chaincode server is not running: retry in a few seconds; if it persists, `npm run status` shows it and `npm start` restarts it.",
+  ENDORSERS_UNAVAILABLE:
+    'Too few peers are up to endorse the transaction: retry in a few seconds; if it persists, `npm run status` shows which peer is down and `npm start` restarts it.',
+  TX_CONFLICT: 'Other transactions kept changing the same lot: wait a moment and retry the command.',
 };
 
 /** One line of advice for an error: what to do next. */
