@@ -67,6 +67,11 @@ export interface OrdererTuning {
   tickInterval: string;
   electionTick: number;
   heartbeatTick: number;
+  /**
+   * Raft `SnapshotIntervalSize`. Must stay below `preferredMaxBytes`: see
+   * {@link checkOrdererTuning} for the Fabric 2.5.0 restart deadlock this avoids.
+   */
+  snapshotIntervalSize: string;
 }
 
 export interface NetworkConfig {
@@ -145,6 +150,7 @@ function orgPaths(dataDir: string, key: string): OrgPaths {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): NetworkConfig {
   const topologyPath = env.LOTLINE_TOPOLOGY ?? path.join(REPO_ROOT, 'network', 'topology.json');
   const topology = JSON.parse(readFileSync(topologyPath, 'utf8')) as TopologyFile;
+  checkOrdererTuning(topology.orderer);
   const dataDir = path.resolve(env.LOTLINE_DATA_DIR ?? path.join(REPO_ROOT, '.lotline'));
   const offset = intFromEnv(env, 'LOTLINE_PORT_OFFSET') ?? 0;
   const cacheRoot = path.resolve(env.LOTLINE_BIN_CACHE ?? path.join(homedir(), '.cache', 'lotline'));
@@ -193,6 +199,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NetworkConfig 
     runDir: path.join(dataDir, 'run'),
     localOrgs: new Set(localKeys.length > 0 ? localKeys : orgs.map((o) => o.key)),
   };
+}
+
+/** A Fabric byte size (`16 MB`, `512 KB`, `1048576`; units of 1024, as Fabric reads them) in bytes. */
+export function byteSize(value: string): number {
+  const match = /^\s*(\d+)\s*([kmg]?)b?\s*$/i.exec(value);
+  if (!match?.[1]) throw new Error(`"${value}" is not a byte size: write it like "512 KB" or "2 MB"`);
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase()] ?? 1;
+  return Number(match[1]) * unit;
+}
+
+/**
+ * Rejects orderer settings that can leave Raft without a leader after a restart.
+ *
+ * Fabric 2.5.0 (hyperledger/fabric#4199, fixed in 2.5.1, which cannot be built
+ * here) can deadlock while an orderer replays its Raft log at start-up: applying
+ * a membership entry waits for a WAL sync from the Raft loop while that loop waits
+ * to hand over the next batch of replayed entries. The replay is split into
+ * batches of `preferredMaxBytes` (Fabric's Raft MaxSizePerMsg), and it starts at
+ * the last Raft snapshot, or at the three entries that created the cluster when
+ * there is none. A snapshot interval below `preferredMaxBytes` makes the first
+ * snapshot, which covers those entries, come before the log outgrows one batch.
+ */
+export function checkOrdererTuning(tuning: Pick<OrdererTuning, 'preferredMaxBytes'> & { snapshotIntervalSize?: string }): void {
+  if (tuning.snapshotIntervalSize === undefined) {
+    throw new Error('the topology\'s orderer section has no snapshotIntervalSize: set it below preferredMaxBytes, e.g. "1 MB"');
+  }
+  if (byteSize(tuning.snapshotIntervalSize) >= byteSize(tuning.preferredMaxBytes)) {
+    throw new Error(
+      `orderer.snapshotIntervalSize (${tuning.snapshotIntervalSize}) must be below orderer.preferredMaxBytes (${tuning.preferredMaxBytes}): ` +
+        'otherwise a Fabric 2.5.0 orderer can deadlock replaying its Raft log after a restart (hyperledger/fabric#4199)',
+    );
+  }
 }
 
 /** Looks an organisation up by key, name or MSP ID (case-insensitive). */

@@ -81,7 +81,8 @@ function writeConfigtx(config: NetworkConfig): string {
               ElectionTick: t.electionTick,
               HeartbeatTick: t.heartbeatTick,
               MaxInflightBlocks: 5,
-              SnapshotIntervalSize: '16 MB',
+              // Below PreferredMaxBytes, or restarts can deadlock in Fabric 2.5.0: see checkOrdererTuning.
+              SnapshotIntervalSize: t.snapshotIntervalSize,
             },
           },
           Organizations: ordererOrgs(config).map(ordererOrg),

@@ -1,6 +1,6 @@
 /** Unit tests of the topology configuration and its environment overrides. */
 import { expect } from 'chai';
-import { findOrg, loadConfig, port } from '../src/config';
+import { byteSize, checkOrdererTuning, findOrg, loadConfig, port } from '../src/config';
 
 describe('network configuration', function () {
   it('shifts every port by LOTLINE_PORT_OFFSET', function () {
@@ -29,5 +29,24 @@ describe('network configuration', function () {
 
   it('names the known organisations when an unknown one is asked for', function () {
     expect(() => findOrg(loadConfig({}), 'Acme')).to.throw(/City, PartsCo, AssemblyCo, Bank/);
+  });
+
+  describe('the Raft snapshot interval', function () {
+    it('reads Fabric byte sizes in units of 1024', function () {
+      expect(byteSize('1 MB')).to.equal(1024 * 1024);
+      expect(byteSize('512KB')).to.equal(512 * 1024);
+      expect(byteSize('4096')).to.equal(4096);
+      expect(() => byteSize('lots')).to.throw(/not a byte size/);
+    });
+
+    it('is below the preferred block size in the topology', function () {
+      const { orderer } = loadConfig({});
+      expect(byteSize(orderer.snapshotIntervalSize)).to.be.below(byteSize(orderer.preferredMaxBytes));
+    });
+
+    it('is refused when it reaches the preferred block size, naming the Fabric issue', function () {
+      expect(() => checkOrdererTuning({ preferredMaxBytes: '2 MB', snapshotIntervalSize: '16 MB' })).to.throw(/fabric#4199/);
+      expect(() => checkOrdererTuning({ preferredMaxBytes: '2 MB' })).to.throw(/no snapshotIntervalSize/);
+    });
   });
 });
