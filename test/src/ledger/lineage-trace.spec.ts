@@ -106,9 +106,17 @@ function asImport(lots: readonly GenLot[]): string {
 
 const orgByMsp = new Map([CITY, PARTSCO, ASSEMBLYCO].map((o) => [o.msp, o]));
 
-/** Write the custody changes: every proposal, then every acceptance (retrying read conflicts between related lots). */
+/**
+ * Write the custody changes: every proposal, then every acceptance (retrying
+ * read conflicts between related lots). The acceptances wait until every peer
+ * has the proposals' blocks: an endorsing peer that has not committed a
+ * proposal yet would rightly answer TRANSFER_NOT_FOUND.
+ */
 async function transfer(lots: readonly GenLot[], to: TestOrg): Promise<void> {
-  await allInBatches(lots, 20, (l) => submit(contractFor(orgByMsp.get(l.custodian) as TestOrg, 'qm1'), 'ProposeTransfer', [l.id, to.msp]));
+  const proposed = await allInBatches(lots, 20, (l) =>
+    submit(contractFor(orgByMsp.get(l.custodian) as TestOrg, 'qm1'), 'ProposeTransfer', [l.id, to.msp]),
+  );
+  await syncPeers(proposed.reduce((max, p) => (p.blockNumber > max ? p.blockNumber : max), 0n));
   await allInBatches(lots, 20, (l) => submit(contractFor(to, 'qm1'), 'AcceptTransfer', [l.id]));
   for (const l of lots) l.custodian = to.msp;
 }
