@@ -3,7 +3,7 @@
  * binaries → CAs and identities → channel block → orderers → peers →
  * chaincode. Every step is idempotent, so a second `start` finds what runs.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureBinaries } from './binaries';
 import { chaincodeProcessName, deployChaincode } from './chaincode';
@@ -25,18 +25,54 @@ import { ActionableError, step } from './progress';
 
 const DATA_MARKER = '.lotline-data';
 
+/**
+ * The layout of what a data folder holds, recorded in its marker. Bump it when
+ * a folder made by an older Lotline cannot simply be started again:
+ * 1. the first release;
+ * 2. chaincode world-state keys under one prefix per lot with lazy balance
+ *    shards (old lots would show wrong remaining quantities), and the channel's
+ *    Raft snapshot interval below PreferredMaxBytes (see checkOrdererTuning).
+ */
+export const DATA_FORMAT = 2;
+
 function local(config: NetworkConfig): Org[] {
   return config.orgs.filter((o) => config.localOrgs.has(o.key));
 }
 
-function markDataDir(config: NetworkConfig): void {
-  if (existsSync(config.dataDir) && readdirSync(config.dataDir).length > 0 && !existsSync(path.join(config.dataDir, DATA_MARKER))) {
-    throw new ActionableError(
-      `${config.dataDir} exists and is not a Lotline data folder: point LOTLINE_DATA_DIR at an empty or Lotline folder`,
-    );
+/** The data format a marker records (a marker without one is format 1). */
+export function dataFormatOf(marker: string): number {
+  const match = /^format: (\d+)$/m.exec(marker);
+  return match?.[1] !== undefined ? Number(match[1]) : 1;
+}
+
+/**
+ * Claims the data folder for Lotline, or refuses it: a non-empty folder that
+ * is not Lotline's, or one that an older Lotline made (its ledger cannot be
+ * upgraded in place, and starting it would show wrong data).
+ */
+export function markDataDir(dataDir: string): void {
+  const marker = path.join(dataDir, DATA_MARKER);
+  const used = existsSync(dataDir) && readdirSync(dataDir).length > 0;
+  if (used && !existsSync(marker)) {
+    throw new ActionableError(`${dataDir} exists and is not a Lotline data folder: point LOTLINE_DATA_DIR at an empty or Lotline folder`);
   }
-  mkdirSync(config.dataDir, { recursive: true });
-  writeFileSync(path.join(config.dataDir, DATA_MARKER), 'Lotline network data. `npm run reset` deletes this folder.\n');
+  if (used) {
+    const format = dataFormatOf(readFileSync(marker, 'utf8'));
+    if (format > DATA_FORMAT) {
+      throw new ActionableError(
+        `${dataDir} was made by a newer Lotline (data format ${format}, this one reads ${DATA_FORMAT}): update this checkout`,
+      );
+    }
+    if (format < DATA_FORMAT) {
+      throw new ActionableError(
+        `${dataDir} was made by an older Lotline (data format ${format}; this version needs ${DATA_FORMAT}, see DATA_FORMAT in network/src/network.ts). ` +
+          'Its ledger cannot be upgraded in place: `npm run reset` deletes it (every lot and event in it), then `npm start` makes a new one',
+      );
+    }
+    return;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(marker, `Lotline network data. \`npm run reset\` deletes this folder.\nformat: ${DATA_FORMAT}\n`);
 }
 
 /** Counts how many of the steps started something, to tell "started" from "already up". */
@@ -62,7 +98,7 @@ export async function buildChaincode(config: NetworkConfig): Promise<void> {
  * (0 when everything was already running).
  */
 export async function startNetwork(config: NetworkConfig): Promise<number> {
-  markDataDir(config);
+  markDataDir(config.dataDir);
   const tally = new StartTally();
   step('checking the Fabric binaries');
   await ensureBinaries(config);
