@@ -141,6 +141,8 @@ async function benchTraces(config: NetworkConfig, runId: string, results: BenchR
   try {
     createSchema(pg);
     const budgetMs = settings.loadBudgetSec * 1000;
+    const importerPeer = findOrg(config, 'PartsCo');
+    const beforeImport = await scrapePeer(importerPeer, config.chaincode);
     const small = await loadGraph(
       importer,
       MSP,
@@ -149,6 +151,13 @@ async function benchTraces(config: NetworkConfig, runId: string, results: BenchR
       { batchSize: settings.importBatch, parallel: settings.importParallel, budgetMs },
     );
     t.loads.push({ label: `0 → ${settings.traceSmall}`, ...small });
+    // Counters of the importer's own peer (one of the endorsers), per ImportLots transaction.
+    t.profile[`ImportLots (${settings.importBatch} lots), 0 → ${settings.traceSmall}`] = profileOf(
+      beforeImport,
+      await scrapePeer(importerPeer, config.chaincode),
+      Math.max(1, small.transactions),
+      small.elapsedMs,
+    );
     if (small.loaded < settings.traceSmall)
       throw new Error(`the ${settings.traceSmall}-lot graph did not load: ${small.errors.join('; ')}`);
     t.postgresLoadMs.push(loadPostgres(pg, csv, MSP, prefix, 0, settings.traceSmall));

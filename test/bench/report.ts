@@ -112,7 +112,12 @@ function tracesSection(t: NonNullable<BenchResults['traces']>): string[] {
   );
   lines.push(`- ledger trace / CTE: worst ${fmt(worst, 0)}× (target ≤ 2×: ${verdict(worst <= 2)})`);
   if (Object.keys(t.profile).length > 0) {
-    lines.push('', '### Where a trace spends its time (reader peer metrics, per trace)', '', ...profileTable(t.profile));
+    lines.push(
+      '',
+      "### Where a trace or an import spends its time (peer metrics of the caller's own peer, per call)",
+      '',
+      ...profileTable(t.profile),
+    );
   }
   return lines;
 }
