@@ -209,12 +209,37 @@ export async function stopProcess(config: NetworkConfig, name: string, graceSec 
   return true;
 }
 
-/** Sends SIGKILL to a managed process without waiting for it to clean up (fault tests). */
+/** Sends SIGKILL to a managed process (fault tests) and returns once it has exited, its pid file removed. */
 export function killProcess(config: NetworkConfig, name: string): number | undefined {
   const pid = runningPid(config, name);
   if (pid === undefined) return undefined;
   process.kill(pid, 'SIGKILL');
+  waitUntilDead(pid, 10_000);
+  rmSync(pidFile(config, name), { force: true });
   return pid;
+}
+
+/** True when a process has exited (gone, or a zombie waiting to be reaped: it holds no ports then). */
+function hasExited(pid: number): boolean {
+  if (!isAlive(pid)) return true;
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ..."; the state letter follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Blocks until a killed process has exited. SIGKILL is delivered
+ * asynchronously: on a loaded machine the process can still hold its ports for
+ * a moment, and a restart at once would find them in use.
+ */
+function waitUntilDead(pid: number, timeoutMs: number): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + timeoutMs;
+  while (!hasExited(pid) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 20);
 }
 
 /** Names of the managed processes that have a live pid file. */
