@@ -8,12 +8,12 @@
  */
 import { reuseNetwork as reuse } from './env';
 import './env-faults';
-import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../network/src/config';
-import { startApis, startNetwork, stopNetwork } from '../../network/src/network';
+import { startApis, startNetwork } from '../../network/src/network';
 import { step } from '../../network/src/progress';
+import { runMocha, tearDownNetwork } from '../src/runner';
 import { runLoad } from './load';
 
 async function main(): Promise<number> {
@@ -32,32 +32,22 @@ async function main(): Promise<number> {
     const specs = ['raft-leader.fast', 'chaincode-kill.fast', 'peer-restart', 'network-restart'].map((f) =>
       path.join('test', 'src', 'faults', `${f}.spec.ts`),
     );
-    const mochaCode = await new Promise<number>((resolve) => {
-      const mocha = spawn(
-        process.execPath,
-        [
-          path.join(config.repoRoot, 'node_modules', 'mocha', 'bin', 'mocha.js'),
-          '--require',
-          'tsx/cjs',
-          '--timeout',
-          '300000',
-          '--slow',
-          '10000',
-          '--exit',
-          ...specs,
-          ...process.argv.slice(2),
-        ],
-        { cwd: config.repoRoot, stdio: 'inherit', env: process.env },
-      );
-      mocha.on('exit', (c) => resolve(c ?? 1));
-    });
+    const mochaCode = await runMocha(config, [
+      '--require',
+      'tsx/cjs',
+      '--timeout',
+      '300000',
+      '--slow',
+      '10000',
+      '--exit',
+      ...specs,
+      ...process.argv.slice(2),
+    ]);
     code = loadOk && mochaCode === 0 ? 0 : 1;
   } finally {
     if (reuse) step('network left running (LOTLINE_DATA_DIR was given)');
     else {
-      step('tearing down the fault-test network');
-      await stopNetwork(config);
-      rmSync(config.dataDir, { recursive: true, force: true });
+      await tearDownNetwork(config, 'fault-test');
     }
   }
   return code;

@@ -19,9 +19,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { findOrg, loadConfig } from '../../network/src/config';
-import { apiUrl, startApis, startNetwork, stopNetwork } from '../../network/src/network';
+import { apiUrl, startApis, startNetwork } from '../../network/src/network';
 import { step } from '../../network/src/progress';
 import { mintLocalToken } from '../../gateway-api/src/auth/token';
+import { runMocha, tearDownNetwork } from '../src/runner';
 
 const SCHEMATHESIS = 'schemathesis==3.39.16';
 /** schemathesis 3.39 breaks with Hypothesis > 6.131.14 ("'many' object has no attribute 'more'", fixed in schemathesis#2832). */
@@ -125,30 +126,20 @@ async function main(): Promise<number> {
       `schemathesis: ${fuzz.cases} cases (≥ ${MIN_CASES} required: ${casesOk ? 'ok' : 'NOT MET, raise FUZZ_EXAMPLES'}), ` +
         `statuses ${JSON.stringify(fuzz.statuses)}, ${fuzz.serverErrors} answers of 5xx, exit code ${fuzz.exitCode}`,
     );
-    const mochaCode = await new Promise<number>((resolve) => {
-      const mocha = spawn(
-        process.execPath,
-        [
-          path.join(config.repoRoot, 'node_modules', 'mocha', 'bin', 'mocha.js'),
-          '--require',
-          'tsx/cjs',
-          '--timeout',
-          '120000',
-          '--exit',
-          'test/src/fuzz/**/*.spec.ts',
-          ...process.argv.slice(2),
-        ],
-        { cwd: config.repoRoot, stdio: 'inherit', env: process.env },
-      );
-      mocha.on('exit', (c) => resolve(c ?? 1));
-    });
+    const mochaCode = await runMocha(config, [
+      '--require',
+      'tsx/cjs',
+      '--timeout',
+      '120000',
+      '--exit',
+      'test/src/fuzz/**/*.spec.ts',
+      ...process.argv.slice(2),
+    ]);
     code = fuzz.exitCode === 0 && fuzz.serverErrors === 0 && casesOk && mochaCode === 0 ? 0 : 1;
   } finally {
     if (reuse) step('network left running (LOTLINE_DATA_DIR was given)');
     else {
-      step('tearing down the bad-input network');
-      await stopNetwork(config);
-      rmSync(config.dataDir, { recursive: true, force: true });
+      await tearDownNetwork(config, 'bad-input');
     }
   }
   return code;

@@ -10,13 +10,13 @@
  * also leaves a fresh one running for debugging.
  * Extra arguments are passed to mocha (for example a single spec file).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../network/src/config';
-import { startApis, startNetwork, stopNetwork } from '../../network/src/network';
+import { startApis, startNetwork } from '../../network/src/network';
 import { step } from '../../network/src/progress';
+import { runMocha, tearDownNetwork } from './runner';
 
 /**
  * The whole suite from the mocha config, or only the spec files given on the
@@ -38,23 +38,14 @@ async function main(): Promise<number> {
     await startNetwork(config);
     // The fault and bad-input specs talk to the organisations' APIs as separate processes, as in production.
     await startApis(config);
-    code = await new Promise<number>((resolve) => {
-      const mocha = spawn(
-        process.execPath,
-        [path.join(config.repoRoot, 'node_modules', 'mocha', 'bin', 'mocha.js'), ...mochaArgs(process.argv.slice(2))],
-        { cwd: config.repoRoot, stdio: 'inherit', env: process.env },
-      );
-      mocha.on('exit', (c) => resolve(c ?? 1));
-    });
+    code = await runMocha(config, mochaArgs(process.argv.slice(2)));
   } finally {
     if (reuse || process.env.LOTLINE_KEEP_NETWORK === '1') {
       step(
         `network left running (LOTLINE_KEEP_NETWORK=1); stop it with LOTLINE_DATA_DIR=${config.dataDir} LOTLINE_PORT_OFFSET=${process.env.LOTLINE_PORT_OFFSET} npm stop`,
       );
     } else {
-      step('tearing down the test network');
-      await stopNetwork(config);
-      rmSync(config.dataDir, { recursive: true, force: true });
+      await tearDownNetwork(config, 'test');
     }
   }
   return code;
