@@ -1,5 +1,5 @@
+import { asRole, fail, type Role, WRITER_ROLES } from '@lotline/domain';
 import type { Context } from 'fabric-contract-api';
-import { fail } from './errors';
 
 /**
  * Identity and permission rules, all in one place (DESIGN.md §4).
@@ -12,12 +12,6 @@ import { fail } from './errors';
 
 /** The organisation that runs the network and the public testing institute. */
 export const CITY_MSP = 'CityMSP';
-
-/** Roles issued by the organisations' Fabric CAs as the `role` attribute. */
-export const ROLES = ['admin', 'quality_manager', 'inspector', 'auditor'] as const;
-
-/** A role from an enrolment certificate. */
-export type Role = (typeof ROLES)[number];
 
 /** The caller of a transaction. `role` is undefined when the certificate has no valid role attribute. */
 export interface Caller {
@@ -36,9 +30,7 @@ export interface RecordedBy {
 /** Read the caller from the transaction's client identity. Unknown role values count as no role. */
 export function callerOf(ctx: Context): Caller {
   const identity = ctx.clientIdentity;
-  const raw = identity.getAttributeValue('role');
-  const role = ROLES.find((r) => r === raw);
-  return { msp: identity.getMSPID(), certId: identity.getID(), role };
+  return { msp: identity.getMSPID(), certId: identity.getID(), role: asRole(identity.getAttributeValue('role')) };
 }
 
 /** The recorder stamp stored on quality events. */
@@ -68,7 +60,7 @@ export function assertCanRead(_caller: Caller): void {
 
 /** Create, split or import lots: an `admin`, `quality_manager` or `inspector` of the producing (calling) org. */
 export function assertCanCreateLot(caller: Caller): void {
-  if (!hasRole(caller, ['admin', 'quality_manager', 'inspector'])) deny(caller, 'create lots');
+  if (!hasRole(caller, WRITER_ROLES)) deny(caller, 'create lots');
 }
 
 /** Consume an input lot: the input must be in the caller's custody. */

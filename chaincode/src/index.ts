@@ -9,9 +9,7 @@ import { ParticipantContract } from './contracts/participant-contract';
 import { QualityContract } from './contracts/quality-contract';
 
 export { BaselineContract, LotContract, ParticipantContract, QualityContract };
-export { CITY_MSP, ROLES, type Role } from './access';
-export { ERROR_CODES, ERROR_HTTP_STATUS, type ErrorCode, errorCodeOf, LotlineError } from './errors';
-export { EVENTS, type EventName, type EventPayload } from './events';
+export { CITY_MSP } from './access';
 export { TRANSIENT_DETAILS_KEY, detailsHash } from './contracts/quality-contract';
 export { MAX_TRACE_DEPTH, MAX_TRACE_NODES } from './lineage';
 

@@ -1,5 +1,5 @@
+import { canonicalJson } from '@lotline/domain';
 import type { Context } from 'fabric-contract-api';
-import stringify from 'json-stringify-deterministic';
 
 type Stub = Context['stub'];
 type StateIterator = Awaited<ReturnType<Stub['getStateByPartialCompositeKey']>>;
@@ -18,11 +18,6 @@ export interface HistoryEntry {
   readonly timestamp: string;
   readonly isDelete: boolean;
   readonly value: unknown;
-}
-
-/** Serialise a value as JSON with sorted keys, the only form written to the ledger. */
-export function canonicalJson(value: unknown): string {
-  return stringify(value);
 }
 
 function decode(bytes: Uint8Array | undefined): unknown {

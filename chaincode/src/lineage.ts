@@ -1,4 +1,4 @@
-import { fail } from './errors';
+import { fail } from '@lotline/domain';
 import type { Ledger } from './ledger';
 import { remainingMicro, remainingOf } from './models/balance';
 import { childEdges, type Direction, type Edge, parentEdges } from './models/edge';

@@ -1,12 +1,11 @@
 import { assertCanConsume, type Caller } from './access';
-import { fail } from './errors';
+import { fail, type LotInput, ORG_LOT_ID } from '@lotline/domain';
 import type { Ledger } from './ledger';
 import type { LineageReader } from './lineage';
 import { consume } from './models/balance';
 import { putEdge } from './models/edge';
 import { findLot, type Lot, saveLot } from './models/lot';
 import { assertSameUnit, toMicro } from './models/quantity';
-import { ORG_LOT_ID, type LotInput } from './validation';
 
 /** Fields that the chaincode takes from the certificate and refuses to accept as input. */
 const CERTIFICATE_FIELDS = ['producer', 'custodian'] as const;

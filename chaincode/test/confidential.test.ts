@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { canonicalDigest, canonicalJson } from '@lotline/domain';
 import { expect } from 'chai';
-import stringify from 'json-stringify-deterministic';
 import { expectCode, lotJson, world, type World } from './support/fixtures';
 
 const P1 = 'PartsCoMSP:P1';
@@ -14,7 +14,7 @@ const confidentialInspection = JSON.stringify({
 });
 
 function expectedHash(): string {
-  return createHash('sha256').update(stringify({ measurements, salt })).digest('hex');
+  return canonicalDigest({ measurements, salt });
 }
 
 describe('confidential inspection details', () => {
@@ -59,7 +59,7 @@ describe('confidential inspection details', () => {
   it('reports a mismatch when the private copy differs from what was hashed', async () => {
     const collection = w.net.privateData.get('_implicit_org_AssemblyCoMSP') as Map<string, Buffer>;
     const [key] = [...collection.keys()] as [string];
-    collection.set(key, Buffer.from(stringify({ measurements: [{ ...measurements[0], value: 399 }], salt })));
+    collection.set(key, Buffer.from(canonicalJson({ measurements: [{ ...measurements[0], value: 399 }], salt })));
     const result = await w.assemblyQm.evaluate('Quality:VerifyConfidentialDetails', P1, eventId);
     expect(result.matches).to.equal(false);
   });

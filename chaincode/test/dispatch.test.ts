@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { errorCodeOf, EVENTS } from '@lotline/domain';
 import { expect } from 'chai';
-import { ERROR_CODES, ERROR_HTTP_STATUS, errorCodeOf, EVENTS } from '../src';
 import { FakeNetwork, FakeStub } from './support/fake-network';
 import { lotJson } from './support/fixtures';
 
@@ -124,19 +124,5 @@ describe('the built package through fabric-shim’s dispatcher', () => {
     const response = await invoke(['Lot:ReadLot']);
     expect(response.status).to.equal(500);
     expect(response.message).to.contain('Expected 1 parameters');
-  });
-});
-
-describe('error codes', () => {
-  it('maps every code to 400, 403, 404 or 409', () => {
-    for (const code of ERROR_CODES) expect([400, 403, 404, 409]).to.include(ERROR_HTTP_STATUS[code]);
-    expect(ERROR_HTTP_STATUS.FORBIDDEN).to.equal(403);
-    expect(ERROR_HTTP_STATUS.LOT_NOT_FOUND).to.equal(404);
-    expect(ERROR_HTTP_STATUS.LOT_ON_HOLD).to.equal(409);
-  });
-
-  it('extracts no code from a message without one', () => {
-    expect(errorCodeOf('MVCC_READ_CONFLICT happened')).to.equal(undefined);
-    expect(errorCodeOf('chaincode response 500, FORBIDDEN: nope')).to.equal('FORBIDDEN');
   });
 });

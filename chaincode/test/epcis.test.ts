@@ -1,10 +1,10 @@
+import { canonicalJson } from '@lotline/domain';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Context } from 'fabric-contract-api';
 import { EpcisContract } from '../src/contracts/epcis-contract';
-import { canonicalJson } from '../src/ledger';
 import { FakeStub, type FakeClient, type FakeIdentity, type FakeNetwork } from './support/fake-network';
 import { expectCode, world, type World } from './support/fixtures';
 

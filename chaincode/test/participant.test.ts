@@ -1,5 +1,5 @@
+import { EVENTS } from '@lotline/domain';
 import { expect } from 'chai';
-import { EVENTS } from '../src';
 import { expectCode, world, type World } from './support/fixtures';
 
 function participant(msp: string, capabilities: string[], extra: Record<string, unknown> = {}): string {

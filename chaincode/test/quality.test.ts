@@ -1,5 +1,5 @@
+import { EVENTS } from '@lotline/domain';
 import { expect } from 'chai';
-import { EVENTS } from '../src';
 import { expectCode, lotJson, transfer, world, type World } from './support/fixtures';
 
 const P1 = 'PartsCoMSP:P1';

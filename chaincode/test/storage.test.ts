@@ -1,10 +1,11 @@
+import { compositeKey } from '@lotline/domain';
 import { expect } from 'chai';
 import type { FakeStub } from './support/fake-network';
 import { input, lotInput, lotJson, world, type World } from './support/fixtures';
 
 const id = (n: string): string => `PartsCoMSP:${n}`;
 const DELIM = '\u0000';
-const key = (...parts: string[]): string => DELIM + parts.map((p) => p + DELIM).join('');
+const key = (objectType: string, ...attributes: string[]): string => compositeKey(objectType, attributes);
 const inspection = (verdict: string): string =>
   JSON.stringify({ verdict, certificate: { sha256: 'c'.repeat(64), uri: 'https://lab.example/c' } });
 

@@ -1,6 +1,6 @@
 /**
- * Shapes of the Lotline API's requests and responses. Response shapes are the
- * API's own (gateway-api/src/ledger/types.ts); this file adds the request
+ * Shapes of the Lotline API's requests and responses. Response shapes are
+ * those of @lotline/domain (domain/src/types.ts); this file adds the request
  * bodies and the shapes the clients read defensively. Only types: it is shared
  * by the CLI (Node) and the web explorer (browser).
  */
@@ -26,8 +26,8 @@ export type {
   TraceNode,
   Transfer,
   Verdict,
-} from '@lotline/gateway-api/types';
-import type { Measurement, Quantity, Role, Verdict } from '@lotline/gateway-api/types';
+} from '@lotline/domain';
+import type { Measurement, Quantity, Role, Verdict } from '@lotline/domain';
 
 /** Input of `POST /lots`. Producer and custodian come from the caller's certificate. */
 export interface NewLot {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { compareProof, compositeKey, printableKey } from '../src/verify/compare';
+import { compositeKey } from '@lotline/domain';
+import { compareProof, printableKey } from '../src/verify/compare';
 import type { LedgerTransaction } from '../src/verify/decode';
 
 const lotKey = compositeKey('lot', ['PartsCoMSP:A']);

@@ -1,13 +1,12 @@
 /**
  * Request schemas: the one source that validates requests and generates the
- * OpenAPI document. Ledger inputs reuse the chaincode's own zod schemas
- * (`chaincode/src/validation.ts`), so the API and the chaincode accept exactly
- * the same documents.
+ * OpenAPI document. Ledger inputs are the shared schemas of @lotline/domain
+ * that the chaincode validates its arguments with, so the API and the
+ * chaincode accept exactly the same documents.
  */
+import { ROLES, schemas as chaincode } from '@lotline/domain';
 import { z } from 'zod';
-import { schemas as chaincode } from '@lotline/chaincode/dist/validation';
 import { USER_NAME } from './auth/jwt';
-import { ROLES } from './identity/wallet';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256');
 const txId = z.string().regex(/^[0-9a-f]{64}$/, 'must be a Fabric transaction id (64 lowercase hex digits)');

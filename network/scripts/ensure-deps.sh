@@ -15,3 +15,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "[lotline] installing npm dependencies from package-lock.json (npm ci) ..." >&2
   npm ci --no-audit --no-fund
 fi
+
+# @lotline/domain runs compiled (the chaincode loads it under plain node): build
+# it when its output is missing or older than its sources.
+if [ ! -f domain/dist/.tsbuildinfo ] || [ -n "$(find domain/src domain/package.json domain/tsconfig.json -newer domain/dist/.tsbuildinfo -print -quit)" ]; then
+  echo "[lotline] building @lotline/domain ..." >&2
+  npm run --silent build -w domain
+fi

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { bin } from './binaries';
 import { endpoint, port, tlsRootCert, type NetworkConfig, type Org } from './config';
@@ -23,15 +24,32 @@ function filesUnder(dir: string): string[] {
     .sort();
 }
 
-/** A short hash of the built chaincode (dist/ and package.json): its version and label. */
-export function chaincodeVersion(config: NetworkConfig): string {
-  const dir = chaincodeDir(config);
+/** The folder of the @lotline/domain package that the chaincode at `dir` loads. */
+function domainDirOf(dir: string): string {
+  return path.dirname(createRequire(path.join(dir, 'package.json')).resolve('@lotline/domain/package.json'));
+}
+
+/** The files of a built package that its code depends on: package.json and dist/, without source maps or build info. */
+function builtFiles(dir: string): string[] {
   const dist = path.join(dir, 'dist');
   if (!existsSync(dist)) {
-    throw new ActionableError(`the chaincode is not built (${dist} is missing): run 'npm run build -w chaincode'`);
+    throw new ActionableError(`${path.basename(dir)} is not built (${dist} is missing): run 'npm run build -w chaincode'`);
   }
+  const built = filesUnder(dist).filter(
+    (f) => !f.endsWith('.map') && !f.endsWith('.tsbuildinfo') && !f.includes(`${path.sep}test-build${path.sep}`),
+  );
+  return [path.join(dir, 'package.json'), ...built];
+}
+
+/**
+ * A short hash of the built chaincode and of the built @lotline/domain it
+ * loads (each one's dist/ and package.json): its version and label, so that a
+ * change of either redeploys.
+ */
+export function chaincodeVersion(config: NetworkConfig): string {
+  const dir = chaincodeDir(config);
   const hash = createHash('sha256');
-  for (const file of [path.join(dir, 'package.json'), ...filesUnder(dist).filter((f) => !f.endsWith('.map'))]) {
+  for (const file of [...builtFiles(dir), ...builtFiles(domainDirOf(dir))]) {
     hash.update(path.relative(dir, file));
     hash.update(readFileSync(file));
   }

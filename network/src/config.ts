@@ -8,10 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-
-/** The role attribute values that the organisations' CAs issue. */
-export const ROLES = ['admin', 'quality_manager', 'inspector', 'auditor'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '@lotline/domain';
 
 export const PORT_NAMES = [
   'orderer',

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bin } from './binaries';
-import { endpoint, port, userDir, type NetworkConfig, type Org, type Role } from './config';
+import type { Role } from '@lotline/domain';
+import { endpoint, port, userDir, type NetworkConfig, type Org } from './config';
 import { httpOk, run, startProcess } from './processes';
 import { detail } from './progress';
 

@@ -1,9 +1,10 @@
+import { canonicalJson, EVENTS, schemas } from '@lotline/domain';
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { assertCanPutBaseline, callerOf } from '../access';
-import { EVENTS, emitEvent } from '../events';
-import { canonicalJson, Ledger } from '../ledger';
+import { emitEvent } from '../events';
+import { Ledger } from '../ledger';
 import { KEYS } from '../keys';
-import { schemas, validate } from '../validation';
+import { validate } from '../validation';
 
 /** A minimal transaction for benchmarks: the cost of one putState and one event through the same stack. */
 @Info({ title: 'Baseline', description: 'Single-write transaction for benchmark baselines' })

@@ -4,20 +4,14 @@ import { assertCanRead, type Caller, callerOf } from '../access';
 import { EpcisCapture, CAPTURE_LIMITS, type CaptureInput } from '../epcis/capture';
 import { containersOf, declarationsOf, findEvent } from '../epcis/model';
 import { queryEvents, querySchema } from '../epcis/query';
-import { fail } from '../errors';
-import { canonicalJson, Ledger } from '../ledger';
+import { canonicalJson, EVENTS, fail, schemas, WRITER_ROLES } from '@lotline/domain';
+import { Ledger } from '../ledger';
 import { LineageReader, MAX_TRACE_DEPTH, MAX_TRACE_NODES, walk } from '../lineage';
 import { requireFound } from '../models/lot';
-import { parseIntArg, parseJsonArg, schemas, validate } from '../validation';
-
-/** Name of the chaincode event a capture emits (payload: `{type, txId, captured, declarations, skipped, lotIds}`). */
-export const EPCIS_CAPTURED_EVENT = 'EpcisCaptured';
+import { parseIntArg, parseJsonArg, validate } from '../validation';
 
 /** A GS1 CBV 2.0 event hash ID: `ni:///sha-256;<64 hex>?ver=CBV2.0`. */
 export const EVENT_HASH_ID = /^ni:\/\/\/sha-256;[0-9a-f]{64}\?ver=CBV2\.0$/;
-
-/** Roles that may capture: everyone who may write something (auditors and role-less identities only read). */
-const CAPTURE_ROLES = new Set(['admin', 'quality_manager', 'inspector']);
 
 const captureSchema = z.strictObject({
   events: z
@@ -38,7 +32,7 @@ const hashIdSchema = z.string().regex(EVENT_HASH_ID, 'must be a CBV 2.0 event ha
 const hashListSchema = z.array(hashIdSchema).max(CAPTURE_LIMITS.events);
 
 function assertCanCapture(caller: Caller): void {
-  if (caller.role === undefined || !CAPTURE_ROLES.has(caller.role)) {
+  if (!WRITER_ROLES.some((role) => role === caller.role)) {
     throw fail('FORBIDDEN', `${caller.msp} ${caller.role ?? '(no role)'} may not capture EPCIS events`);
   }
 }
@@ -69,14 +63,14 @@ export class EpcisContract extends Contract {
     const ledger = new Ledger(ctx.stub);
     const result = await new EpcisCapture(ledger, caller, input).run();
     const payload = {
-      type: EPCIS_CAPTURED_EVENT,
+      type: EVENTS.EpcisCaptured,
       txId: ctx.stub.getTxID(),
       captured: result.captured.length,
       declarations: result.declarations.length,
       skipped: result.skipped.length,
       lotIds: result.lotIds,
     };
-    ctx.stub.setEvent(EPCIS_CAPTURED_EVENT, Buffer.from(canonicalJson(payload)));
+    ctx.stub.setEvent(EVENTS.EpcisCaptured, Buffer.from(canonicalJson(payload)));
     return canonicalJson(result);
   }
 

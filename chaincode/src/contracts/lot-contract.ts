@@ -1,14 +1,14 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { assertCanCreateLot, assertCanProposeTransfer, assertCanRead, assertCanRespondToTransfer, callerOf, recordedBy } from '../access';
-import { fail } from '../errors';
-import { EVENTS, emitEvent } from '../events';
-import { canonicalJson, Ledger } from '../ledger';
+import { canonicalJson, EVENTS, fail, LIMITS, schemas } from '@lotline/domain';
+import { emitEvent } from '../events';
+import { Ledger } from '../ledger';
 import { LineageReader, MAX_TRACE_DEPTH, MAX_TRACE_NODES, summarise, walk } from '../lineage';
 import { createLot, rejectClaimedParties } from '../lot-creation';
 import { effectiveStatus, lotKey, requireFound, requireLot, saveLot } from '../models/lot';
 import { fromMicro } from '../models/quantity';
 import { findTransfer, requireTransfer, type Transfer, transferKey } from '../models/transfer';
-import { LIMITS, parseIntArg, parseJsonArg, schemas, validate } from '../validation';
+import { parseIntArg, parseJsonArg, validate } from '../validation';
 
 /** Modifications returned by GetLotHistory at most. */
 const MAX_HISTORY = 10_000;

@@ -1,7 +1,8 @@
+import { canonicalJson, EVENTS, schemas } from '@lotline/domain';
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { assertCanManageParticipants, assertCanRead, callerOf } from '../access';
-import { EVENTS, emitEvent } from '../events';
-import { canonicalJson, Ledger } from '../ledger';
+import { emitEvent } from '../events';
+import { Ledger } from '../ledger';
 import {
   findParticipant,
   listParticipants,
@@ -10,7 +11,7 @@ import {
   saveParticipant,
   searchByCapability,
 } from '../models/participant';
-import { parseJson, schemas, validate } from '../validation';
+import { parseJson, validate } from '../validation';
 
 /** The registry of member organisations, kept by City for emergency re-sourcing. */
 @Info({ title: 'Participant', description: 'Registry of member organisations, searchable by capability' })

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
   assertCanManageHold,
@@ -11,10 +10,18 @@ import {
   callerOf,
   recordedBy,
 } from '../access';
-import { fail } from '../errors';
-import { EVENTS, emitEvent } from '../events';
+import {
+  canonicalDigest,
+  canonicalJson,
+  type ConfidentialDetailsInput,
+  EVENTS,
+  fail,
+  type InspectionInput,
+  schemas,
+} from '@lotline/domain';
+import { emitEvent } from '../events';
 import { implicitCollection, KEYS } from '../keys';
-import { canonicalJson, Ledger } from '../ledger';
+import { Ledger } from '../ledger';
 import { LineageReader, MAX_TRACE_DEPTH, MAX_TRACE_NODES, summarise, walk } from '../lineage';
 import { requireLot, saveLot } from '../models/lot';
 import {
@@ -31,14 +38,14 @@ import {
   requireEvent,
 } from '../models/quality-event';
 import { type Recall, recallKey, requireRecall } from '../models/recall';
-import { type ConfidentialDetailsInput, type InspectionInput, parseJson, schemas, validate } from '../validation';
+import { parseJson, validate } from '../validation';
 
 /** The transient-map key that carries confidential inspection details. */
 export const TRANSIENT_DETAILS_KEY = 'details';
 
 /** sha256 (hex) of the canonical (sorted-key, compact) JSON of `{measurements, salt}`. */
 export function detailsHash(details: ConfidentialDetailsInput): string {
-  return createHash('sha256').update(canonicalJson(details)).digest('hex');
+  return canonicalDigest(details);
 }
 
 function assertVerdictConsistent(verdict: InspectionInput['verdict'], measurements: readonly Measurement[]): void {
@@ -370,7 +377,7 @@ export class QualityContract extends Contract {
     const event = await requireConfidentialInspection(ledger, id, evId);
     assertCanReadConfidential(caller, event.recordedBy.msp, event.confidential.counterpartyMsp);
     const { details, collection } = await readOwnDetails(ledger, caller, id, evId);
-    const computedHash = createHash('sha256').update(canonicalJson(details)).digest('hex');
+    const computedHash = canonicalDigest(details);
     const onLedgerHash = event.confidential.detailsHash;
     return canonicalJson({ lotId: id, eventId: evId, collection, matches: computedHash === onLedgerHash, onLedgerHash, computedHash });
   }

@@ -9,8 +9,8 @@ import {
   type Caller,
   recordedBy,
 } from '../access';
-import { fail } from '../errors';
-import { canonicalJson, type Ledger } from '../ledger';
+import { canonicalJson, fail, schemas } from '@lotline/domain';
+import { type Ledger } from '../ledger';
 import { LineageReader, MAX_TRACE_DEPTH, MAX_TRACE_NODES, walk } from '../lineage';
 import { createLot } from '../lot-creation';
 import { findLot, type Lot, saveLot } from '../models/lot';
@@ -25,7 +25,7 @@ import {
 } from '../models/quality-event';
 import { type Recall, recallKey } from '../models/recall';
 import { findTransfer, type Transfer, transferKey } from '../models/transfer';
-import { schemas, validate } from '../validation';
+import { validate } from '../validation';
 import { cbvWord, EventFields, type Json, type QuantityElement } from './event-fields';
 import { identifierKey, lgtinDigitalLink, type LotRef, lotRefOfClass, mspOfParty } from './identifiers';
 import {

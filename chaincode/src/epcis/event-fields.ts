@@ -1,4 +1,4 @@
-import { fail } from '../errors';
+import { fail } from '@lotline/domain';
 
 /**
  * Typed reads of the EPCIS event fields that the ledger mapping uses. The API

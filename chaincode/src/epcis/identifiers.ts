@@ -1,4 +1,4 @@
-import { LGTIN_ID, ORG_LOT_ID } from '../validation';
+import { LGTIN_ID, ORG_LOT_ID } from '@lotline/domain';
 
 /**
  * GS1 identifiers as they appear in EPCIS documents, and how they map onto

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fail } from '../errors';
+import { fail } from '@lotline/domain';
 import type { Ledger } from '../ledger';
 import { cbvWord } from './event-fields';
 import { identifierKey } from './identifiers';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { fail } from '../errors';
+import { fail } from '@lotline/domain';
 import { KEYS, LOT_RECORDS } from '../keys';
 import type { Ledger, ScanEntry } from '../ledger';
 import type { Lot } from './lot';

@@ -1,7 +1,6 @@
-import { fail } from '../errors';
+import { fail, type ParticipantInput } from '@lotline/domain';
 import { KEYS } from '../keys';
 import type { Ledger } from '../ledger';
-import type { ParticipantInput } from '../validation';
 
 /** A member organisation in the registry kept by City. */
 export interface Participant extends ParticipantInput {

@@ -1,4 +1,4 @@
-import { fail } from '../errors';
+import { fail } from '@lotline/domain';
 
 /** An amount with a UN/CEFACT common-code unit (KGM, EA, MTR, ...). */
 export interface Quantity {

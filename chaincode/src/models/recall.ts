@@ -1,4 +1,4 @@
-import { fail } from '../errors';
+import { fail } from '@lotline/domain';
 import { KEYS } from '../keys';
 import type { RecordedBy } from '../access';
 import type { Ledger } from '../ledger';

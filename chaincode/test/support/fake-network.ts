@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { compositeKey, splitCompositeKey } from '@lotline/domain';
 import { Context } from 'fabric-contract-api';
 import Long from 'long';
 import { BaselineContract, LotContract, ParticipantContract, QualityContract } from '../../src';
@@ -46,12 +47,7 @@ export interface FakeIdentity {
 /** Outcome of committing a transaction. */
 export type ValidationCode = 'VALID' | 'MVCC_READ_CONFLICT' | 'PHANTOM_READ_CONFLICT';
 
-const DELIM = '\u0000';
 const MAX_UNICODE = '\u{10FFFF}';
-
-function compositeKey(objectType: string, attributes: readonly string[]): string {
-  return DELIM + objectType + DELIM + attributes.map((a) => a + DELIM).join('');
-}
 
 function sortedKeys(keys: Iterable<string>): string[] {
   return [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -187,8 +183,7 @@ export class FakeStub {
     return compositeKey(objectType, attributes);
   }
   splitCompositeKey(key: string): { objectType: string; attributes: string[] } {
-    const parts = key.split(DELIM);
-    return { objectType: parts[1] ?? '', attributes: parts.slice(2, -1) };
+    return splitCompositeKey(key);
   }
 
   async getState(key: string): Promise<Bytes> {

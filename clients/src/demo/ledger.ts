@@ -5,7 +5,7 @@
  * conflicts are retried with a new transaction.
  */
 import { GatewayError, type Contract } from '@hyperledger/fabric-gateway';
-import { ERROR_HTTP_STATUS } from '../../../chaincode/src/errors';
+import { errorCodeOf } from '@lotline/domain';
 import { findOrg, type NetworkConfig } from '../../../network/src/config';
 import { connectAs, type Connection } from '../../../network/src/gateway';
 
@@ -30,13 +30,9 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The first chaincode error code in a message (the peer and gRPC prefix their own text, such as `2 UNKNOWN: `). */
+/** The chaincode error code in a message, or `UNKNOWN`. */
 function codeOf(message: string): string {
-  for (const match of message.matchAll(/\b([A-Z][A-Z_]{3,}): /g)) {
-    const code = match[1];
-    if (code !== undefined && code in ERROR_HTTP_STATUS) return code;
-  }
-  return 'UNKNOWN';
+  return errorCodeOf(message) ?? 'UNKNOWN';
 }
 
 /** One organisation user's view of the Lotline contracts. */

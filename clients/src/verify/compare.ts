@@ -3,6 +3,7 @@
  * own peer holds (pure: no I/O). Every check is listed, passed or not, so the
  * auditor sees exactly what was verified.
  */
+import { canonicalJson, splitCompositeKey } from '@lotline/domain';
 import type { TransactionProof } from '../api-types';
 import type { LedgerTransaction } from './decode';
 
@@ -23,27 +24,10 @@ export interface ClaimedRecord {
   value: unknown;
 }
 
-/** A Fabric composite key, as the chaincode builds it (`\u0000type\u0000attr…\u0000`). */
-export function compositeKey(objectType: string, attributes: readonly string[]): string {
-  return `\u0000${[objectType, ...attributes].join('\u0000')}\u0000`;
-}
-
 /** A composite key made printable (`lot/PartsCoMSP:LOT-1`). */
 export function printableKey(key: string): string {
-  return key
-    .replace(/^\u0000/, '')
-    .replace(/\u0000$/, '')
-    .split('\u0000')
-    .join('/');
-}
-
-/** JSON with object keys sorted, so that equal documents compare equal whatever their key order. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+  const { objectType, attributes } = splitCompositeKey(key);
+  return objectType === '' ? key : [objectType, ...attributes].join('/');
 }
 
 function str(v: unknown): string | undefined {
@@ -109,13 +93,13 @@ export function compareProof(proof: TransactionProof, own: LedgerTransaction, cl
     const mine = own.writes.find((w) => w.key === write.key);
     const label = `API's write ${printableKey(write.key).slice(0, 60)}`;
     if (!mine) checks.push({ name: label, ok: false, claimed: 'written', own: 'not in the write set' });
-    else if (write.value !== undefined) checks.push({ name: label, ok: canonical(write.value) === canonical(mine.value) });
+    else if (write.value !== undefined) checks.push({ name: label, ok: canonicalJson(write.value) === canonicalJson(mine.value) });
   }
   for (const record of claimed) {
     const mine = own.writes.find((w) => w.key === record.key);
     checks.push({
       name: `${record.what} equals the write set`,
-      ok: mine !== undefined && !mine.isDelete && canonical(mine.value) === canonical(record.value),
+      ok: mine !== undefined && !mine.isDelete && canonicalJson(mine.value) === canonicalJson(record.value),
       own: mine ? `written under ${printableKey(record.key)}` : `${printableKey(record.key)} not in the write set`,
     });
   }

@@ -1,5 +1,5 @@
-// The errors module alone: importing the package root would load every contract (and fabric-contract-api).
-import { ERROR_HTTP_STATUS, errorCodeOf } from '@lotline/chaincode/dist/errors';
+import { findErrorCode } from '@lotline/domain';
+import { CHAINCODE_STATUS } from '../ledger/errors';
 
 /** One schema or mapping violation: where in the document, and why. */
 export interface Violation {
@@ -64,12 +64,12 @@ function messagesOf(error: unknown): string[] {
 export function fromLedgerError(error: unknown): EpcisError {
   if (error instanceof EpcisError) return error;
   for (const message of messagesOf(error)) {
-    const code = errorCodeOf(message);
-    if (code === undefined) continue;
-    const detail = message.slice(message.indexOf(`${code}: `) + code.length + 2);
+    const found = findErrorCode(message);
+    if (found === undefined) continue;
+    const { code, detail } = found;
     const pointer = /^(\/epcisBody\/eventList\/\d+(?:\/[^:\s]*)?): /.exec(detail)?.[1];
     return new EpcisError({
-      status: ERROR_HTTP_STATUS[code],
+      status: CHAINCODE_STATUS[code],
       code,
       title: code === 'CONFLICT' ? 'Conflict with the ledger' : 'Refused by the ledger',
       detail,

@@ -6,10 +6,10 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import type { Committed } from '../ledger/types';
 import type { LotLedger } from '../ledger/lot-ledger';
 import { ApiError, forbidden, invalidRequest } from '../errors';
-import type { Role, WalletIdentity } from '../identity/wallet';
+import type { WalletIdentity } from '../identity/wallet';
+import type { Committed, Role } from '@lotline/domain';
 
 /** The authenticated caller of a request. */
 export interface Caller {

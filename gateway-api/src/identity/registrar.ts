@@ -9,7 +9,8 @@ import type { NetworkConfig, Org } from '../../../network/src/config';
 import { registerAndEnroll } from '../../../network/src/identities';
 import { ApiError } from '../errors';
 import type { UserRegistrar } from '../routes/users';
-import { userMspDir, type Role } from './wallet';
+import { userMspDir } from './wallet';
+import type { Role } from '@lotline/domain';
 
 /** A registrar for the local network's CA. */
 export function caRegistrar(network: NetworkConfig, org: Org, walletDir: string): UserRegistrar {

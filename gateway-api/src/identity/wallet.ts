@@ -7,11 +7,8 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { asRole, type Role } from '@lotline/domain';
 import { USER_NAME } from '../auth/jwt';
-
-/** Roles an organisation's CA issues (the `role` attribute of enrolment certificates). */
-export const ROLES = ['admin', 'quality_manager', 'inspector', 'auditor'] as const;
-export type Role = (typeof ROLES)[number];
 
 /** An enrolled user of this organisation. */
 export interface WalletIdentity {
@@ -57,8 +54,7 @@ export function certificateAttributes(certPem: Uint8Array | string): Record<stri
 
 /** The Lotline role of a certificate, as the chaincode reads it. */
 export function roleOf(certPem: Uint8Array | string): Role | undefined {
-  const raw = certificateAttributes(certPem).role;
-  return ROLES.find((r) => r === raw);
+  return asRole(certificateAttributes(certPem).role);
 }
 
 /** A certificate's subject on one line (`CN=qm1, OU=client`). */

@@ -6,26 +6,28 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { CommitError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
-import { ERROR_HTTP_STATUS, type ErrorCode } from '@lotline/chaincode/dist/errors';
+import { findErrorCode, type ErrorCode } from '@lotline/domain';
 import { ApiError } from '../errors';
+
+/** The HTTP status of each chaincode error code (its meaning is in @lotline/domain `ERROR_MEANINGS`). */
+export const CHAINCODE_STATUS: Readonly<Record<ErrorCode, 400 | 403 | 404 | 409>> = {
+  INVALID_ARGUMENT: 400,
+  FORBIDDEN: 403,
+  LOT_NOT_FOUND: 404,
+  TRANSFER_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  LOT_EXISTS: 409,
+  LOT_ON_HOLD: 409,
+  LOT_RECALLED: 409,
+  INSUFFICIENT_QUANTITY: 409,
+  CONFLICT: 409,
+  LIMIT_EXCEEDED: 409,
+};
 
 /** Seconds a client should wait before retrying when the peer is unavailable. */
 export const RETRY_AFTER_SECONDS = 5;
 
-const CODE_PREFIX = /\b([A-Z][A-Z_]+): /g;
-
 const TITLES: Record<number, string> = { 400: 'Invalid request', 403: 'Forbidden', 404: 'Not found', 409: 'Conflict' };
-
-/** The first Lotline error code in a message, with the text after it. */
-export function chaincodeCodeOf(message: string): { code: ErrorCode; detail: string } | undefined {
-  for (const match of message.matchAll(CODE_PREFIX)) {
-    const code = match[1];
-    if (code !== undefined && Object.hasOwn(ERROR_HTTP_STATUS, code)) {
-      return { code: code as ErrorCode, detail: message.slice((match.index ?? 0) + match[0].length) };
-    }
-  }
-  return undefined;
-}
 
 function messagesOf(error: Error): string[] {
   const details = error instanceof GatewayError ? error.details.map((d) => d.message) : [];
@@ -36,9 +38,9 @@ function messagesOf(error: Error): string[] {
 export function chaincodeError(error: unknown): ApiError | undefined {
   if (!(error instanceof Error)) return undefined;
   for (const message of messagesOf(error)) {
-    const found = chaincodeCodeOf(message);
+    const found = findErrorCode(message);
     if (found !== undefined) {
-      const status = ERROR_HTTP_STATUS[found.code];
+      const status = CHAINCODE_STATUS[found.code];
       return new ApiError({
         status,
         code: found.code,

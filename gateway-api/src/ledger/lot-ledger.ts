@@ -30,7 +30,7 @@ import type {
   TraceDirection,
   TransactionProof,
   Transfer,
-} from './types';
+} from '@lotline/domain';
 
 /** The transient-data key of confidential inspection details (chaincode `TRANSIENT_DETAILS_KEY`). */
 export const TRANSIENT_DETAILS_KEY = 'details';

@@ -7,9 +7,8 @@
  */
 import { createHash, createPublicKey, verify, X509Certificate } from 'node:crypto';
 import { common, ledger, msp, peer } from '@hyperledger/fabric-protos';
-import { recordDigest } from './canonical';
+import { canonicalDigest, splitCompositeKey, type TransactionProof, type TxIdentity, type TxWrite } from '@lotline/domain';
 import { validationCodeName } from './errors';
-import type { TransactionProof, TxIdentity, TxWrite } from './types';
 
 function subject(cert: Uint8Array): string {
   try {
@@ -34,18 +33,6 @@ function signatureValid(payload: Uint8Array, endorsement: peer.Endorsement, cert
   }
 }
 
-/** Split a composite key (`\0type\0attr\0...\0`) into its parts. */
-export function splitCompositeKey(key: string): { objectType: string; attributes: string[] } {
-  if (!key.startsWith('\u0000')) return { objectType: '', attributes: [key] };
-  const parts = key.slice(1, key.endsWith('\u0000') ? -1 : undefined).split('\u0000');
-  return { objectType: parts[0] ?? '', attributes: parts.slice(1) };
-}
-
-/** Build the composite key for an object type and attributes. */
-export function compositeKey(objectType: string, attributes: readonly string[]): string {
-  return `\u0000${[objectType, ...attributes].map((p) => `${p}\u0000`).join('')}`;
-}
-
 function decodeWrite(namespace: string, write: ledger.rwset.kvrwset.KVWrite): TxWrite {
   const key = write.getKey();
   const bytes = write.getValue_asU8();
@@ -55,7 +42,7 @@ function decodeWrite(namespace: string, write: ledger.rwset.kvrwset.KVWrite): Tx
     const text = Buffer.from(bytes).toString('utf8');
     try {
       value = JSON.parse(text) as unknown;
-      sha256 = recordDigest(value);
+      sha256 = canonicalDigest(value);
     } catch {
       value = text;
       sha256 = createHash('sha256').update(bytes).digest('hex');

@@ -1,7 +1,5 @@
 /** Proofs: what the organisation's own peer holds about a transaction, read through qscc. */
-import { recordDigest } from '../ledger/canonical';
-import { compositeKey } from '../ledger/proof';
-import type { TransactionProof, TxWrite } from '../ledger/types';
+import { canonicalDigest, compositeKey, type TransactionProof, type TxWrite } from '@lotline/domain';
 import { ApiRouter } from '../http/route';
 import { params, queries } from '../schemas';
 
@@ -61,7 +59,7 @@ export function transactionRoutes(api: ApiRouter): void {
           record = { ...record, comparedWith: 'expect', expected: query.expect, matches: sha256 === query.expect };
         } else if (query.lotId !== undefined) {
           const entry = (await caller.ledger.lotHistory(query.lotId)).find((h) => h.txId === p.txId);
-          const expected = entry === undefined || entry.isDelete ? null : recordDigest(entry.value);
+          const expected = entry === undefined || entry.isDelete ? null : canonicalDigest(entry.value);
           record = { ...record, comparedWith: 'lot-history', expected, matches: expected !== null && sha256 === expected };
         }
       }

@@ -1,7 +1,7 @@
 /** Users: who am I, and registering users with the organisation's Fabric CA (org admins). */
 import { ApiError } from '../errors';
 import { ApiRouter } from '../http/route';
-import type { Role } from '../identity/wallet';
+import type { Role } from '@lotline/domain';
 import { bodies } from '../schemas';
 
 /** Registers and enrolls a user with the organisation's CA into the wallet. */

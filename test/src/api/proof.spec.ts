@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { recordDigest } from '../../../gateway-api/src/ledger/canonical';
+import { canonicalDigest } from '@lotline/domain';
 import { apiFor, bearer, closeApis, newLot, problemOf, type TestApi } from './support';
 
 describe('API transaction proofs', function () {
@@ -50,7 +50,7 @@ describe('API transaction proofs', function () {
       it('says it matches when the record is the committed one', async function () {
         const res = await request(bank.app)
           .get(proof(created.txId))
-          .query({ lotId: lot.id, expect: recordDigest(created.result) })
+          .query({ lotId: lot.id, expect: canonicalDigest(created.result) })
           .set('Authorization', await bearer('Bank', 'auditor1'));
         expect(res.body.record).to.include({ comparedWith: 'expect', matches: true });
         expect(res.body.verified).to.equal(true);
@@ -60,7 +60,7 @@ describe('API transaction proofs', function () {
         const altered = { ...created.result, quantity: { amount: 1000, unit: 'EA' } };
         const res = await request(bank.app)
           .get(proof(created.txId))
-          .query({ lotId: lot.id, expect: recordDigest(altered) })
+          .query({ lotId: lot.id, expect: canonicalDigest(altered) })
           .set('Authorization', await bearer('Bank', 'auditor1'));
         expect(res.status).to.equal(200);
         expect(res.body.record).to.include({ found: true, matches: false });

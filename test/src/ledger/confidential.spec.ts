@@ -14,7 +14,8 @@
  * two parties and City, the network operator, whose peer therefore executes the
  * transaction with the details in memory (it stores nothing of them).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { canonicalDigest } from '@lotline/domain';
 import { expect } from 'chai';
 import type { Contract } from '@hyperledger/fabric-gateway';
 import { ASSEMBLYCO, BANK, CITY, closeConnections, contractFor, PARTSCO, submitSynced } from '../support/identities';
@@ -24,20 +25,6 @@ import { config, connect, uniqueId } from '../support/network';
 
 const ENDORSERS = [PARTSCO.msp, ASSEMBLYCO.msp, CITY.msp];
 const CERT = { sha256: 'c'.repeat(64), uri: 'https://lab.partsco.example/certificates/42' };
-
-/** Canonical JSON as the chaincode documents it: sorted keys, no whitespace (written here, independently). */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 interface Details {
   measurements: { characteristic: string; value: number; unit: string; lower: number; upper: number }[];
@@ -197,17 +184,17 @@ describe('confidential inspection measurements', function () {
     });
 
     it('finds that sha256 of the canonical details and salt equals the hash on the shared ledger', function () {
-      expect(sha256(canonical(read?.details))).to.equal(onLedgerHash);
-      expect(sha256(canonical(details))).to.equal(onLedgerHash);
+      expect(canonicalDigest(read?.details)).to.equal(onLedgerHash);
+      expect(canonicalDigest(details)).to.equal(onLedgerHash);
     });
 
     it('finds that a copy with one altered measurement, or another salt, does not match', function () {
       const original = read?.details as Details;
       const altered: Details = { ...original, measurements: original.measurements.map((m, i) => (i === 0 ? { ...m, value: 10.012 } : m)) };
       const resalted: Details = { ...original, salt: `${original.salt}x` };
-      expect(sha256(canonical(altered))).to.not.equal(onLedgerHash);
-      expect(sha256(canonical(resalted))).to.not.equal(onLedgerHash);
-      expect(sha256(canonical(original))).to.equal(onLedgerHash);
+      expect(canonicalDigest(altered)).to.not.equal(onLedgerHash);
+      expect(canonicalDigest(resalted)).to.not.equal(onLedgerHash);
+      expect(canonicalDigest(original)).to.equal(onLedgerHash);
     });
   });
 

@@ -4,11 +4,12 @@
  * the organisation's admin identity, which has no role attribute.
  */
 import type { Contract } from '@hyperledger/fabric-gateway';
+import type { Role as DomainRole } from '@lotline/domain';
 import { submit, type SubmitOptions, type Submitted } from './ledger';
 import { closeAll, config, connect, contract } from './network';
 
 /** A role as issued by the organisations' CAs; `null` for an identity without one. */
-export type Role = 'admin' | 'quality_manager' | 'inspector' | 'auditor' | null;
+export type Role = DomainRole | null;
 
 /** An organisation of the test network. */
 export interface TestOrg {

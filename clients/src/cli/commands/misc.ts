@@ -1,4 +1,5 @@
 /** `lotline token`, `whoami`, `users`, `participants` and `events`. */
+import { ROLES } from '@lotline/domain';
 import { type Command, Option } from 'commander';
 import type { ParticipantInput, Role } from '../../api-types';
 import { committedLine, participantsTable } from '../../render/text';
@@ -42,11 +43,7 @@ export function registerUsers(program: Command): void {
   users
     .command('register <name>')
     .description('register and enrol a user with a role; the API keeps the key, and tokens with sub=<name> then act as that user')
-    .addOption(
-      new Option('--role <role>', 'role attribute in the certificate')
-        .choices(['admin', 'quality_manager', 'inspector', 'auditor'])
-        .makeOptionMandatory(),
-    )
+    .addOption(new Option('--role <role>', 'role attribute in the certificate').choices(ROLES).makeOptionMandatory())
     .action(async (name: string, o: { role: Role }, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const r = await ctx.api().registerUser({ name, role: o.role });

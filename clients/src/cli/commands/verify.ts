@@ -6,11 +6,12 @@
  * API shows equal what the transaction wrote. Trusting the API operator is not
  * required: every verdict comes from the auditor's own copy of the ledger.
  */
+import { compositeKey } from '@lotline/domain';
 import type { Command } from 'commander';
 import { ApiError } from '../../api-client';
 import type { TransactionProof } from '../../api-types';
 import { table } from '../../render/text';
-import { type ClaimedRecord, compareProof, compositeKey } from '../../verify/compare';
+import { type ClaimedRecord, compareProof } from '../../verify/compare';
 import { fetchOwnTransaction } from '../../verify/own-peer';
 import { CliContext, localConfig } from '../context';
 import { EXIT } from '../exit-codes';

@@ -1,11 +1,12 @@
 /**
- * Shapes of what the chaincode returns (chaincode/README.md), as the API and
- * the CLI see them (clients/src/api-types.ts re-exports them). Inputs are the
- * chaincode's own zod schemas (see schemas.ts). Types only: the browser build
- * of the web explorer imports this file too.
+ * Shapes of what the chaincode returns (chaincode/README.md) and of the API's
+ * answers, as the API, the CLI and the web explorer see them. Inputs are the
+ * zod schemas of schemas.ts. Types only: the browser build of the web explorer
+ * imports them too.
  */
+import type { Role } from './roles';
+import type { ParticipantInput } from './schemas';
 
-export type Role = 'admin' | 'quality_manager' | 'inspector' | 'auditor';
 export type LotStatus = 'active' | 'on_hold' | 'recalled' | 'consumed' | 'destroyed';
 export type Verdict = 'pass' | 'fail' | 'conditional';
 export type TraceDirection = 'backward' | 'forward';
@@ -152,16 +153,6 @@ export interface RecallReport {
 }
 
 export type ParticipantKind = 'municipality' | 'supplier' | 'manufacturer' | 'testing_institute' | 'bank' | 'other';
-
-/** A participant as City admins write it. */
-export interface ParticipantInput {
-  msp: string;
-  name: string;
-  kind: ParticipantKind;
-  location: { city: string; country: string; lat?: number; lon?: number };
-  capabilities: string[];
-  certifications: { name: string; issuer: string; validUntil: string }[];
-}
 
 export interface Participant extends ParticipantInput {
   createdAt: string;

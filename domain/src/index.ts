@@ -1,0 +1,36 @@
+/**
+ * @lotline/domain: the one place that defines Lotline's shared concepts. The
+ * chaincode, the API, the clients, the network tools and the tests import
+ * them from here by package name.
+ */
+export { canonicalDigest, canonicalJson } from './canonical';
+export {
+  ERROR_CODES,
+  ERROR_MEANINGS,
+  errorCodeOf,
+  fail,
+  findErrorCode,
+  isErrorCode,
+  LotlineError,
+  type CodedMessage,
+  type ErrorCode,
+} from './errors';
+export { EVENTS, type EventName, type EventPayload } from './events';
+export { compositeKey, splitCompositeKey } from './keys';
+export { asRole, ROLES, WRITER_ROLES, type Role } from './roles';
+export {
+  LGTIN_ID,
+  LIMITS,
+  ORG_LOT_ID,
+  schemas,
+  type ConfidentialDetailsInput,
+  type HoldInput,
+  type InspectionInput,
+  type LotInput,
+  type MeasurementInput,
+  type ParticipantInput,
+  type QualityEventInput,
+  type RecallInput,
+  type SplitChildInput,
+} from './schemas';
+export type * from './types';
