@@ -15,7 +15,7 @@ import { createMetrics, type Metrics } from './http/metrics';
 import { problemHandler } from './http/problems';
 import { ApiRouter, type Authenticate, type Caller } from './http/route';
 import type { WalletIdentity } from './identity/wallet';
-import { LotLedger } from './ledger/lot-ledger';
+import { LotLedger, retryPolicy } from '@lotline/ledger-client';
 import { openApiDocument } from './openapi';
 import { eventRoutes } from './routes/events';
 import { lotRoutes } from './routes/lots';
@@ -41,13 +41,15 @@ export interface ServerDeps {
   readonly gateways: { get(identity: WalletIdentity): Gateway };
   /** Whether the peer is reachable now. */
   readonly ready: () => Promise<boolean>;
+  /** The readiness rule (@lotline/ledger-client `checkEndorsers`): organisations without an endorser of the chaincode. */
+  readonly endorsers?: () => Promise<{ readonly missing: readonly string[]; readonly problem?: string }>;
   /** Registers users with the CA (absent: POST /users answers 501). */
   readonly registrar?: UserRegistrar;
   readonly logger: Logger;
   readonly metrics?: Metrics;
   /** Largest JSON body (default 256kb). */
   readonly bodyLimit?: string;
-  /** Resubmissions after MVCC/phantom conflicts (default 3). */
+  /** New transactions after a conflict or a divergent endorsement (default: @lotline/ledger-client `DEFAULT_RETRY_POLICY`). */
   readonly txRetries?: number;
   /** SSE keep-alive comment interval. */
   readonly sseHeartbeatMs?: number;
@@ -103,7 +105,7 @@ export function createServer(deps: ServerDeps): Express {
         gateway: deps.gateways.get(identity),
         channel: deps.channel,
         chaincode: deps.chaincode,
-        retries: deps.txRetries ?? 3,
+        ...(deps.txRetries !== undefined ? { retry: retryPolicy({ maxAttempts: deps.txRetries + 1 }) } : {}),
       }),
     };
     (req as Request & { caller?: Caller }).caller = caller;
@@ -127,7 +129,16 @@ export function createServer(deps: ServerDeps): Express {
         detail: `the ${deps.org.name} peer is unreachable`,
         retryAfterSeconds: 5,
       });
-    res.json({ status: 'ready', peer: 'reachable' });
+    const endorsers = await deps.endorsers?.();
+    if (endorsers !== undefined && endorsers.missing.length > 0)
+      throw new ApiError({
+        status: 503,
+        code: 'ENDORSERS_UNAVAILABLE',
+        title: 'Service unavailable',
+        detail: `service discovery on the ${deps.org.name} peer lists no endorser of the chaincode for ${endorsers.missing.join(', ')}${endorsers.problem !== undefined ? ` (${endorsers.problem})` : ''}`,
+        retryAfterSeconds: 5,
+      });
+    res.json({ status: 'ready', peer: 'reachable', endorsers: endorsers === undefined ? 'unchecked' : 'every organisation' });
   });
   app.get('/metrics', async (_req, res) => {
     res.locals.route = '/metrics';
@@ -149,10 +160,7 @@ export function createServer(deps: ServerDeps): Express {
       next();
     },
     createEpcisRouter({
-      ledgerFor: (_req, res) => {
-        const caller = res.locals.caller as Caller;
-        return deps.gateways.get(caller.identity).getNetwork(deps.channel).getContract(deps.chaincode);
-      },
+      ledgerFor: (_req, res) => (res.locals.caller as Caller).ledger,
     }),
   );
 

@@ -20,10 +20,11 @@
  * | `LOTLINE_JWT_AUDIENCE` | `lotline-api` (local JWKS only) | required `aud` |
  * | `LOTLINE_BODY_LIMIT` | `256kb` | largest JSON body (413 beyond) |
  * | `LOTLINE_EVALUATE_TIMEOUT_MS` / `_ENDORSE_` / `_SUBMIT_` / `_COMMIT_TIMEOUT_MS` | 10000 / 30000 / 10000 / 60000 | gateway call deadlines |
- * | `LOTLINE_TX_RETRIES` | 3 | resubmissions after an MVCC or phantom read conflict |
+ * | `LOTLINE_TX_RETRIES` | 9 | new transactions after an MVCC/phantom read conflict or a divergent endorsement (@lotline/ledger-client `DEFAULT_RETRY_POLICY`) |
  * | `LOTLINE_LOG_LEVEL` | `info` | pino level |
  * | `LOTLINE_DATA_DIR`, `LOTLINE_PORT_OFFSET`, `LOTLINE_TOPOLOGY`, ... | see network/README.md | the network's own settings |
  */
+import { DEFAULT_RETRY_POLICY } from '@lotline/ledger-client';
 import path from 'node:path';
 import { findOrg, loadConfig, port, tlsRootCert, type NetworkConfig, type Org } from '../../network/src/config';
 
@@ -163,7 +164,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const networkOrg = resolveOrg(env, network, problems);
   const auth = authSettings(env, network, problems);
   const timeouts = timeoutsFrom(env, problems);
-  const txRetries = positiveInt(env, 'LOTLINE_TX_RETRIES', 3, problems);
+  const txRetries = positiveInt(env, 'LOTLINE_TX_RETRIES', DEFAULT_RETRY_POLICY.maxAttempts - 1, problems);
   const bodyLimit = env.LOTLINE_BODY_LIMIT || '256kb';
   if (!/^\d+(b|kb|mb)?$/i.test(bodyLimit)) problems.push(`LOTLINE_BODY_LIMIT=${bodyLimit} must look like 256kb`);
   const listenPort = networkOrg === undefined ? 0 : apiPort(env, networkOrg, problems);

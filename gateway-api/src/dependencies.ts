@@ -1,6 +1,8 @@
 /** Builds the real dependencies of `createServer` from the configuration. */
 import path from 'node:path';
+import { readdirSync } from 'node:fs';
 import type * as grpc from '@grpc/grpc-js';
+import { checkEndorsers, newPeerClient, newSigningIdentity, peerReachable } from '@lotline/ledger-client';
 import type { Logger } from 'pino';
 import type { ServerDeps } from './app';
 import { createTokenVerifier } from './auth/jwt';
@@ -8,8 +10,30 @@ import { ensureLocalKeys } from './auth/keys';
 import type { ApiConfig } from './config';
 import { createMetrics, type Metrics } from './http/metrics';
 import { caRegistrar } from './identity/registrar';
-import { loadWalletIdentity } from './identity/wallet';
-import { createPeerClient, GatewayPool, peerReady } from './ledger/connections';
+import { loadWalletIdentity, type WalletIdentity } from './identity/wallet';
+import { GatewayPool } from './ledger/connections';
+
+/**
+ * The identity that signs the readiness check (a discovery query needs a
+ * channel member's signature): the first enrolled user of the wallet, by name.
+ */
+function serviceIdentity(walletDir: string, mspId: string): WalletIdentity | undefined {
+  let users: string[];
+  try {
+    users = readdirSync(walletDir).sort();
+  } catch {
+    return undefined;
+  }
+  for (const user of users) {
+    try {
+      const identity = loadWalletIdentity(walletDir, mspId, user);
+      if (identity !== undefined) return identity;
+    } catch {
+      // not a user folder
+    }
+  }
+  return undefined;
+}
 
 /** Dependencies plus a way to release them. */
 export interface Dependencies {
@@ -26,17 +50,28 @@ export async function buildDependencies(
 ): Promise<Dependencies> {
   if (config.auth.generateLocalKeys) await ensureLocalKeys(config.auth.jwksFile.replace(/\/[^/]+$/, ''));
   const tokens = createTokenVerifier(config.auth, [config.org.mspId, config.org.name]);
-  const client = createPeerClient(config.peer);
+  const client = newPeerClient({
+    endpoint: config.peer.endpoint,
+    tlsRootCert: config.peer.tlsRootCertFile,
+    hostAlias: config.peer.hostAlias,
+  });
+  const memberMsps = config.network.orgs.map((o) => o.mspId);
   const pool = new GatewayPool(client, config.timeouts);
   const deps: ServerDeps = {
     org: { name: config.org.name, mspId: config.org.mspId },
     channel: config.channel,
     chaincode: config.chaincode,
-    memberMsps: config.network.orgs.map((o) => o.mspId),
+    memberMsps,
     tokens,
     wallet: (user) => loadWalletIdentity(config.walletDir, config.org.mspId, user),
     gateways: pool,
-    ready: () => peerReady(client, options.readyTimeoutMs ?? 1500),
+    ready: () => peerReachable(client, options.readyTimeoutMs ?? 1500),
+    endorsers: async () => {
+      const identity = serviceIdentity(config.walletDir, config.org.mspId);
+      if (identity === undefined) return { missing: memberMsps, problem: `no enrolled user in ${config.walletDir} to sign the check` };
+      const signing = newSigningIdentity(identity);
+      return checkEndorsers({ client, signing, channel: config.channel, chaincode: config.chaincode, organizations: memberMsps });
+    },
     registrar: caRegistrar(config.network, config.networkOrg, config.walletDir),
     logger,
     metrics: options.metrics ?? createMetrics(),

@@ -7,7 +7,5 @@ export { createTokenVerifier, type TokenVerifier, type TokenSubject } from './au
 export { ensureLocalKeys, readLocalSigningKey } from './auth/keys';
 export { mintLocalToken, type LocalTokenRequest } from './auth/token';
 export { loadWalletIdentity, roleOf, type WalletIdentity } from './identity/wallet';
-export { LotLedger, TRANSIENT_DETAILS_KEY, type LotLedgerOptions, type EventPosition } from './ledger/lot-ledger';
-export { connectIdentity, createPeerClient, GatewayPool, peerReady } from './ledger/connections';
-export { ledgerError } from './ledger/errors';
-export { decodeTransaction } from './ledger/proof';
+export { connectIdentity, GatewayPool } from './ledger/connections';
+export { CHAINCODE_STATUS, ledgerError, transactionLookupPath } from './ledger/errors';

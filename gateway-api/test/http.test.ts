@@ -36,7 +36,14 @@ interface Script {
   evaluate?: (name: string, args: string[]) => Uint8Array;
   /** Validation codes returned by successive commits (0 = VALID). */
   commits?: number[];
+  /** Thrown by every endorsement. */
   submitError?: Error;
+  /** Thrown by successive endorsements (undefined: that one endorses). */
+  endorseErrors?: (Error | undefined)[];
+  /** Thrown while waiting for the commit status (the transaction was submitted). */
+  statusError?: Error;
+  /** LOTLINE_TX_RETRIES of the app. */
+  txRetries?: number;
 }
 
 const encoder = new TextEncoder();
@@ -51,25 +58,37 @@ function gatewayError(code: number, message: string, detailMessages: string[]): 
   });
 }
 
-/** A stand-in Gateway that records the calls and follows the script. */
+/** A stand-in Gateway that records the calls and follows the script (endorse, submit, commit status). */
 function scriptedGateway(script: Script, calls: string[]): Gateway {
   let commit = 0;
   const contract = {
+    getChaincodeName: () => 'lotline',
+    getContractName: () => 'Lot',
     evaluateTransaction: (name: string, ...args: string[]) => {
       calls.push(`evaluate ${name}`);
       if (script.evaluate === undefined) throw new Error('unexpected evaluate');
       return Promise.resolve(script.evaluate(name, args));
     },
-    submitAsync: (name: string, options: { arguments: string[] }) => {
-      calls.push(`submit ${name}`);
-      if (script.submitError !== undefined) return Promise.reject(script.submitError);
-      const code = script.commits?.[commit++] ?? 0;
-      const lot = JSON.parse(options.arguments[0] ?? '{}') as Record<string, unknown>;
-      return Promise.resolve({
-        getResult: () => encoder.encode(JSON.stringify({ ...lot, producer: MSP, custodian: MSP })),
-        getStatus: () => Promise.resolve({ successful: code === 0, code, transactionId: `tx${commit}`, blockNumber: BigInt(7) }),
-      });
-    },
+    newProposal: (name: string, options: { arguments: string[] }) => ({
+      getTransactionId: () => `tx${commit + 1}`,
+      endorse: () => {
+        calls.push(`submit ${name}`);
+        const refusal = script.submitError ?? script.endorseErrors?.shift();
+        if (refusal !== undefined) return Promise.reject(refusal);
+        const code = script.commits?.[commit++] ?? 0;
+        const lot = JSON.parse(options.arguments[0] ?? '{}') as Record<string, unknown>;
+        return Promise.resolve({
+          getResult: () => encoder.encode(JSON.stringify({ ...lot, producer: MSP, custodian: MSP })),
+          submit: () =>
+            Promise.resolve({
+              getStatus: () =>
+                script.statusError !== undefined
+                  ? Promise.reject(script.statusError)
+                  : Promise.resolve({ successful: code === 0, code, transactionId: `tx${commit}`, blockNumber: BigInt(7) }),
+            }),
+        });
+      },
+    }),
   };
   const network = { getContract: () => contract };
   return { getNetwork: () => network } as unknown as Gateway;
@@ -108,6 +127,7 @@ async function harness(script: Script = {}, role: WalletIdentity['role'] = 'qual
     ready: () => Promise.resolve(true),
     logger: pino({ level: 'silent' }),
     bodyLimit: '16kb',
+    ...(script.txRetries !== undefined ? { txRetries: script.txRetries } : {}),
   });
   const token: Harness['token'] = async (claims = {}, options = {}) =>
     new SignJWT({ org: MSP, ...claims })
@@ -321,12 +341,43 @@ describe('API answers to ledger outcomes', function () {
   });
 
   it('answers 409 TX_CONFLICT when every resubmission conflicts', async function () {
-    const { app, token, calls } = await harness({ commits: [11, 11, 11, 11, 11] });
+    const { app, token, calls } = await harness({ commits: [11, 11, 11, 11, 11], txRetries: 3 });
     const res = await request(app)
       .post('/lots')
       .set('authorization', `Bearer ${await token()}`)
       .send(lot());
     expectProblem(res, 409, 'TX_CONFLICT');
+    expect(res.body.attempts).to.equal(4);
     expect(calls.length).to.equal(4);
+  });
+
+  it('resubmits after a divergent endorsement and answers 201, not 503 ENDORSERS_UNAVAILABLE', async function () {
+    const divergent = gatewayError(
+      GrpcStatus.ABORTED,
+      'failed to collect enough transaction endorsements, see attached details for more info',
+      ['ProposalResponsePayloads do not match (base64): CiAI...'],
+    );
+    const { app, token, calls } = await harness({ endorseErrors: [divergent] });
+    const res = await request(app)
+      .post('/lots')
+      .set('authorization', `Bearer ${await token()}`)
+      .send(lot());
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    expect(calls).to.deep.equal(['submit CreateLot', 'submit CreateLot']);
+  });
+
+  it('answers 504 OUTCOME_UNKNOWN with the txId and where to look it up when the commit status times out', async function () {
+    const { app, token, calls } = await harness({
+      statusError: gatewayError(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded', []),
+    });
+    const res = await request(app)
+      .post('/lots')
+      .set('authorization', `Bearer ${await token()}`)
+      .send(lot());
+    expectProblem(res, 504, 'OUTCOME_UNKNOWN');
+    expect(res.body.txId).to.equal('tx1');
+    expect(res.body.lookup).to.equal('/transactions/tx1/proof');
+    expect(res.headers['retry-after']).to.equal(undefined);
+    expect(calls, 'not resubmitted: it may have committed').to.deep.equal(['submit CreateLot']);
   });
 });

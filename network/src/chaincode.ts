@@ -11,7 +11,9 @@ import { bin } from './binaries';
 import { endpoint, port, tlsRootCert, type NetworkConfig, type Org } from './config';
 import { ordererOrgs, peerAdminEnv } from './nodes';
 import { isListening, run, runningPid, startProcess, stopProcess } from './processes';
-import { ActionableError, detail, step } from './progress';
+import { NotEndorsableError } from '@lotline/ledger-client';
+import { waitForEndorsers } from './peer-access';
+import { ActionableError, detail, step, withHeartbeat } from './progress';
 
 /** The chaincode project folder (`chaincode/`, or `LOTLINE_CHAINCODE_DIR`). */
 export function chaincodeDir(config: NetworkConfig): string {
@@ -214,4 +216,30 @@ export async function deployChaincode(config: NetworkConfig): Promise<{ version:
   );
   step(`chaincode ${config.chaincode} ${version} committed at sequence ${sequence}`);
   return { version, sequence, packageId };
+}
+
+/**
+ * The readiness rule after a deployment (or a restart): wait until service
+ * discovery on every local peer lists endorsers of the chaincode for every
+ * organisation, so the first client transaction can be endorsed.
+ * @returns how long it waited, in ms.
+ */
+export async function waitUntilChaincodeEndorsable(config: NetworkConfig, timeoutMs = 120_000): Promise<number> {
+  step(`waiting until discovery on every peer lists endorsers of ${config.chaincode} for every organisation`);
+  try {
+    const { waitedMs, checks } = await withHeartbeat(
+      'readiness',
+      (report) =>
+        waitForEndorsers(config, {
+          timeoutMs,
+          onProgress: (org, p) => report(`${org.name} peer: no endorser yet for ${p.missing.join(', ')}`),
+        }),
+      5000,
+    );
+    detail(`every organisation can endorse (waited ${waitedMs} ms, ${checks} discovery checks)`);
+    return waitedMs;
+  } catch (error) {
+    if (error instanceof NotEndorsableError) throw new ActionableError(error.message, { cause: error });
+    throw error;
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { ensureBinaries } from './binaries';
-import { deployChaincode } from './chaincode';
+import { deployChaincode, waitUntilChaincodeEndorsable } from './chaincode';
 import { loadConfig } from './config';
 import { buildChaincode, networkStatus, resetNetwork, startApis, startNetwork, stopNetwork } from './network';
 import { ActionableError, step } from './progress';
@@ -54,6 +54,7 @@ program
     const config = loadConfig();
     await buildChaincode(config);
     const result = await deployChaincode(config);
+    await waitUntilChaincodeEndorsable(config);
     step(`chaincode version ${result.version}, sequence ${result.sequence}, package ${result.packageId}`);
   });
 

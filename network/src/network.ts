@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureBinaries } from './binaries';
-import { chaincodeProcessName, deployChaincode } from './chaincode';
+import { chaincodeProcessName, deployChaincode, waitUntilChaincodeEndorsable } from './chaincode';
 import { port, type NetworkConfig, type Org } from './config';
 import { issueIdentities, startCa } from './identities';
 import {
@@ -126,6 +126,7 @@ export async function startNetwork(config: NetworkConfig): Promise<number> {
   const before = orgs.filter((o) => runningPid(config, chaincodeProcessName(o)) !== undefined).length;
   await buildChaincode(config);
   await deployChaincode(config);
+  await waitUntilChaincodeEndorsable(config);
   const after = orgs.filter((o) => runningPid(config, chaincodeProcessName(o)) !== undefined).length;
   tally.started += Math.max(0, after - before);
   return tally.started;

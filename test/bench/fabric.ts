@@ -1,7 +1,7 @@
 /** Gateway connections for the benchmarks: one shared gRPC client per identity, with deadlines sized for bulk work. */
 import type { Contract, Gateway } from '@hyperledger/fabric-gateway';
 import { findOrg, type NetworkConfig } from '../../network/src/config';
-import { connectAs } from '../../network/src/gateway';
+import { connectOrg } from '../../network/src/peer-access';
 
 /** A contract handle and a way to close its connection. */
 export interface BenchContract {
@@ -16,7 +16,7 @@ export interface BenchContract {
  */
 export function benchContract(config: NetworkConfig, orgRef: string, user: string, contractName?: string, slowMs = 60_000): BenchContract {
   const org = findOrg(config, orgRef);
-  const conn = connectAs(org, user, org, { evaluate: slowMs, endorse: slowMs, submit: 30_000, commitStatus: slowMs });
+  const conn = connectOrg(org, user, { deadlines: { evaluateMs: slowMs, endorseMs: slowMs, submitMs: 30_000, commitStatusMs: slowMs } });
   const gateway = conn.gateway;
   const contract = gateway.getNetwork(config.channel).getContract(config.chaincode, contractName);
   return {

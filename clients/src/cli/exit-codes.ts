@@ -11,7 +11,7 @@
  * | 5    | refused by the ledger's rules (409: on hold, recalled, duplicate, conflict) |
  */
 import { ApiError } from '../api-client';
-import { TransactionNotFoundError } from '../verify/own-peer';
+import { TransactionNotFoundError } from '@lotline/ledger-client';
 
 export const EXIT = {
   ok: 0,

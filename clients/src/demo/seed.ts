@@ -7,9 +7,10 @@
  *
  *   LOTLINE_DATA_DIR=… LOTLINE_PORT_OFFSET=… npx tsx clients/src/demo/seed.ts [--json]
  */
-import { loadConfig, type NetworkConfig } from '../../../network/src/config';
-import type { Lot, Participant, QualityEvent, RecallReport } from '../api-types';
-import { SeedLedger } from './ledger';
+import { LedgerError, type Connection, type LotLedger } from '@lotline/ledger-client';
+import { findOrg, loadConfig, type NetworkConfig } from '../../../network/src/config';
+import { connectOrg, ledgerOf, waitForEndorsers } from '../../../network/src/peer-access';
+import type { QualityEvent } from '../api-types';
 import { type Actor, COIL_LOT, DEFECTIVE_LOT, demoScenario, HELD_LOT, RECALL_ID, type Step } from './scenario';
 
 /** What one step did. */
@@ -37,24 +38,35 @@ export interface SeedOptions {
   onStep?: (outcome: StepOutcome) => void;
 }
 
-/** Connections per organisation user, opened on first use. */
+/** Ledger clients per organisation user (through that organisation's own peer), opened on first use. */
 class Actors {
-  private readonly open = new Map<string, SeedLedger>();
+  private readonly open = new Map<string, { connection: Connection; ledger: LotLedger }>();
   constructor(private readonly config: NetworkConfig) {}
 
-  as(actor: Actor): SeedLedger {
+  as(actor: Actor): LotLedger {
     const key = `${actor.org}/${actor.user}`;
-    let ledger = this.open.get(key);
-    if (!ledger) {
-      ledger = SeedLedger.connect(this.config, actor.org, actor.user);
-      this.open.set(key, ledger);
+    let entry = this.open.get(key);
+    if (!entry) {
+      const connection = connectOrg(findOrg(this.config, actor.org), actor.user);
+      entry = { connection, ledger: ledgerOf(this.config, connection) };
+      this.open.set(key, entry);
     }
-    return ledger;
+    return entry.ledger;
   }
 
   closeAll(): void {
-    for (const ledger of this.open.values()) ledger.close();
+    for (const { connection } of this.open.values()) connection.close();
     this.open.clear();
+  }
+}
+
+/** The record `read` resolves to, or undefined when the chaincode says it does not exist. */
+async function find<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (error) {
+    if (error instanceof LedgerError && (error.chaincodeCode === 'NOT_FOUND' || error.chaincodeCode === 'LOT_NOT_FOUND')) return undefined;
+    throw error;
   }
 }
 
@@ -77,8 +89,8 @@ function describe(step: Step): string {
   }
 }
 
-async function events(ledger: SeedLedger, lotId: string): Promise<QualityEvent[]> {
-  return (await ledger.evaluate<{ events: QualityEvent[] }>('Quality', 'ListQualityEvents', lotId)).events;
+async function events(ledger: LotLedger, lotId: string): Promise<QualityEvent[]> {
+  return (await ledger.listQualityEvents(lotId)).events;
 }
 
 /** Applies one step unless its effect is already on the ledger; returns the transaction ids written. */
@@ -86,18 +98,18 @@ async function apply(step: Step, actors: Actors): Promise<string[]> {
   switch (step.kind) {
     case 'participant': {
       const ledger = actors.as(step.actor);
-      if (await ledger.find<Participant>('Participant', 'ReadParticipant', step.participant.msp)) return [];
-      return [(await ledger.submit('Participant', 'UpsertParticipant', JSON.stringify(step.participant))).txId];
+      if (await find(ledger.readParticipant(step.participant.msp))) return [];
+      return [(await ledger.upsertParticipant(step.participant)).txId];
     }
     case 'lot': {
       const ledger = actors.as(step.actor);
-      if (await ledger.find<Lot>('Lot', 'ReadLot', step.lot.id)) return [];
-      return [(await ledger.submit('Lot', 'CreateLot', JSON.stringify(step.lot))).txId];
+      if (await find(ledger.readLot(step.lot.id))) return [];
+      return [(await ledger.createLot(step.lot)).txId];
     }
     case 'split': {
       const ledger = actors.as(step.actor);
-      if (await ledger.find<Lot>('Lot', 'ReadLot', step.child.id)) return [];
-      return [(await ledger.submit('Lot', 'SplitLot', step.parentId, JSON.stringify(step.child))).txId];
+      if (await find(ledger.readLot(step.child.id))) return [];
+      return [(await ledger.splitLot(step.parentId, step.child)).txId];
     }
     case 'transfer':
       return transfer(step, actors);
@@ -106,19 +118,19 @@ async function apply(step: Step, actors: Actors): Promise<string[]> {
       const existing = await events(ledger, step.lotId);
       if (existing.some((e) => e.type === 'inspection' && e.certificate?.sha256 === step.certificate.sha256)) return [];
       const input = { verdict: step.verdict, measurements: step.measurements, certificate: step.certificate, notes: step.notes };
-      return [(await ledger.submit('Quality', 'RecordInspection', step.lotId, JSON.stringify(input))).txId];
+      return [(await ledger.recordInspection(step.lotId, input)).txId];
     }
     case 'hold': {
       const ledger = actors.as(step.actor);
       if ((await events(ledger, step.lotId)).some((e) => e.type === 'hold')) return [];
       const input = { reason: step.reason, includeDescendants: step.includeDescendants };
-      return [(await ledger.submit('Quality', 'PlaceHold', step.lotId, JSON.stringify(input))).txId];
+      return [(await ledger.placeHold(step.lotId, input)).txId];
     }
     case 'recall': {
       const ledger = actors.as(step.actor);
-      if (await ledger.find<RecallReport>('Quality', 'GetRecall', step.recallId)) return [];
+      if (await find(ledger.getRecall(step.recallId))) return [];
       const input = { reason: step.reason, recallId: step.recallId };
-      return [(await ledger.submit('Quality', 'StartRecall', step.lotId, JSON.stringify(input))).txId];
+      return [(await ledger.startRecall(step.lotId, input)).txId];
     }
   }
 }
@@ -126,17 +138,19 @@ async function apply(step: Step, actors: Actors): Promise<string[]> {
 /** A custody transfer: proposed by the custodian and accepted by the receiver (two transactions, two signers). */
 async function transfer(step: Extract<Step, { kind: 'transfer' }>, actors: Actors): Promise<string[]> {
   const sender = actors.as(step.from);
-  const lot = await sender.evaluate<Lot>('Lot', 'ReadLot', step.lotId);
+  const lot = await sender.readLot(step.lotId);
   if (lot.custodian === step.toMsp) return [];
   const txIds: string[] = [];
-  if (!lot.pendingTransfer) txIds.push((await sender.submit('Lot', 'ProposeTransfer', step.lotId, step.toMsp)).txId);
-  txIds.push((await actors.as(step.to).submit('Lot', 'AcceptTransfer', step.lotId)).txId);
+  if (!lot.pendingTransfer) txIds.push((await sender.proposeTransfer(step.lotId, step.toMsp)).txId);
+  txIds.push((await actors.as(step.to).acceptTransfer(step.lotId)).txId);
   return txIds;
 }
 
-/** Seeds the demo scenario; safe to run again. */
+/** Seeds the demo scenario; safe to run again. Waits first until every organisation can endorse (the readiness rule). */
 export async function seedDemo(options: SeedOptions = {}): Promise<SeedResult> {
-  const actors = new Actors(options.config ?? loadConfig());
+  const config = options.config ?? loadConfig();
+  await waitForEndorsers(config);
+  const actors = new Actors(config);
   const steps: StepOutcome[] = [];
   try {
     for (const step of demoScenario()) {

@@ -1,6 +1,6 @@
 import { EpcisError, fromLedgerError, type Violation } from './errors';
 import { eventHashId } from './hash';
-import { decodeResult, type EpcisLedger } from './ledger';
+import type { EpcisLedger } from './ledger';
 import { schemaViolations } from './schema';
 
 /** Events per capture document (the chaincode's bound). */
@@ -106,9 +106,7 @@ async function duplicates(
   events: readonly Json[],
   hashIds: readonly string[],
 ): Promise<{ pointer: string; hashId: string }[]> {
-  const known = new Set(
-    decodeResult<{ known: string[] }>(await ledger.evaluateTransaction('Epcis:FindEvents', JSON.stringify(hashIds))).known,
-  );
+  const known = new Set((await ledger.evaluate<{ known: string[] }>('Epcis', 'FindEvents', JSON.stringify(hashIds))).known);
   const seen = new Set<string>();
   const out: { pointer: string; hashId: string }[] = [];
   hashIds.forEach((hashId, i) => {
@@ -147,7 +145,7 @@ export async function captureDocument(ledger: EpcisLedger, body: unknown, option
       onDuplicate: options.errorBehaviour === 'proceed' ? 'skip' : 'reject',
       parties: options.parties,
     };
-    const result = decodeResult<ChaincodeCaptureResult>(await ledger.submitTransaction('Epcis:Capture', JSON.stringify(argument)));
+    const { result } = await ledger.submit<ChaincodeCaptureResult>('Epcis', 'Capture', [JSON.stringify(argument)]);
     return {
       captureId: result.captureTxId,
       captured: result.captured.map((c) => ({ pointer: pointerOf(c.index), hashId: c.hashId, type: c.type, operations: c.operations })),

@@ -1,5 +1,6 @@
-import { findErrorCode } from '@lotline/domain';
-import { CHAINCODE_STATUS } from '../ledger/errors';
+import { LedgerError } from '@lotline/ledger-client';
+import type { ApiError } from '../errors';
+import { ledgerError } from '../ledger/errors';
 
 /** One schema or mapping violation: where in the document, and why. */
 export interface Violation {
@@ -53,45 +54,25 @@ export class EpcisError extends Error {
   }
 }
 
-/** Messages of an error and of the details a fabric-gateway error carries (the chaincode's message is in there). */
-function messagesOf(error: unknown): string[] {
-  if (!(error instanceof Error)) return [String(error)];
-  const details = (error as { details?: { message?: unknown }[] }).details ?? [];
-  return [...details.map((d) => (typeof d.message === 'string' ? d.message : '')), error.message];
-}
+const POINTER = /^(\/epcisBody\/eventList\/\d+(?:\/[^:\s]*)?): /;
 
-/** Map a ledger call failure to an EpcisError by the chaincode's error code (never by its free text). */
-export function fromLedgerError(error: unknown): EpcisError {
+/**
+ * A ledger failure of an EPCIS call, mapped by the API's one ledger mapper
+ * (`ledger/errors.ts`); a chaincode refusal that names an event by its JSON
+ * pointer also lists it as a violation.
+ */
+export function fromLedgerError(error: unknown): EpcisError | ApiError {
   if (error instanceof EpcisError) return error;
-  for (const message of messagesOf(error)) {
-    const found = findErrorCode(message);
-    if (found === undefined) continue;
-    const { code, detail } = found;
-    const pointer = /^(\/epcisBody\/eventList\/\d+(?:\/[^:\s]*)?): /.exec(detail)?.[1];
-    return new EpcisError({
-      status: CHAINCODE_STATUS[code],
-      code,
-      title: code === 'CONFLICT' ? 'Conflict with the ledger' : 'Refused by the ledger',
-      detail,
-      ...(pointer !== undefined ? { violations: [{ pointer, reason: detail.slice(pointer.length + 2) }] } : {}),
-      cause: error,
-    });
-  }
-  const commitCode = (error as { code?: unknown }).code;
-  if (commitCode === 11 || commitCode === 12) {
-    return new EpcisError({
-      status: 409,
-      code: 'MVCC_CONFLICT',
-      title: 'Concurrent update',
-      detail: 'the capture conflicted with a concurrent transaction; retry',
-      cause: error,
-    });
-  }
+  const mapped = ledgerError(error);
+  const detail = error instanceof LedgerError ? error.chaincodeDetail : undefined;
+  const pointer = detail === undefined ? undefined : POINTER.exec(detail)?.[1];
+  if (pointer === undefined || detail === undefined) return mapped;
   return new EpcisError({
-    status: 503,
-    code: 'LEDGER_UNAVAILABLE',
-    title: 'Ledger unavailable',
-    detail: 'the ledger call failed',
+    status: mapped.status,
+    code: mapped.code,
+    title: mapped.title,
+    detail: mapped.message,
+    violations: [{ pointer, reason: detail.slice(pointer.length + 2) }],
     cause: error,
   });
 }

@@ -1,5 +1,5 @@
 import { EpcisError, fromLedgerError } from './errors';
-import { decodeResult, type EpcisLedger } from './ledger';
+import type { EpcisLedger } from './ledger';
 import { EPCIS_CONTEXT } from './query';
 
 /** The namespace of Lotline's ILMD fields (product code and name, site, line). */
@@ -127,8 +127,13 @@ export async function exportTrace(
   }
   let material: ExportMaterial;
   try {
-    material = decodeResult(
-      await ledger.evaluateTransaction('Epcis:ExportTrace', lotId, options.direction, String(options.maxDepth), String(options.maxNodes)),
+    material = await ledger.evaluate<ExportMaterial>(
+      'Epcis',
+      'ExportTrace',
+      lotId,
+      options.direction,
+      String(options.maxDepth),
+      String(options.maxNodes),
     );
   } catch (error) {
     throw fromLedgerError(error);

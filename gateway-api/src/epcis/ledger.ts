@@ -1,17 +1,10 @@
+import type { LotLedger } from '@lotline/ledger-client';
+
 /**
- * The part of a fabric-gateway `Contract` that the EPCIS service calls. The
- * router gets one per request, bound to the caller's own Fabric identity, so
- * the chaincode sees the caller's certificate: the recorder of a capture is
- * whoever signs it, never a party named in the document.
+ * The part of the ledger client that the EPCIS service calls (`Epcis:*`
+ * transactions). The router gets the caller's own LotLedger per request,
+ * bound to the caller's Fabric identity, so the chaincode sees the caller's
+ * certificate: the recorder of a capture is whoever signs it, never a party
+ * named in the document. Retries and error classes are the client's.
  */
-export interface EpcisLedger {
-  submitTransaction(name: string, ...args: string[]): Promise<Uint8Array>;
-  evaluateTransaction(name: string, ...args: string[]): Promise<Uint8Array>;
-}
-
-const decoder = new TextDecoder();
-
-/** Decode a chaincode result (every Lotline transaction returns JSON). */
-export function decodeResult<T>(bytes: Uint8Array): T {
-  return JSON.parse(decoder.decode(bytes)) as T;
-}
+export type EpcisLedger = Pick<LotLedger, 'evaluate' | 'submit'>;

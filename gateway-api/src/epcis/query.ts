@@ -1,5 +1,5 @@
 import { EpcisError, fromLedgerError } from './errors';
-import { decodeResult, type EpcisLedger } from './ledger';
+import type { EpcisLedger } from './ledger';
 
 /** The GS1 EPCIS 2.0 JSON-LD context every Lotline document starts with. */
 export const EPCIS_CONTEXT = 'https://ref.gs1.org/standards/epcis/epcis-context.jsonld';
@@ -117,7 +117,7 @@ export async function queryEvents(ledger: EpcisLedger, params: Record<string, Qu
   const query = parseQuery(params);
   let page: { events: StoredEvent[]; next: string | null };
   try {
-    page = decodeResult(await ledger.evaluateTransaction('Epcis:QueryEvents', JSON.stringify(query)));
+    page = await ledger.evaluate<{ events: StoredEvent[]; next: string | null }>('Epcis', 'QueryEvents', JSON.stringify(query));
   } catch (error) {
     throw fromLedgerError(error);
   }

@@ -129,9 +129,7 @@ export function createEpcisRouter(deps: EpcisRouterDeps): Router {
     route(async (req, res) => {
       const ledger = await deps.ledgerFor(req, res);
       try {
-        res
-          .type('application/json')
-          .send(new TextDecoder().decode(await ledger.evaluateTransaction('Epcis:GetEvent', String(req.params.hashId))));
+        res.type('application/json').send(JSON.stringify(await ledger.evaluate<unknown>('Epcis', 'GetEvent', String(req.params.hashId))));
       } catch (error) {
         throw fromLedgerError(error);
       }

@@ -1,6 +1,8 @@
 /** The one error middleware: every error becomes RFC 9457 problem+json. */
 import type { NextFunction, Request, Response } from 'express';
+import { LedgerError } from '@lotline/ledger-client';
 import { ApiError, toProblem } from '../errors';
+import { ledgerError } from '../ledger/errors';
 
 /** Errors of Express's JSON body parser, decided by their documented `type`. */
 function fromBodyParser(error: unknown): ApiError | undefined {
@@ -43,6 +45,7 @@ function fromBodyParser(error: unknown): ApiError | undefined {
 /** Any thrown value as an ApiError (unknown errors are 500 INTERNAL: a bug). */
 export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof LedgerError) return ledgerError(error);
   return (
     fromBodyParser(error) ??
     new ApiError({

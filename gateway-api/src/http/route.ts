@@ -6,7 +6,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import type { LotLedger } from '../ledger/lot-ledger';
+import type { LotLedger } from '@lotline/ledger-client';
 import { ApiError, forbidden, invalidRequest } from '../errors';
 import type { WalletIdentity } from '../identity/wallet';
 import type { Committed, Role } from '@lotline/domain';

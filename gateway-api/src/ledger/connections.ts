@@ -1,49 +1,21 @@
 /**
- * Connections to the organisation's own peer: one gRPC client per instance,
- * and one Gateway per user (cached), each call with its own deadline.
+ * The API's Gateways: one per user (cached) over the instance's one gRPC
+ * client to its organisation's peer (both from @lotline/ledger-client).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
-import { connect, hash, signers, type Gateway } from '@hyperledger/fabric-gateway';
+import type * as grpc from '@grpc/grpc-js';
+import type { Gateway } from '@hyperledger/fabric-gateway';
+import { newGateway, newSigningIdentity } from '@lotline/ledger-client';
 import type { Timeouts } from '../config';
 import type { WalletIdentity } from '../identity/wallet';
 
-/** Where and how to reach the peer. */
-export interface PeerTarget {
-  readonly endpoint: string;
-  readonly tlsRootCertFile: string;
-  readonly hostAlias: string;
-}
-
-/** The single gRPC client of an API instance. */
-export function createPeerClient(peer: PeerTarget): grpc.Client {
-  const credentials = grpc.credentials.createSsl(readFileSync(peer.tlsRootCertFile));
-  return new grpc.Client(peer.endpoint, credentials, {
-    'grpc.ssl_target_name_override': peer.hostAlias,
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.max_receive_message_length': 100 * 1024 * 1024,
-  });
-}
-
-/** Whether the peer's channel becomes READY within `timeoutMs`. */
-export function peerReady(client: grpc.Client, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    client.waitForReady(Date.now() + timeoutMs, (error) => resolve(error === undefined || error === null));
-  });
-}
-
-/** Open a Gateway for one identity over a shared client; every call gets a fresh deadline. */
+/** A Gateway for a wallet identity over the shared client; every call gets a fresh deadline. */
 export function connectIdentity(client: grpc.Client, identity: WalletIdentity, timeouts: Timeouts): Gateway {
-  return connect({
-    client,
-    identity: { mspId: identity.mspId, credentials: identity.certificate },
-    signer: signers.newPrivateKeySigner(identity.privateKey),
-    hash: hash.sha256,
-    evaluateOptions: () => ({ deadline: Date.now() + timeouts.evaluateMs }),
-    endorseOptions: () => ({ deadline: Date.now() + timeouts.endorseMs }),
-    submitOptions: () => ({ deadline: Date.now() + timeouts.submitMs }),
-    commitStatusOptions: () => ({ deadline: Date.now() + timeouts.commitMs }),
+  return newGateway(client, newSigningIdentity(identity), {
+    evaluateMs: timeouts.evaluateMs,
+    endorseMs: timeouts.endorseMs,
+    submitMs: timeouts.submitMs,
+    commitStatusMs: timeouts.commitMs,
   });
 }
 

@@ -1,16 +1,19 @@
 /**
- * Maps failures of gateway calls to ApiErrors: by the chaincode's stable code
- * (the `CODE: ` prefix of its message, found in the gateway error details),
- * by the gRPC status, or by the commit's validation code. Free text is read
- * only for the two transient endorsement failures that Fabric reports as text.
+ * The API's one ledger error mapper: every failure of @lotline/ledger-client
+ * (a stage error with its `reason`, transaction id and the chaincode's code)
+ * becomes an ApiError, for the Lotline routes and the EPCIS routes alike.
+ * Chaincode codes map through {@link CHAINCODE_STATUS}; nothing here
+ * reads message text.
  */
-import { status as GrpcStatus } from '@grpc/grpc-js';
-import { CommitError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
-import { findErrorCode, type ErrorCode } from '@lotline/domain';
+import type { ErrorCode } from '@lotline/domain';
+import { LedgerError, OutcomeUnknownError, type CommitError, type FailureReason } from '@lotline/ledger-client';
 import { ApiError } from '../errors';
 
-/** The HTTP status of each chaincode error code (its meaning is in @lotline/domain `ERROR_MEANINGS`). */
-export const CHAINCODE_STATUS: Readonly<Record<ErrorCode, 400 | 403 | 404 | 409>> = {
+/** Seconds a client should wait before retrying when the ledger cannot serve now. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** The HTTP status of each chaincode error code (its meaning is in @lotline/domain `ERROR_MEANINGS`; the chaincode knows no HTTP). */
+export const CHAINCODE_STATUS = {
   INVALID_ARGUMENT: 400,
   FORBIDDEN: 403,
   LOT_NOT_FOUND: 404,
@@ -22,35 +25,13 @@ export const CHAINCODE_STATUS: Readonly<Record<ErrorCode, 400 | 403 | 404 | 409>
   INSUFFICIENT_QUANTITY: 409,
   CONFLICT: 409,
   LIMIT_EXCEEDED: 409,
-};
+} as const satisfies Record<ErrorCode, number>;
 
-/** Seconds a client should wait before retrying when the peer is unavailable. */
-export const RETRY_AFTER_SECONDS = 5;
+const TITLES: Readonly<Record<number, string>> = { 400: 'Invalid request', 403: 'Forbidden', 404: 'Not found', 409: 'Conflict' };
 
-const TITLES: Record<number, string> = { 400: 'Invalid request', 403: 'Forbidden', 404: 'Not found', 409: 'Conflict' };
-
-function messagesOf(error: Error): string[] {
-  const details = error instanceof GatewayError ? error.details.map((d) => d.message) : [];
-  return [...details, error.message];
-}
-
-/** An ApiError for a chaincode error code found in the error, or undefined. */
-export function chaincodeError(error: unknown): ApiError | undefined {
-  if (!(error instanceof Error)) return undefined;
-  for (const message of messagesOf(error)) {
-    const found = findErrorCode(message);
-    if (found !== undefined) {
-      const status = CHAINCODE_STATUS[found.code];
-      return new ApiError({
-        status,
-        code: found.code,
-        title: TITLES[status] ?? 'Refused by the ledger',
-        detail: found.detail,
-        cause: error,
-      });
-    }
-  }
-  return undefined;
+/** The path where a client learns what became of a transaction. */
+export function transactionLookupPath(txId: string): string {
+  return `/transactions/${encodeURIComponent(txId)}/proof`;
 }
 
 /** 503 with Retry-After: the peer could not be reached or did not answer in time. */
@@ -65,106 +46,114 @@ export function unavailable(detail: string, cause?: unknown): ApiError {
   });
 }
 
-/** gRPC statuses that mean the peer cannot serve now (503 with Retry-After). */
-const UNAVAILABLE_REASONS = new Map<number, string>([
-  [GrpcStatus.UNAVAILABLE, 'the peer is unreachable'],
-  [GrpcStatus.DEADLINE_EXCEEDED, 'the peer did not answer in time'],
-  [GrpcStatus.RESOURCE_EXHAUSTED, 'the peer is overloaded'],
-]);
-
-/**
- * Transient endorsement failures that Fabric reports only as text in the error
- * details (gRPC ABORTED or FAILED_PRECONDITION carry no finer code): a
- * chaincode server that is down or restarting, and a gateway that cannot yet
- * find enough live endorsers (discovery after a peer restart). Both cure
- * themselves or by `npm start`, so clients should retry rather than report a bug.
- */
-const TRANSIENT_ENDORSEMENT: readonly { pattern: RegExp; code: string; reason: string }[] = [
-  {
-    pattern: /could not launch chaincode|chaincode [^ ]+ not (?:running|registered)|error sending: .*chaincode/i,
-    code: 'CHAINCODE_UNAVAILABLE',
-    reason: "an organisation's chaincode server is not running (it is restarted by `npm start`)",
-  },
-  {
-    pattern: /no combination of peers|failed to collect enough transaction endorsements|no peers available/i,
-    code: 'ENDORSERS_UNAVAILABLE',
-    reason: 'not enough endorsing peers are reachable to satisfy the endorsement policy',
-  },
-];
-
-/** gRPC statuses under which the gateway reports endorsement failures. */
-const ENDORSEMENT_FAILURE_STATUSES: ReadonlySet<number> = new Set([
-  GrpcStatus.ABORTED,
-  GrpcStatus.FAILED_PRECONDITION,
-  GrpcStatus.UNAVAILABLE,
-]);
-
-function transientEndorsement(error: GatewayError, what: string): ApiError | undefined {
-  if (!ENDORSEMENT_FAILURE_STATUSES.has(error.code)) return undefined;
-  const text = messagesOf(error).join('\n');
-  const match = TRANSIENT_ENDORSEMENT.find((t) => t.pattern.test(text));
-  if (match === undefined) return undefined;
+function refused(error: LedgerError & { chaincodeCode: ErrorCode }): ApiError {
+  const status = CHAINCODE_STATUS[error.chaincodeCode];
   return new ApiError({
-    status: 503,
-    code: match.code,
-    title: 'Service unavailable',
-    detail: `${match.reason} (${what}); retry after ${RETRY_AFTER_SECONDS} s, and if it persists check \`npm run status\``,
-    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    status,
+    code: error.chaincodeCode,
+    title: TITLES[status] ?? 'Refused by the ledger',
+    detail: error.chaincodeDetail ?? error.message,
     cause: error,
   });
 }
 
-/** Map any failure of a gateway call to an ApiError. */
-export function ledgerError(error: unknown, what: string): ApiError {
+function outcomeUnknown(error: OutcomeUnknownError): ApiError {
+  const lookup = transactionLookupPath(error.transactionId);
+  return new ApiError({
+    status: 504,
+    code: 'OUTCOME_UNKNOWN',
+    title: 'Outcome unknown',
+    detail:
+      `transaction ${error.transactionId} was sent to the orderer, but its commit was not confirmed in time (${error.stage} failed): ` +
+      `it may have committed. GET ${lookup} tells whether it did (404 TRANSACTION_NOT_FOUND: not committed yet); do not resend it before`,
+    extensions: { txId: error.transactionId, lookup },
+    cause: error,
+  });
+}
+
+function conflict(error: LedgerError): ApiError {
+  const validationCode = (error as Partial<CommitError>).validationCodeName;
+  const what =
+    error.reason === 'divergent-endorsement'
+      ? 'the endorsing peers returned different results (they were at different block heights under concurrent writes)'
+      : `the transaction was invalidated (${validationCode ?? 'read conflict'}) by concurrent transactions`;
+  return new ApiError({
+    status: 409,
+    code: 'TX_CONFLICT',
+    title: 'Concurrent update',
+    detail: `${what}, on each of ${error.attempts} attempts; retry in a moment`,
+    retryAfterSeconds: 1,
+    extensions: {
+      ...(error.transactionId !== undefined ? { txId: error.transactionId } : {}),
+      ...(validationCode !== undefined ? { validationCode } : {}),
+      attempts: error.attempts,
+    },
+    cause: error,
+  });
+}
+
+/** Statuses and codes by reason, for the reasons that need no more than a sentence. */
+const BY_REASON: Partial<Record<FailureReason, { status: number; code: string; title: string; detail: string; retry?: boolean }>> = {
+  'chaincode-unavailable': {
+    status: 503,
+    code: 'CHAINCODE_UNAVAILABLE',
+    title: 'Service unavailable',
+    detail: "an organisation's chaincode server is not running (it is restarted by `npm start`)",
+    retry: true,
+  },
+  'endorsers-unavailable': {
+    status: 503,
+    code: 'ENDORSERS_UNAVAILABLE',
+    title: 'Service unavailable',
+    detail: 'not enough endorsing peers are reachable to satisfy the endorsement policy',
+    retry: true,
+  },
+  'peer-unavailable': {
+    status: 503,
+    code: 'PEER_UNAVAILABLE',
+    title: 'Service unavailable',
+    detail: 'the peer is unreachable, overloaded or did not answer in time',
+    retry: true,
+  },
+  invalid: { status: 502, code: 'TX_INVALID', title: 'Transaction invalid', detail: 'the transaction was committed as invalid' },
+};
+
+/**
+ * Map any failure of a ledger call to an ApiError. A failure that is not a
+ * LedgerError, or a reason the client could not classify, is 502
+ * LEDGER_ERROR: the peer answered something that this API does not
+ * understand, which a retry will not cure (503 is kept for "come back later").
+ */
+export function ledgerError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  const coded = chaincodeError(error);
-  if (coded !== undefined) return coded;
-  if (error instanceof CommitError) return commitFailure(error.code, error.transactionId, error);
-  if (error instanceof GatewayError) {
-    const transient = transientEndorsement(error, what);
-    if (transient !== undefined) return transient;
-    const reason = UNAVAILABLE_REASONS.get(error.code);
-    if (reason !== undefined) return unavailable(`${reason} (${what})`, error);
+  if (!(error instanceof LedgerError)) {
+    return new ApiError({ status: 502, code: 'LEDGER_ERROR', title: 'Ledger failure', detail: 'the ledger call failed', cause: error });
+  }
+  if (error.chaincodeCode !== undefined) return refused(error as LedgerError & { chaincodeCode: ErrorCode });
+  if (error instanceof OutcomeUnknownError) return outcomeUnknown(error);
+  if (error.reason === 'conflict' || error.reason === 'divergent-endorsement') return conflict(error);
+  if (error.reason === 'not-found') {
+    return new ApiError({ status: 404, code: 'TRANSACTION_NOT_FOUND', title: 'Not found', detail: error.message, cause: error });
+  }
+  const known = BY_REASON[error.reason];
+  const txId = error.transactionId !== undefined && error.transactionId !== '' ? { txId: error.transactionId } : undefined;
+  if (known !== undefined) {
+    return new ApiError({
+      status: known.status,
+      code: known.code,
+      title: known.title,
+      detail: `${known.detail} (${error.transaction})${known.retry === true ? `; retry after ${RETRY_AFTER_SECONDS} s, and if it persists check \`npm run status\`` : ''}`,
+      ...(known.retry === true ? { retryAfterSeconds: RETRY_AFTER_SECONDS } : {}),
+      ...(txId !== undefined ? { extensions: txId } : {}),
+      cause: error,
+    });
   }
   return new ApiError({
     status: 502,
     code: 'LEDGER_ERROR',
     title: 'Ledger failure',
-    detail: `the ledger call failed (${what})`,
+    detail: `the ledger call failed (${error.transaction}, ${error.stage})`,
+    ...(txId !== undefined ? { extensions: txId } : {}),
     cause: error,
-  });
-}
-
-const VALIDATION_NAMES = new Map<number, string>(Object.entries(StatusCode).map(([name, value]) => [value, name]));
-
-/** The name of a Fabric validation code (`VALID`, `MVCC_READ_CONFLICT`...). */
-export function validationCodeName(code: number): string {
-  return VALIDATION_NAMES.get(code) ?? `CODE_${code}`;
-}
-
-/** The Fabric validation codes that a resubmission may cure. */
-export const RETRYABLE_VALIDATION_CODES: ReadonlySet<number> = new Set([StatusCode.MVCC_READ_CONFLICT, StatusCode.PHANTOM_READ_CONFLICT]);
-
-/** An ApiError for a transaction that committed with a validation code other than VALID. */
-export function commitFailure(code: number, txId: string, cause?: unknown): ApiError {
-  const name = validationCodeName(code);
-  if (RETRYABLE_VALIDATION_CODES.has(code)) {
-    return new ApiError({
-      status: 409,
-      code: 'TX_CONFLICT',
-      title: 'Concurrent update',
-      detail: `transaction ${txId} was invalidated (${name}) by concurrent transactions, also after retries; retry later`,
-      retryAfterSeconds: 1,
-      extensions: { txId, validationCode: name },
-      cause,
-    });
-  }
-  return new ApiError({
-    status: 502,
-    code: 'TX_INVALID',
-    title: 'Transaction invalid',
-    detail: `transaction ${txId} was committed as ${name}`,
-    extensions: { txId, validationCode: name },
-    cause,
   });
 }

@@ -7,7 +7,7 @@
 import type { Request } from 'express';
 import { invalidRequest } from '../errors';
 import { unavailable } from '../ledger/errors';
-import type { EventPosition } from '../ledger/lot-ledger';
+import type { EventPosition } from '@lotline/ledger-client';
 import { ApiRouter } from '../http/route';
 import { queries } from '../schemas';
 

@@ -5,7 +5,7 @@
  */
 import type { Contract } from '@hyperledger/fabric-gateway';
 import { port, type NetworkConfig, type Org } from '../../../network/src/config';
-import { connectAs } from '../../../network/src/gateway';
+import { connectOrg } from '../../../network/src/peer-access';
 import { ordererOrgs } from '../../../network/src/nodes';
 import { pollUntil } from '../../../network/src/processes';
 
@@ -144,7 +144,7 @@ export interface FaultConnection {
 
 /** A gateway connection with short deadlines, so a write lost with a killed node fails within ~20 s instead of hanging. */
 export function faultConnection(config: NetworkConfig, org: Org, user: string, contractName?: string): FaultConnection {
-  const conn = connectAs(org, user, org, { evaluate: 10_000, endorse: 15_000, submit: 10_000, commitStatus: 20_000 });
+  const conn = connectOrg(org, user, { deadlines: { evaluateMs: 10_000, endorseMs: 15_000, submitMs: 10_000, commitStatusMs: 20_000 } });
   return {
     contract: conn.gateway.getNetwork(config.channel).getContract(config.chaincode, contractName),
     close: () => conn.close(),

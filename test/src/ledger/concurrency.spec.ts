@@ -7,12 +7,14 @@
  * together exceed the balance must never overdraw it.
  */
 import { expect } from 'chai';
+import { DEFAULT_RETRY_POLICY } from '@lotline/ledger-client';
 import { BANK, closeConnections, contractFor, PARTSCO, syncPeers } from '../support/identities';
 import { describeError, errorCode, evaluate, submit, type Submitted } from '../support/ledger';
 import { newLot } from '../support/lots';
 import { uniqueId } from '../support/network';
 
-const MAX_ATTEMPTS = 25;
+/** The production retry policy: the same bound as the API's. */
+const MAX_ATTEMPTS = DEFAULT_RETRY_POLICY.maxAttempts;
 
 /**
  * [parent, draw, concurrent draws]: draws spanning several balance shards,
@@ -42,11 +44,9 @@ async function drawConcurrently(run: string, parentId: string, count: number, am
     }),
   );
   const started = Date.now();
-  const outcomes = await Promise.allSettled(
-    children.map((c) => submit(qm, 'CreateLot', [JSON.stringify(c)], { maxAttempts: MAX_ATTEMPTS })),
-  );
+  const outcomes = await Promise.allSettled(children.map((c) => submit(qm, 'CreateLot', [JSON.stringify(c)])));
   const ms = Date.now() - started;
-  const lastBlock = outcomes.reduce((max, o) => (o.status === 'fulfilled' && o.value.blockNumber > max ? o.value.blockNumber : max), 0n);
+  const lastBlock = outcomes.reduce((max, o) => (o.status === 'fulfilled' && o.value.blockNumber > max ? o.value.blockNumber : max), 0);
   await syncPeers(lastBlock);
   return { children, outcomes, ms };
 }

@@ -75,7 +75,7 @@ describe('confidential inspection measurements', function () {
 
     it('carries neither the measurements nor the salt in the committed block or its chaincode event', async function () {
       const network = connect(BANK.ref, 'auditor1').gateway.getNetwork(config.channel);
-      const startBlock = recorded?.blockNumber ?? 0n;
+      const startBlock = BigInt(recorded?.blockNumber ?? 0);
       const blocks = await network.getBlockEvents({ startBlock });
       let blockBytes: Uint8Array;
       try {

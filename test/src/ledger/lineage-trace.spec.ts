@@ -116,12 +116,12 @@ async function transfer(lots: readonly GenLot[], to: TestOrg): Promise<void> {
   const proposed = await allInBatches(lots, 20, (l) =>
     submit(contractFor(orgByMsp.get(l.custodian) as TestOrg, 'qm1'), 'ProposeTransfer', [l.id, to.msp]),
   );
-  await syncPeers(proposed.reduce((max, p) => (p.blockNumber > max ? p.blockNumber : max), 0n));
+  await syncPeers(proposed.reduce((max, p) => (p.blockNumber > max ? p.blockNumber : max), 0));
   await allInBatches(lots, 20, (l) => submit(contractFor(to, 'qm1'), 'AcceptTransfer', [l.id]));
   for (const l of lots) l.custodian = to.msp;
 }
 
-async function importLots(org: TestOrg, lots: readonly GenLot[]): Promise<bigint> {
+async function importLots(org: TestOrg, lots: readonly GenLot[]): Promise<number> {
   const { result, blockNumber } = await submit<{ count: number }>(contractFor(org, 'qm1'), 'ImportLots', [asImport(lots)], {
     deadlineMs: 120_000,
   });

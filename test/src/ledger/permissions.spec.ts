@@ -132,7 +132,7 @@ async function buildFixture(): Promise<Fixture> {
     ]),
   );
   f.releaseLots = releaseIds.map((lotId, i) => ({ lotId, holdId: holds[i]?.result.holdId as string }));
-  await syncPeers(holds.reduce((max, h) => (h.blockNumber > max ? h.blockNumber : max), 0n));
+  await syncPeers(holds.reduce((max, h) => (h.blockNumber > max ? h.blockNumber : max), 0));
   return f;
 }
 

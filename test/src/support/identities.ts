@@ -85,11 +85,11 @@ export function closeConnections(): void {
  * that a read through any peer sees a transaction committed through another.
  * Listens for block events from that block as each organisation's auditor.
  */
-export async function syncPeers(blockNumber: bigint, withinMs = 30_000): Promise<void> {
+export async function syncPeers(blockNumber: number | bigint, withinMs = 30_000): Promise<void> {
   await Promise.all(
     ORGS.map(async (org) => {
       const network = connectionFor(`${org.ref}/auditor1/`, org, 'auditor1').gateway.getNetwork(config.channel);
-      const blocks = await network.getBlockEvents({ startBlock: blockNumber });
+      const blocks = await network.getBlockEvents({ startBlock: BigInt(blockNumber) });
       const timer = setTimeout(() => blocks.close(), withinMs);
       try {
         const first = await blocks[Symbol.asyncIterator]().next();

@@ -1,69 +1,33 @@
 /**
- * Helpers for the ledger integration specs: decoding results, reading the
- * chaincode's stable error code off a fabric-gateway error, submitting with
- * bounded retries of MVCC / phantom read conflicts and of endorsements that
- * diverged between peers (a new transaction each time), and running independent calls concurrently in small batches.
+ * Helpers for the ledger integration specs. Submits and evaluations go
+ * through @lotline/ledger-client, the client that production uses, with the
+ * same retry policy: conflicts and divergent endorsements are retried there,
+ * as new transactions, and nowhere else. Also: reading the chaincode's code
+ * off an error, and running independent calls concurrently in small batches.
  */
 import { expect } from 'chai';
 import type { Contract } from '@hyperledger/fabric-gateway';
+import type { ErrorCode } from '@lotline/domain';
+import {
+  chaincodeCodeOf,
+  describeError,
+  evaluateTransaction,
+  LedgerError,
+  messagesOf,
+  submitTransaction,
+  type Submitted,
+  type TransactionOptions,
+} from '@lotline/ledger-client';
 
-/** The error codes documented by the chaincode (chaincode/README.md, "Error codes"). */
-export const CHAINCODE_CODES = [
-  'INVALID_ARGUMENT',
-  'FORBIDDEN',
-  'LOT_NOT_FOUND',
-  'TRANSFER_NOT_FOUND',
-  'NOT_FOUND',
-  'LOT_EXISTS',
-  'LOT_ON_HOLD',
-  'LOT_RECALLED',
-  'INSUFFICIENT_QUANTITY',
-  'CONFLICT',
-  'LIMIT_EXCEEDED',
-] as const;
+export { describeError, type Submitted };
 
 /** A chaincode error code. */
-export type ChaincodeCode = (typeof CHAINCODE_CODES)[number];
+export type ChaincodeCode = ErrorCode;
 
-/** Commit statuses that call for a new transaction: MVCC_READ_CONFLICT and PHANTOM_READ_CONFLICT. */
-export const RETRYABLE_STATUS = new Set([11, 12]);
-
-const decoder = new TextDecoder();
-
-/** Parse a transaction result (JSON bytes). */
-export function parse<T = any>(bytes: Uint8Array): T {
-  return JSON.parse(decoder.decode(bytes)) as T;
-}
-
-function codeIn(text: string): ChaincodeCode | undefined {
-  for (const match of text.matchAll(/\b([A-Z][A-Z_]+): /g)) {
-    const code = CHAINCODE_CODES.find((c) => c === match[1]);
-    if (code !== undefined) return code;
-  }
-  return undefined;
-}
-
-/**
- * The chaincode code carried by an error: first from the endorsing peers'
- * `details[].message` (`chaincode response 500, FORBIDDEN: ...`), then from
- * the error's own message.
- */
+/** The chaincode code carried by an error: the ledger client's, or read off a raw fabric-gateway error. */
 export function errorCode(err: unknown): ChaincodeCode | undefined {
-  const details = (err as { details?: unknown }).details;
-  if (Array.isArray(details)) {
-    for (const detail of details as { message?: unknown }[]) {
-      const code = typeof detail.message === 'string' ? codeIn(detail.message) : undefined;
-      if (code !== undefined) return code;
-    }
-  }
-  return err instanceof Error ? codeIn(err.message) : undefined;
-}
-
-/** A readable description of an error, with the peers' details. */
-export function describeError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const details = (err as { details?: { message: string }[] }).details;
-  return details && details.length > 0 ? `${err.message} [${details.map((d) => d.message).join(' | ')}]` : err.message;
+  if (err instanceof LedgerError) return err.chaincodeCode;
+  return chaincodeCodeOf(messagesOf(err))?.code;
 }
 
 /** Await a call that must fail, and return its chaincode code (fails the test if it succeeds). */
@@ -81,106 +45,31 @@ export async function expectRefused(call: Promise<unknown>, code: ChaincodeCode,
   expect(await refusal(call), `${what} refused with`).to.equal(code);
 }
 
-/** What one submit (with its retries) produced. */
-export interface Submitted<T> {
-  readonly result: T;
-  /** Transactions used, 1 when the first one committed. */
-  readonly attempts: number;
-  readonly transactionId: string;
-  /** The block the transaction committed in. */
-  readonly blockNumber: bigint;
-}
-
-/**
- * True when the endorsing peers returned different results for the same
- * proposal because they were briefly at different block heights (the Gateway
- * reports "ProposalResponsePayloads do not match"); a new transaction is the
- * remedy, as for an MVCC conflict.
- */
-export function isDivergentEndorsement(err: unknown): boolean {
-  if (errorCode(err) !== undefined) return false;
-  const details = (err as { details?: { message?: string }[] }).details ?? [];
-  return details.some((d) => typeof d.message === 'string' && d.message.includes('ProposalResponsePayloads do not match'));
-}
-
-/** A commit with a status other than VALID. */
-export class CommitStatusFailure extends Error {
-  constructor(
-    readonly code: number,
-    readonly transactionId: string,
-  ) {
-    super(`transaction ${transactionId} committed with status ${code}`);
-    this.name = 'CommitStatusFailure';
-  }
-}
-
-/** Options for {@link submit}. */
+/** Options for {@link submit}: what the ledger client sends, in the specs' spelling. */
 export interface SubmitOptions {
-  readonly transientData?: Record<string, string | Uint8Array>;
-  readonly endorsingOrganizations?: string[];
-  /** Transactions to try at most (default 12). */
-  readonly maxAttempts?: number;
-  /** Deadline of each endorse / submit / commit-status call, in ms (default: the connection's own). */
+  readonly transientData?: TransactionOptions['transientData'];
+  readonly endorsingOrganizations?: readonly string[];
+  /** Deadline of each stage, in ms, for bulk work (default: the connection's own). */
   readonly deadlineMs?: number;
 }
 
-function callOptions(deadlineMs: number | undefined): { deadline: number } | undefined {
-  return deadlineMs === undefined ? undefined : { deadline: Date.now() + deadlineMs };
-}
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
- * Endorse, submit and wait for the commit of a transaction. An MVCC or
- * phantom read conflict at commit, or endorsements that diverged between
- * peers, is retried as a NEW transaction (new id, new endorsement), at most
- * `maxAttempts` times in all; any other failure, including a chaincode
- * refusal at endorsement, is thrown as is.
+ * Endorse, submit and wait for the commit of a transaction, through the
+ * ledger client with the production retry policy; failures are the client's
+ * stage errors (a chaincode refusal carries `chaincodeCode`).
  */
-export async function submit<T = any>(
-  contract: Contract,
-  name: string,
-  args: string[],
-  options: SubmitOptions = {},
-): Promise<Submitted<T>> {
-  const maxAttempts = options.maxAttempts ?? 12;
-  for (let attempt = 1; ; attempt++) {
-    const proposal = contract.newProposal(name, {
-      arguments: args,
-      ...(options.transientData ? { transientData: options.transientData } : {}),
-      ...(options.endorsingOrganizations ? { endorsingOrganizations: options.endorsingOrganizations } : {}),
-    });
-    let transaction: Awaited<ReturnType<typeof proposal.endorse>>;
-    try {
-      transaction = await proposal.endorse(callOptions(options.deadlineMs));
-    } catch (err) {
-      if (!isDivergentEndorsement(err) || attempt >= maxAttempts) throw err;
-      await pause(100 + Math.floor(Math.random() * 300));
-      continue;
-    }
-    const commit = await transaction.submit(callOptions(options.deadlineMs));
-    const status = await commit.getStatus(callOptions(options.deadlineMs));
-    if (status.successful) {
-      return {
-        result: parse<T>(transaction.getResult()),
-        attempts: attempt,
-        transactionId: status.transactionId,
-        blockNumber: status.blockNumber,
-      };
-    }
-    if (!RETRYABLE_STATUS.has(status.code) || attempt >= maxAttempts) throw new CommitStatusFailure(status.code, status.transactionId);
-    await pause(50 + Math.floor(Math.random() * 250));
-  }
+export function submit<T = any>(contract: Contract, name: string, args: string[], options: SubmitOptions = {}): Promise<Submitted<T>> {
+  return submitTransaction<T>(contract, name, { arguments: args, ...options });
 }
 
 /** Evaluate a query and parse its JSON result. */
-export async function evaluate<T = any>(contract: Contract, name: string, ...args: string[]): Promise<T> {
-  return parse<T>(await contract.evaluateTransaction(name, ...args));
+export function evaluate<T = any>(contract: Contract, name: string, ...args: string[]): Promise<T> {
+  return evaluateTransaction<T>(contract, name, args);
 }
 
 /** Evaluate a possibly slow query (a large trace) with its own deadline, and parse its JSON result. */
-export async function evaluateWithin<T = any>(deadlineMs: number, contract: Contract, name: string, ...args: string[]): Promise<T> {
-  return parse<T>(await contract.newProposal(name, { arguments: args }).evaluate({ deadline: Date.now() + deadlineMs }));
+export function evaluateWithin<T = any>(deadlineMs: number, contract: Contract, name: string, ...args: string[]): Promise<T> {
+  return evaluateTransaction<T>(contract, name, args, { deadlineMs });
 }
 
 /** Run `fn` over `items`, `size` at a time, keeping every outcome (results in input order). */
@@ -204,6 +93,8 @@ export async function allInBatches<I, O>(items: readonly I[], size: number, fn: 
     return s.value;
   });
 }
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Poll `fn` until it resolves, for at most `withinMs`; rethrows the last error. */
 export async function eventually<T>(fn: () => Promise<T>, withinMs = 20_000, everyMs = 300): Promise<T> {

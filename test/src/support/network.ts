@@ -4,7 +4,8 @@
  * so `loadConfig()` here resolves the same nodes.
  */
 import { findOrg, loadConfig, type NetworkConfig, type Org } from '../../../network/src/config';
-import { connectAs, type Connection } from '../../../network/src/gateway';
+import type { Connection } from '@lotline/ledger-client';
+import { connectOrg } from '../../../network/src/peer-access';
 
 export const config: NetworkConfig = loadConfig();
 
@@ -17,7 +18,7 @@ const open: Connection[] = [];
 
 /** A gateway connection as `user` of `orgRef`, through that organisation's own peer (or `peerRef`'s). */
 export function connect(orgRef: string, user: string, peerRef?: string): Connection {
-  const c = connectAs(org(orgRef), user, peerRef ? org(peerRef) : undefined);
+  const c = connectOrg(org(orgRef), user, peerRef ? { peerOrg: org(peerRef) } : {});
   open.push(c);
   return c;
 }

@@ -8,7 +8,7 @@
 import { createHash, createPublicKey, verify, X509Certificate } from 'node:crypto';
 import { common, ledger, msp, peer } from '@hyperledger/fabric-protos';
 import { canonicalDigest, splitCompositeKey, type TransactionProof, type TxIdentity, type TxWrite } from '@lotline/domain';
-import { validationCodeName } from './errors';
+import { validationCodeName } from './classify';
 
 function subject(cert: Uint8Array): string {
   try {

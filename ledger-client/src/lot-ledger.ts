@@ -1,10 +1,12 @@
 /**
- * LotLedger: the typed client of the Lotline chaincode, shared by the API and
- * the CLI. It encodes arguments, decodes results, maps failures to ApiErrors
- * (by chaincode code or gRPC status), resubmits a transaction invalidated by
- * an MVCC or phantom read conflict as a NEW transaction, and prints nothing.
- * A write resolves only once its transaction committed as VALID.
+ * LotLedger: the typed client of the Lotline chaincode, shared by the API, the
+ * EPCIS routes, the demo seed, the CLI and the tests. It encodes arguments,
+ * decodes results, classifies failures into the client's stage errors,
+ * resubmits a transaction that conflicted or whose endorsements diverged as a
+ * NEW transaction (the one retry loop, {@link submitTransaction}), and prints
+ * nothing. A write resolves only once its transaction committed VALID.
  */
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   GatewayError,
   type ChaincodeEvent,
@@ -13,12 +15,13 @@ import {
   type Gateway,
   type Network,
 } from '@hyperledger/fabric-gateway';
-import { status as GrpcStatus } from '@grpc/grpc-js';
-import { ApiError } from '../errors';
-import { commitFailure, ledgerError, RETRYABLE_VALIDATION_CODES } from './errors';
+import { common, peer } from '@hyperledger/fabric-protos';
+import { classifyError, validationCodeName } from './classify';
+import { TransactionNotFoundError } from './errors';
 import { decodeTransaction } from './proof';
+import type { RetryPolicy } from './retry';
+import { evaluateTransaction, submitTransaction, type SubmitOptions as TransactionOptions, type Submitted } from './transactions';
 import type {
-  Committed,
   HistoryEntry,
   LedgerEvent,
   Lot,
@@ -35,14 +38,13 @@ import type {
 /** The transient-data key of confidential inspection details (chaincode `TRANSIENT_DETAILS_KEY`). */
 export const TRANSIENT_DETAILS_KEY = 'details';
 
+/** What a LotLedger works on. */
 export interface LotLedgerOptions {
   readonly gateway: Gateway;
   readonly channel: string;
   readonly chaincode: string;
-  /** Resubmissions after an MVCC/phantom read conflict (default 3). */
-  readonly retries?: number;
-  /** Base delay between resubmissions, doubled each time, with jitter (default 100 ms). */
-  readonly retryDelayMs?: number;
+  /** The retry policy of submits (default {@link DEFAULT_RETRY_POLICY}). */
+  readonly retry?: RetryPolicy;
 }
 
 /** Options of a submit. */
@@ -59,15 +61,16 @@ export interface EventPosition {
   readonly txId?: string;
 }
 
+/** A committed transaction as the peer's ledger records it. */
+export interface TransactionStatus {
+  readonly txId: string;
+  /** The validation code's name (`VALID`, `MVCC_READ_CONFLICT`...). */
+  readonly validationCode: string;
+  readonly valid: boolean;
+  readonly blockNumber: number;
+}
+
 const decoder = new TextDecoder();
-
-function decode<T>(bytes: Uint8Array): T {
-  return JSON.parse(decoder.decode(bytes)) as T;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** The Lotline contracts behind one Gateway (one identity). */
 export class LotLedger {
@@ -75,18 +78,17 @@ export class LotLedger {
   readonly #channel: string;
   readonly #chaincode: string;
   readonly #contracts = new Map<string, Contract>();
-  readonly #retries: number;
-  readonly #retryDelayMs: number;
+  readonly #retry: RetryPolicy | undefined;
 
   constructor(options: LotLedgerOptions) {
     this.#network = options.gateway.getNetwork(options.channel);
     this.#channel = options.channel;
     this.#chaincode = options.chaincode;
-    this.#retries = options.retries ?? 3;
-    this.#retryDelayMs = options.retryDelayMs ?? 100;
+    this.#retry = options.retry;
   }
 
-  #contract(name: string): Contract {
+  /** The fabric-gateway Contract of one of the chaincode's contracts (`Lot`, `Quality`, `Participant`, `Epcis`...). */
+  contract(name: string): Contract {
     let contract = this.#contracts.get(name);
     if (contract === undefined) {
       contract = this.#network.getContract(this.#chaincode, name);
@@ -95,54 +97,35 @@ export class LotLedger {
     return contract;
   }
 
-  /** Evaluate `Contract:Transaction` and decode its JSON result. */
-  async evaluate<T>(contract: string, transaction: string, ...args: string[]): Promise<T> {
-    try {
-      return decode<T>(await this.#contract(contract).evaluateTransaction(transaction, ...args));
-    } catch (error) {
-      throw ledgerError(error, `${contract}:${transaction}`);
-    }
+  /**
+   * Evaluate `Contract:Transaction` and decode its JSON result.
+   * @throws EvaluateError
+   */
+  evaluate<T>(contract: string, transaction: string, ...args: string[]): Promise<T> {
+    return evaluateTransaction<T>(this.contract(contract), transaction, args);
   }
 
   /**
    * Submit `Contract:Transaction`, wait for its commit, and resolve only when it
-   * is VALID. MVCC/phantom read conflicts are resubmitted as new transactions.
+   * is VALID; conflicts and divergent endorsements are retried as new transactions.
+   * @throws EndorseError, SubmitError / CommitStatusError (outcome unknown), CommitError
    */
-  async submit<T>(contract: string, transaction: string, args: readonly string[], options: SubmitOptions = {}): Promise<Committed<T>> {
-    for (let attempt = 0; ; attempt += 1) {
-      let submitted;
-      try {
-        submitted = await this.#contract(contract).submitAsync(transaction, {
-          arguments: [...args],
-          ...(options.transient !== undefined ? { transientData: options.transient } : {}),
-          ...(options.endorsingOrganizations !== undefined ? { endorsingOrganizations: [...options.endorsingOrganizations] } : {}),
-        });
-      } catch (error) {
-        throw ledgerError(error, `${contract}:${transaction}`);
-      }
-      let status;
-      try {
-        status = await submitted.getStatus();
-      } catch (error) {
-        throw ledgerError(error, `${contract}:${transaction} commit status`);
-      }
-      if (status.successful) {
-        return { result: decode<T>(submitted.getResult()), txId: status.transactionId, blockNumber: Number(status.blockNumber) };
-      }
-      if (!RETRYABLE_VALIDATION_CODES.has(status.code) || attempt >= this.#retries) {
-        throw commitFailure(status.code, status.transactionId);
-      }
-      await sleep(this.#retryDelayMs * 2 ** attempt * (0.5 + Math.random()));
-    }
+  submit<T>(contract: string, transaction: string, args: readonly string[], options: SubmitOptions = {}): Promise<Submitted<T>> {
+    const sent: TransactionOptions = {
+      arguments: args,
+      ...(options.transient !== undefined ? { transientData: options.transient } : {}),
+      ...(options.endorsingOrganizations !== undefined ? { endorsingOrganizations: options.endorsingOrganizations } : {}),
+    };
+    return submitTransaction<T>(this.contract(contract), transaction, sent, this.#retry !== undefined ? { policy: this.#retry } : {});
   }
 
   // --- lots --------------------------------------------------------------------
 
-  createLot(lot: unknown): Promise<Committed<Lot>> {
+  createLot(lot: unknown): Promise<Submitted<Lot>> {
     return this.submit('Lot', 'CreateLot', [JSON.stringify(lot)]);
   }
 
-  splitLot(parentId: string, child: unknown): Promise<Committed<Lot>> {
+  splitLot(parentId: string, child: unknown): Promise<Submitted<Lot>> {
     return this.submit('Lot', 'SplitLot', [parentId, JSON.stringify(child)]);
   }
 
@@ -160,19 +143,19 @@ export class LotLedger {
 
   // --- custody -----------------------------------------------------------------
 
-  proposeTransfer(lotId: string, toMsp: string): Promise<Committed<Transfer>> {
+  proposeTransfer(lotId: string, toMsp: string): Promise<Submitted<Transfer>> {
     return this.submit('Lot', 'ProposeTransfer', [lotId, toMsp]);
   }
 
-  acceptTransfer(lotId: string): Promise<Committed<Lot>> {
+  acceptTransfer(lotId: string): Promise<Submitted<Lot>> {
     return this.submit('Lot', 'AcceptTransfer', [lotId]);
   }
 
-  rejectTransfer(lotId: string, reason: string): Promise<Committed<Record<string, unknown>>> {
+  rejectTransfer(lotId: string, reason: string): Promise<Submitted<Record<string, unknown>>> {
     return this.submit('Lot', 'RejectTransfer', [lotId, reason]);
   }
 
-  cancelTransfer(lotId: string): Promise<Committed<Record<string, unknown>>> {
+  cancelTransfer(lotId: string): Promise<Submitted<Record<string, unknown>>> {
     return this.submit('Lot', 'CancelTransfer', [lotId]);
   }
 
@@ -188,14 +171,14 @@ export class LotLedger {
     inspection: unknown,
     details?: unknown,
     endorsingOrganizations?: readonly string[],
-  ): Promise<Committed<QualityEvent>> {
+  ): Promise<Submitted<QualityEvent>> {
     return this.submit('Quality', 'RecordInspection', [lotId, JSON.stringify(inspection)], {
       ...(details !== undefined ? { transient: { [TRANSIENT_DETAILS_KEY]: Buffer.from(JSON.stringify(details)) } } : {}),
       ...(endorsingOrganizations !== undefined ? { endorsingOrganizations } : {}),
     });
   }
 
-  recordQualityEvent(lotId: string, event: unknown): Promise<Committed<QualityEvent>> {
+  recordQualityEvent(lotId: string, event: unknown): Promise<Submitted<QualityEvent>> {
     return this.submit('Quality', 'RecordQualityEvent', [lotId, JSON.stringify(event)]);
   }
 
@@ -203,15 +186,15 @@ export class LotLedger {
     return this.evaluate('Quality', 'ListQualityEvents', lotId);
   }
 
-  placeHold(lotId: string, hold: unknown): Promise<Committed<QualityEvent>> {
+  placeHold(lotId: string, hold: unknown): Promise<Submitted<QualityEvent>> {
     return this.submit('Quality', 'PlaceHold', [lotId, JSON.stringify(hold)]);
   }
 
-  releaseHold(lotId: string, holdId: string, reason: string): Promise<Committed<QualityEvent>> {
+  releaseHold(lotId: string, holdId: string, reason: string): Promise<Submitted<QualityEvent>> {
     return this.submit('Quality', 'ReleaseHold', [lotId, holdId, reason]);
   }
 
-  startRecall(lotId: string, recall: unknown): Promise<Committed<RecallReport>> {
+  startRecall(lotId: string, recall: unknown): Promise<Submitted<RecallReport>> {
     return this.submit('Quality', 'StartRecall', [lotId, JSON.stringify(recall)]);
   }
 
@@ -225,7 +208,7 @@ export class LotLedger {
 
   // --- participants --------------------------------------------------------------
 
-  upsertParticipant(participant: unknown): Promise<Committed<Participant>> {
+  upsertParticipant(participant: unknown): Promise<Submitted<Participant>> {
     return this.submit('Participant', 'UpsertParticipant', [JSON.stringify(participant)]);
   }
 
@@ -243,31 +226,58 @@ export class LotLedger {
 
   // --- transactions and events ---------------------------------------------------------
 
-  /**
-   * The transaction as the peer's ledger holds it, read through qscc.
-   * @throws ApiError 404 TRANSACTION_NOT_FOUND when the peer does not know the transaction.
-   */
-  async transaction(txId: string): Promise<TransactionProof> {
-    const qscc = this.#network.getContract('qscc');
-    let processed: Uint8Array;
-    let block: Uint8Array;
+  async #qscc(name: string, txId: string): Promise<Uint8Array> {
     try {
-      processed = await qscc.evaluateTransaction('GetTransactionByID', this.#channel, txId);
-      block = await qscc.evaluateTransaction('GetBlockByTxID', this.#channel, txId);
+      return await this.#network.getContract('qscc').evaluateTransaction(name, this.#channel, txId);
     } catch (error) {
       // qscc answers an unknown id with an error response (gRPC UNKNOWN from the gateway); unreachable peers are UNAVAILABLE.
       if (error instanceof GatewayError && error.code === Number(GrpcStatus.UNKNOWN)) {
-        throw new ApiError({
-          status: 404,
-          code: 'TRANSACTION_NOT_FOUND',
-          title: 'Not found',
-          detail: `the peer has no transaction ${txId} on ${this.#channel}`,
+        throw new TransactionNotFoundError({
+          message: `the peer has no transaction ${txId} on channel ${this.#channel}`,
+          transaction: `qscc:${name}`,
+          transactionId: txId,
           cause: error,
         });
       }
-      throw ledgerError(error, 'qscc');
+      throw classifyError(error, { stage: 'evaluate', transaction: `qscc:${name}`, transactionId: txId });
     }
-    return decodeTransaction(processed, block);
+  }
+
+  /**
+   * What qscc returns for a transaction: the ProcessedTransaction (envelope and
+   * validation code) and the Block holding it, undecoded.
+   * @throws TransactionNotFoundError when the peer does not know the transaction.
+   */
+  async rawTransaction(txId: string): Promise<{ readonly processedTransaction: Uint8Array; readonly block: Uint8Array }> {
+    const processedTransaction = await this.#qscc('GetTransactionByID', txId);
+    return { processedTransaction, block: await this.#qscc('GetBlockByTxID', txId) };
+  }
+
+  /**
+   * The transaction as the peer's ledger holds it, read through qscc and decoded.
+   * @throws TransactionNotFoundError when the peer does not know the transaction.
+   */
+  async transaction(txId: string): Promise<TransactionProof> {
+    const raw = await this.rawTransaction(txId);
+    return decodeTransaction(raw.processedTransaction, raw.block);
+  }
+
+  /**
+   * Whether a transaction committed, and how: the lookup for an outcome-unknown
+   * failure (its `transactionId`).
+   * @throws TransactionNotFoundError when the peer has not committed it (yet).
+   */
+  async transactionStatus(txId: string): Promise<TransactionStatus> {
+    const raw = await this.rawTransaction(txId);
+    const processed = peer.ProcessedTransaction.deserializeBinary(raw.processedTransaction);
+    const block = raw.block;
+    const code = processed.getValidationcode();
+    return {
+      txId,
+      validationCode: validationCodeName(code),
+      valid: code === peer.TxValidationCode.VALID,
+      blockNumber: common.Block.deserializeBinary(block).getHeader()?.getNumber() ?? -1,
+    };
   }
 
   /**
@@ -286,7 +296,7 @@ export class LotLedger {
             : {}),
       });
     } catch (error) {
-      throw ledgerError(error, 'chaincode events');
+      throw classifyError(error, { stage: 'evaluate', transaction: 'chaincode events' });
     }
     async function* mapped(): AsyncGenerator<LedgerEvent> {
       for await (const event of raw) {

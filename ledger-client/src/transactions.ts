@@ -1,0 +1,134 @@
+/**
+ * Evaluating and submitting one chaincode transaction through a
+ * fabric-gateway Contract, with the client's error classes, JSON decoding and
+ * the one retry loop: a transaction invalidated by an MVCC or phantom read
+ * conflict, or whose endorsements diverged, is retried as a NEW transaction
+ * (new id, new endorsement) under a {@link RetryPolicy}.
+ */
+import type { CallOptions } from '@grpc/grpc-js';
+import type { Contract } from '@hyperledger/fabric-gateway';
+import { classifyError, commitError } from './classify';
+import type { LedgerError } from './errors';
+import { backoffMs, DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy } from './retry';
+import type { Committed } from '@lotline/domain';
+
+/** A committed write and the number of transactions it took. */
+export interface Submitted<T> extends Committed<T> {
+  /** Transactions used, 1 when the first one committed. */
+  readonly attempts: number;
+}
+
+/** What to send with a submit. */
+export interface SubmitOptions {
+  readonly arguments?: readonly string[];
+  /** Private data, not written to the ledger. */
+  readonly transientData?: Readonly<Record<string, string | Uint8Array>>;
+  /** Endorse with exactly these organisations' peers (private data writes beyond the collection members). */
+  readonly endorsingOrganizations?: readonly string[];
+  /** Deadline of each stage (endorse, submit, commit status), replacing the connection's own (bulk imports). */
+  readonly deadlineMs?: number;
+}
+
+/** How the loop waits and draws jitter (replaced in unit tests). */
+export interface RetryRuntime {
+  readonly policy?: RetryPolicy;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+const decoder = new TextDecoder();
+
+/** Decode a JSON transaction result. */
+export function decodeJson<T>(bytes: Uint8Array): T {
+  return JSON.parse(decoder.decode(bytes)) as T;
+}
+
+const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function callOptions(deadlineMs: number | undefined): CallOptions | undefined {
+  return deadlineMs === undefined ? undefined : { deadline: Date.now() + deadlineMs };
+}
+
+function label(contract: Contract, name: string): string {
+  return `${contract.getContractName() ?? contract.getChaincodeName()}:${name}`;
+}
+
+/**
+ * Evaluate `name` and decode its JSON result.
+ * @throws EvaluateError, with the chaincode's code when it refused.
+ */
+export async function evaluateTransaction<T>(
+  contract: Contract,
+  name: string,
+  args: readonly string[] = [],
+  options: { readonly deadlineMs?: number } = {},
+): Promise<T> {
+  let bytes: Uint8Array;
+  try {
+    bytes =
+      options.deadlineMs === undefined
+        ? await contract.evaluateTransaction(name, ...args)
+        : await contract.newProposal(name, { arguments: [...args] }).evaluate(callOptions(options.deadlineMs));
+  } catch (error) {
+    throw classifyError(error, { stage: 'evaluate', transaction: label(contract, name) });
+  }
+  return decodeJson<T>(bytes);
+}
+
+/** One transaction: endorse, submit, wait for the commit status; each stage's failure is its own error class. */
+async function attempt<T>(contract: Contract, name: string, options: SubmitOptions, attempts: number): Promise<Submitted<T>> {
+  const transaction = label(contract, name);
+  const proposal = contract.newProposal(name, {
+    arguments: [...(options.arguments ?? [])],
+    ...(options.transientData !== undefined ? { transientData: { ...options.transientData } } : {}),
+    ...(options.endorsingOrganizations !== undefined ? { endorsingOrganizations: [...options.endorsingOrganizations] } : {}),
+  });
+  const transactionId = proposal.getTransactionId();
+  const call = { transaction, transactionId, attempts };
+  let endorsed;
+  try {
+    endorsed = await proposal.endorse(callOptions(options.deadlineMs));
+  } catch (error) {
+    throw classifyError(error, { ...call, stage: 'endorse' });
+  }
+  let submitted;
+  try {
+    submitted = await endorsed.submit(callOptions(options.deadlineMs));
+  } catch (error) {
+    throw classifyError(error, { ...call, stage: 'submit' });
+  }
+  let status;
+  try {
+    status = await submitted.getStatus(callOptions(options.deadlineMs));
+  } catch (error) {
+    throw classifyError(error, { ...call, stage: 'commitStatus' });
+  }
+  if (!status.successful) throw commitError(status.code, status.transactionId, transaction, attempts);
+  return { result: decodeJson<T>(endorsed.getResult()), txId: status.transactionId, blockNumber: Number(status.blockNumber), attempts };
+}
+
+/**
+ * Submit `name`, wait for its commit, and resolve only once a transaction
+ * committed VALID. Retryable failures ({@link isRetryable}) are retried as new
+ * transactions up to `policy.maxAttempts`, with jittered exponential backoff.
+ * @throws EndorseError (nothing written), SubmitError or CommitStatusError
+ * (outcome unknown: look the transaction up), CommitError (committed invalid).
+ */
+export async function submitTransaction<T>(
+  contract: Contract,
+  name: string,
+  options: SubmitOptions = {},
+  runtime: RetryRuntime = {},
+): Promise<Submitted<T>> {
+  const policy = runtime.policy ?? DEFAULT_RETRY_POLICY;
+  const sleep = runtime.sleep ?? sleepMs;
+  for (let n = 1; ; n += 1) {
+    try {
+      return await attempt<T>(contract, name, options, n);
+    } catch (error) {
+      const failure = error as LedgerError;
+      if (!isRetryable(failure) || n >= policy.maxAttempts) throw failure;
+      await sleep(backoffMs(policy, n, runtime.random));
+    }
+  }
+}
