@@ -210,6 +210,48 @@ describe('API lots and custody', function () {
       expect(read.body.remaining).to.deep.equal({ amount: 88, unit: 'EA' });
     });
 
+    describe('50 concurrent POST /lots children of one parent through one API', function () {
+      this.timeout(240_000);
+      const amountOf = (i: number) => (i % 9) + 0.25;
+      let hotId: string;
+      let results: request.Response[] = [];
+
+      before(async function () {
+        const hot = newLot('PartsCoMSP', { quantity: { amount: 1000, unit: 'EA' } });
+        hotId = hot.id;
+        expect((await createLot(parts, 'PartsCo', 'qm1', hot)).status).to.equal(201);
+        const auth = await bearer('PartsCo', 'qm1');
+        results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            request(parts.app)
+              .post('/lots')
+              .set('Authorization', auth)
+              .send(
+                newLot('PartsCoMSP', {
+                  quantity: { amount: amountOf(i), unit: 'EA' },
+                  inputs: [{ lotId: hotId, quantity: { amount: amountOf(i), unit: 'EA' } }],
+                }),
+              ),
+          ),
+        );
+      });
+
+      it('all answer 201, each with its own committed transaction', function () {
+        const failures = results.flatMap((r, i) => (r.status === 201 ? [] : [`child ${i}: ${r.status} ${JSON.stringify(r.body)}`]));
+        expect(failures).to.deep.equal([]);
+        expect(new Set(results.map((r) => r.body.txId)).size).to.equal(50);
+      });
+
+      it("leave the parent's remaining balance exactly its quantity minus the children's", async function () {
+        const sum = Array.from({ length: 50 }, (_, i) => amountOf(i)).reduce((s, a) => s + a, 0);
+        const read = await request(parts.app)
+          .get(`/lots/${encodeURIComponent(hotId)}`)
+          .set('Authorization', await bearer('PartsCo', 'auditor1'));
+        expect(read.status).to.equal(200);
+        expect(read.body.remaining).to.deep.equal({ amount: 1000 - sum, unit: 'EA' });
+      });
+    });
+
     it('GET /lots/:id/history lists the creating transaction', async function () {
       const res = await request(parts.app)
         .get(`/lots/${encodeURIComponent(parentId)}/history`)

@@ -6,6 +6,7 @@
  * survives the loss of one orderer.
  */
 import { expect } from 'chai';
+import { checkEndorsers, NotEndorsableError, waitUntilEndorsable } from '@lotline/ledger-client';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,6 +58,53 @@ describe('the Fabric network', function () {
       } finally {
         rmSync(work, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('the readiness rule (service discovery on the gateway peer)', function () {
+    const everyOrg = () => config.orgs.map((o) => o.mspId).sort();
+
+    for (const ref of ['PartsCo', 'Bank']) {
+      it(`lists endorsers of lotline for every organisation on the ${ref} peer`, async function () {
+        const conn = connect(ref, 'auditor1');
+        const state = await checkEndorsers({
+          client: conn.client,
+          signing: conn.signing,
+          channel: config.channel,
+          chaincode: config.chaincode,
+          organizations: everyOrg(),
+        });
+        expect(state.endorsing).to.deep.equal(everyOrg());
+        expect(state.missing).to.deep.equal([]);
+      });
+    }
+
+    it('names every organisation as missing for a chaincode that is not deployed, and gives up with an error naming them', async function () {
+      const conn = connect('City', 'auditor1');
+      const target = {
+        client: conn.client,
+        signing: conn.signing,
+        channel: config.channel,
+        chaincode: 'not-deployed',
+        organizations: everyOrg(),
+      };
+      const state = await checkEndorsers(target);
+      expect(state.missing).to.deep.equal(everyOrg());
+      const progress: number[] = [];
+      const waited = await waitUntilEndorsable(target, {
+        timeoutMs: 1000,
+        intervalMs: 200,
+        onProgress: (p) => progress.push(p.checks),
+      }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(waited).to.be.instanceOf(NotEndorsableError);
+      expect((waited as NotEndorsableError).missing).to.deep.equal(everyOrg());
+      expect((waited as Error).message)
+        .to.include('BankMSP')
+        .and.include('not-deployed');
+      expect(progress.length, 'progress reported while waiting').to.be.greaterThan(1);
     });
   });
 
