@@ -3,6 +3,7 @@
  * depth-10 backward and forward traces on the ledger, and the same walks as a
  * PostgreSQL recursive CTE over the same lots and edges.
  */
+import { LedgerError, submitTransaction } from '@lotline/ledger-client';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BenchContract } from './fabric';
@@ -79,23 +80,19 @@ export async function loadGraph(
 }
 
 /**
- * Submits one ImportLots, retrying (at most 3 attempts) when endorsement times
- * out on a loaded machine. ImportLots is all-or-nothing, so a retry that finds
- * LOT_EXISTS for the batch's first lot means an earlier attempt committed.
+ * Submits one ImportLots through the ledger client (its retry policy: conflicts
+ * and divergent endorsements only). A failure is reported, not retried: after a
+ * timeout the batch may have committed, and the next batch's ids differ.
  */
 async function importBatch(c: BenchContract, batch: readonly { id: string }[]): Promise<{ attempts: number; error?: string }> {
-  let last = '';
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      await c.contract.submitTransaction('ImportLots', JSON.stringify({ lots: batch }));
-      return { attempts: attempt };
-    } catch (err) {
-      last = errorText(err);
-      if (attempt > 1 && last.includes('LOT_EXISTS') && last.includes(batch[0]?.id ?? '\u0000')) return { attempts: attempt };
-      progress(`ImportLots attempt ${attempt} failed: ${last.slice(0, 200)}`);
-    }
+  try {
+    const { attempts } = await submitTransaction(c.contract, 'ImportLots', { arguments: [JSON.stringify({ lots: batch })] });
+    return { attempts };
+  } catch (err) {
+    const error = errorText(err);
+    progress(`ImportLots failed: ${error.slice(0, 200)}`);
+    return { attempts: err instanceof LedgerError ? err.attempts : 1, error };
   }
-  return { attempts: 3, error: last };
 }
 
 /** One trace configuration and its timings. */

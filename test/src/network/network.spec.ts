@@ -16,6 +16,7 @@ import { committedDefinition } from '../../../network/src/chaincode';
 import { hasRaftLeader, ordererProcessName, peerAdminEnv, peerChannels, startOrderer, waitForRaftLeader } from '../../../network/src/nodes';
 import { killProcess, runningPid } from '../../../network/src/processes';
 import { closeAll, config, connect, contract, org, uniqueId } from '../support/network';
+import { eventually } from '../support/ledger';
 import { newLot } from '../support/lots';
 
 const decoder = new TextDecoder();
@@ -157,25 +158,13 @@ describe('the Fabric network', function () {
       expect(await hasRaftLeader(config)).to.equal(true);
       const lot = newLot('AssemblyCoMSP', uniqueId('RAFT'));
       const c = contract(connect('AssemblyCo', 'qm1'));
-      await submitWithRetry(() => c.submitTransaction('CreateLot', JSON.stringify(lot)), 20_000);
+      // Polls while the ordering service re-elects (bounded in time); not a transaction retry policy.
+      await eventually(() => c.submitTransaction('CreateLot', JSON.stringify(lot)), 20_000, 500);
       const bytes = await contract(connect('Bank', 'auditor1')).evaluateTransaction('ReadLot', lot.id);
       expect((JSON.parse(decoder.decode(bytes)) as { id: string }).id).to.equal(lot.id);
     });
   });
 });
-
-/** Retries a submit while the ordering service re-elects (bounded in time). */
-async function submitWithRetry<T>(fn: () => Promise<T>, withinMs: number): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
 
 function ordererFlags(): string[] {
   const o = org('PartsCo');
