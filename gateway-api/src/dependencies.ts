@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { readdirSync } from 'node:fs';
 import type * as grpc from '@grpc/grpc-js';
-import { checkEndorsers, newPeerClient, newSigningIdentity, peerReachable } from '@lotline/ledger-client';
+import { checkEndorsers, newPeerClient, newSigningIdentity, peerReachable, type SigningIdentity } from '@lotline/ledger-client';
 import type { Logger } from 'pino';
 import type { ServerDeps } from './app';
 import { createTokenVerifier } from './auth/jwt';
@@ -35,6 +35,10 @@ function serviceIdentity(walletDir: string, mspId: string): WalletIdentity | und
   return undefined;
 }
 
+function signingFor(identity: WalletIdentity | undefined): SigningIdentity | undefined {
+  return identity === undefined ? undefined : newSigningIdentity(identity);
+}
+
 /** Dependencies plus a way to release them. */
 export interface Dependencies {
   readonly deps: ServerDeps;
@@ -56,6 +60,7 @@ export async function buildDependencies(
     hostAlias: config.peer.hostAlias,
   });
   const memberMsps = config.network.orgs.map((o) => o.mspId);
+  let signing: SigningIdentity | undefined;
   const pool = new GatewayPool(client, config.timeouts);
   const deps: ServerDeps = {
     org: { name: config.org.name, mspId: config.org.mspId },
@@ -67,9 +72,8 @@ export async function buildDependencies(
     gateways: pool,
     ready: () => peerReachable(client, options.readyTimeoutMs ?? 1500),
     endorsers: async () => {
-      const identity = serviceIdentity(config.walletDir, config.org.mspId);
-      if (identity === undefined) return { missing: memberMsps, problem: `no enrolled user in ${config.walletDir} to sign the check` };
-      const signing = newSigningIdentity(identity);
+      signing ??= signingFor(serviceIdentity(config.walletDir, config.org.mspId));
+      if (signing === undefined) return { missing: memberMsps, problem: `no enrolled user in ${config.walletDir} to sign the check` };
       return checkEndorsers({ client, signing, channel: config.channel, chaincode: config.chaincode, organizations: memberMsps });
     },
     registrar: caRegistrar(config.network, config.networkOrg, config.walletDir),
