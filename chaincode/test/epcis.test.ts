@@ -1,6 +1,6 @@
 import { canonicalJson } from '@lotline/domain';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Context } from 'fabric-contract-api';
@@ -70,12 +70,11 @@ function capture(w: World, client: FakeClient, doc: Doc, options: Record<string,
   return call(w.net, client, 'Capture', true, captureJson(doc, options));
 }
 
-const SHARED = [process.env.LOTLINE_SHARED_DIR, path.resolve(__dirname, '../../../../../shared')].find(
-  (d): d is string => d !== undefined && existsSync(path.join(d, 'data', 'epcis')),
-);
+/** The EPCIS fixtures copied into the repository (test/fixtures/epcis/README.md); this file runs from dist/test-build/test. */
+const EPCIS_FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'epcis');
 
-function shared(rel: string): Doc {
-  const doc = JSON.parse(readFileSync(path.join(SHARED as string, 'data', 'epcis', rel), 'utf8')) as Record<string, unknown>;
+function fixture(rel: string): Doc {
+  const doc = JSON.parse(readFileSync(path.join(EPCIS_FIXTURES, rel), 'utf8')) as Record<string, unknown>;
   for (const key of Object.keys(doc)) if (key.startsWith('_comment')) delete doc[key];
   return doc as unknown as Doc;
 }
@@ -117,13 +116,9 @@ describe('Epcis:Capture', () => {
   });
 
   describe('the fsma204 chain, captured in order by one recording organisation', function () {
-    before(function () {
-      if (SHARED === undefined) this.skip();
-    });
-
     async function importChain(): Promise<any[]> {
       const results = [];
-      for (const name of CHAIN) results.push(await capture(w, w.partsQm, shared(`fsma204-chain/${name}.jsonld`), { onDuplicate: 'skip' }));
+      for (const name of CHAIN) results.push(await capture(w, w.partsQm, fixture(`fsma204-chain/${name}.jsonld`), { onDuplicate: 'skip' }));
       return results;
     }
 
@@ -165,8 +160,8 @@ describe('Epcis:Capture', () => {
     });
 
     it('refuses the whole document with CONFLICT when a repeated event is not skipped', async () => {
-      await capture(w, w.partsQm, shared('fsma204-chain/harvest-cte.jsonld'));
-      await expectCode(capture(w, w.partsQm, shared('fsma204-chain/initial-packing-cte.jsonld')), 'CONFLICT');
+      await capture(w, w.partsQm, fixture('fsma204-chain/harvest-cte.jsonld'));
+      await expectCode(capture(w, w.partsQm, fixture('fsma204-chain/initial-packing-cte.jsonld')), 'CONFLICT');
       expect(w.net.read('lot', [CASES])).to.equal(undefined);
     });
   });
@@ -177,19 +172,15 @@ describe('Epcis:Capture', () => {
       'SensorData_with_combined_events.json',
       'TransactionEvent_with_userExtensions.json',
     ];
-    before(function () {
-      if (SHARED === undefined) this.skip();
-    });
-
     it('captures every one in sequence on one ledger, as a quality manager', async () => {
-      const dir = path.join(SHARED as string, 'data', 'epcis', 'openepcis-capture', 'valid');
+      const dir = path.join(EPCIS_FIXTURES, 'openepcis-capture', 'valid');
       const files = readdirSync(dir)
         .filter((f) => f.endsWith('.json') && !brokenSchema.includes(f))
         .sort();
       const failures: string[] = [];
       for (const file of files) {
         try {
-          await capture(w, w.partsQm, shared(`openepcis-capture/valid/${file}`), { onDuplicate: 'skip' });
+          await capture(w, w.partsQm, fixture(`openepcis-capture/valid/${file}`), { onDuplicate: 'skip' });
         } catch (error) {
           failures.push(`${file}: ${(error as Error).message}`);
         }

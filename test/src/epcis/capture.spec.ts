@@ -1,16 +1,16 @@
 /**
- * POST /epcis/capture on the shared openepcis documents (issue 7 §4):
+ * POST /epcis/capture on the openepcis documents in test/fixtures/epcis (issue 7 §4):
  * every valid document is accepted, except the three that break the GS1
  * schema, which are refused with the reason; every invalid document is
  * refused for the reason its name states; capture is all or nothing.
  */
 import { expect } from 'chai';
 import request from 'supertest';
-import { closeEpcis, epcisApp, sharedDocument, sharedFiles } from './support';
+import { closeEpcis, epcisApp, fixtureDocument, fixtureFiles } from './support';
 
 const app = epcisApp();
 
-/** The three valid/ documents that break the GS1 JSON schema (shared README), with the violation we report. */
+/** The three valid/ documents that break the GS1 JSON schema (test/fixtures/epcis/README.md), with the violation we report. */
 const BREAKS_SCHEMA: Record<string, { pointer: RegExp; reason: RegExp }> = {
   'AggregationEvent_with_persistentDisposition.json': { pointer: /^\/epcisBody\/eventList\/1$/, reason: /persistentDisposition/ },
   'SensorData_with_combined_events.json': {
@@ -63,11 +63,11 @@ describe('POST /epcis/capture', function () {
   after(closeEpcis);
 
   describe('the openepcis valid documents', function () {
-    for (const file of sharedFiles('openepcis-capture/valid')) {
+    for (const file of fixtureFiles('openepcis-capture/valid')) {
       const breaks = BREAKS_SCHEMA[file];
       if (breaks !== undefined) {
         it(`refuses ${file} with 400, naming the GS1 schema violation`, async function () {
-          const res = await post(sharedDocument(`openepcis-capture/valid/${file}`));
+          const res = await post(fixtureDocument(`openepcis-capture/valid/${file}`));
           expect(res.status).to.equal(400);
           expect(res.type).to.equal('application/problem+json');
           expect(res.body.code).to.equal('EPCIS_VALIDATION');
@@ -80,7 +80,7 @@ describe('POST /epcis/capture', function () {
         continue;
       }
       it(`accepts ${file}: 201, every event captured (or already on this ledger from an earlier run)`, async function () {
-        const doc = sharedDocument(`openepcis-capture/valid/${file}`);
+        const doc = fixtureDocument(`openepcis-capture/valid/${file}`);
         const res = await post(doc, 'PartsCo/qm1', 'proceed');
         expect(res.status, JSON.stringify(res.body)).to.equal(201);
         const events = (doc.epcisBody as { eventList: unknown[] }).eventList.length;
@@ -90,9 +90,9 @@ describe('POST /epcis/capture', function () {
   });
 
   describe('the openepcis invalid documents', function () {
-    for (const file of sharedFiles('openepcis-capture/invalid')) {
+    for (const file of fixtureFiles('openepcis-capture/invalid')) {
       it(`refuses ${file} with 400 and the violation its name states`, async function () {
-        const res = await post(sharedDocument(`openepcis-capture/invalid/${file}`));
+        const res = await post(fixtureDocument(`openepcis-capture/invalid/${file}`));
         expect(res.status).to.equal(400);
         expect(res.body.code).to.equal('EPCIS_VALIDATION');
         const errors = res.body.errors as { pointer: string; reason: string }[];

@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { schemaViolations } from '../../../gateway-api/src/epcis';
 import { connect, contract } from '../support/network';
-import { closeEpcis, epcisApp, lotIdOf, sharedDocument } from './support';
+import { closeEpcis, epcisApp, lotIdOf, fixtureDocument } from './support';
 
 const CHAIN = [
   'harvest-cte',
@@ -62,7 +62,7 @@ describe('the fsma204 chain through EPCIS', function () {
     const results: Record<string, { status: number; body: any }> = {};
     before(async function () {
       for (const name of CHAIN) {
-        const res = await capture(sharedDocument(`fsma204-chain/${name}.jsonld`));
+        const res = await capture(fixtureDocument(`fsma204-chain/${name}.jsonld`));
         results[name] = { status: res.status, body: res.body };
       }
     });
@@ -70,7 +70,7 @@ describe('the fsma204 chain through EPCIS', function () {
     it('accepts every document (201), each event captured or already on this ledger', function () {
       for (const name of CHAIN) {
         expect(results[name]?.status, `${name}: ${JSON.stringify(results[name]?.body)}`).to.equal(201);
-        const doc = sharedDocument(`fsma204-chain/${name}.jsonld`) as { epcisBody: { eventList: unknown[] } };
+        const doc = fixtureDocument(`fsma204-chain/${name}.jsonld`) as { epcisBody: { eventList: unknown[] } };
         const body = results[name]?.body;
         expect(body.captured.length + body.skipped.length).to.equal(doc.epcisBody.eventList.length);
         expect(body.ignored).to.deep.equal(['/_comment_gs1us_mapping']);
@@ -82,7 +82,7 @@ describe('the fsma204 chain through EPCIS', function () {
     });
 
     it('refuses the harvest document again with 409 under the default (rollback) behaviour', async function () {
-      const res = await capture(sharedDocument('fsma204-chain/harvest-cte.jsonld'), 'rollback');
+      const res = await capture(fixtureDocument('fsma204-chain/harvest-cte.jsonld'), 'rollback');
       expect(res.status).to.equal(409);
       expect(res.body.code).to.equal('EPCIS_DUPLICATE');
       expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).to.deep.equal([

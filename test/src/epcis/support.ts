@@ -11,17 +11,17 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { apiFor, bearer, closeApis, type TestApi } from '../api/support';
 import { closeAll, config } from '../support/network';
 
-/** The shared EPCIS documents (issue 7): `../shared/data/epcis` beside the repository, or LOTLINE_SHARED_DIR. */
-export const EPCIS_DATA = path.join(process.env.LOTLINE_SHARED_DIR ?? path.resolve(config.repoRoot, '..', 'shared'), 'data', 'epcis');
+/** The third-party EPCIS documents copied into the repository, with their provenance: test/fixtures/epcis/README.md. */
+export const EPCIS_FIXTURES = path.join(config.repoRoot, 'test', 'fixtures', 'epcis');
 
-/** Parse a shared document. */
-export function sharedDocument(rel: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(path.join(EPCIS_DATA, rel), 'utf8')) as Record<string, unknown>;
+/** Parse a fixture document. */
+export function fixtureDocument(rel: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(EPCIS_FIXTURES, rel), 'utf8')) as Record<string, unknown>;
 }
 
-/** File names in a shared folder. */
-export function sharedFiles(rel: string): string[] {
-  return readdirSync(path.join(EPCIS_DATA, rel))
+/** File names in a fixture folder. */
+export function fixtureFiles(rel: string): string[] {
+  return readdirSync(path.join(EPCIS_FIXTURES, rel))
     .filter((f) => /\.json(ld)?$/.test(f))
     .sort();
 }
