@@ -8,7 +8,6 @@
  */
 import { reuseNetwork as reuse } from './env';
 import './env-faults';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../network/src/config';
 import { startApis, startNetwork } from '../../network/src/network';
@@ -22,11 +21,9 @@ async function main(): Promise<number> {
   let code = 1;
   try {
     await startNetwork(config);
-    const hasApi = existsSync(path.join(config.repoRoot, 'gateway-api', 'src', 'main.ts'));
-    if (hasApi) await startApis(config);
-    else step('gateway-api/src/main.ts is missing: the API checks and the load test are skipped');
+    await startApis(config);
     let loadOk = true;
-    if (hasApi && process.env.FAULTS_SKIP_LOAD !== '1') {
+    if (process.env.FAULTS_SKIP_LOAD !== '1') {
       loadOk = (await runLoad()).missing === 0;
     }
     const specs = ['raft-leader.fast', 'chaincode-kill.fast', 'peer-restart', 'network-restart'].map((f) =>

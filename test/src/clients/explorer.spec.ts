@@ -3,7 +3,6 @@
  * real network and a real PartsCo API: sign in, trace the demo's defective lot
  * and check the colours, run a recall from the page and watch the affected
  * lots change colour, export the recall CSV, and save a screenshot.
- * Skipped only when `gateway-api/src/main.ts` is absent.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +13,7 @@ import { seedDemo } from '../../../clients/src/demo/seed';
 import { DEFECTIVE_LOT } from '../../../clients/src/demo/scenario';
 import { mintToken } from '../../../clients/src/token';
 import { config, uniqueId } from '../support/network';
-import { apiAvailable, explorerOrigin, type RunningApi, startApi } from './support/api';
+import { explorerOrigin, type RunningApi, startApi } from './support/api';
 import { launchChromium, type LaunchedBrowser } from './support/chromium';
 
 const OUTPUT = path.join(config.repoRoot, 'test-output');
@@ -45,8 +44,7 @@ describe('clients: web trace explorer in chromium', function () {
   let page: Page;
   let token: string;
 
-  before(async function () {
-    if (!apiAvailable()) this.skip();
+  before(async () => {
     await seedDemo({ config });
     api = await startApi('PartsCo');
     origin = await explorerOrigin(api.url);

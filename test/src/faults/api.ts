@@ -3,17 +3,24 @@
  * whether they run, and requests with a real signed token.
  * Tokens are minted with gateway-api's own local-key scheme.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { apiProcessName, apiUrl } from '../../../network/src/network';
 import { runningPid } from '../../../network/src/processes';
 import { mintLocalToken } from '../../../gateway-api/src/auth/token';
 import { config, org } from '../support/network';
 
-/** True when the API code exists and the runner started one API per organisation. */
-export function apiAvailable(): boolean {
-  if (!existsSync(path.join(config.repoRoot, 'gateway-api', 'src', 'app.ts'))) return false;
-  return config.orgs.every((o) => runningPid(config, apiProcessName(o)) !== undefined);
+/**
+ * Throws unless the runner started one API process per organisation (a live
+ * process behind each `run/api-<org>.pid`). A suite that needs the APIs fails
+ * with this message rather than skipping: a skipped suite would hide a crashed API.
+ */
+export function assertApisRunning(): void {
+  const down = config.orgs.filter((o) => runningPid(config, apiProcessName(o)) === undefined).map(apiProcessName);
+  if (down.length === 0) return;
+  throw new Error(
+    `${down.join(', ')} not running in ${config.dataDir} (see its logs/ folder for why). ` +
+      'Run the spec through `npx tsx test/src/run-integration.ts <spec>`, which starts one API per organisation, ' +
+      'or start them on that network with `LOTLINE_DATA_DIR=<dir> npm start`.',
+  );
 }
 
 /** A response reduced to what the tests assert on. */

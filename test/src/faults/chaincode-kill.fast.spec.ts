@@ -15,7 +15,7 @@ import { chaincodeProcessName, deployChaincode } from '../../../network/src/chai
 import { killProcess, runningPid } from '../../../network/src/processes';
 import { newLot } from '../support/lots';
 import { config, org, uniqueId } from '../support/network';
-import { apiAvailable, apiFetch, type ApiResponse } from './api';
+import { assertApisRunning, apiFetch, type ApiResponse } from './api';
 import { faultConnection, type FaultConnection } from './support';
 
 const BOUND_MS = 15_000;
@@ -73,7 +73,7 @@ describe('fault: kill -9 of an organisation’s chaincode server', function () {
   });
 
   it('makes a write through the API answer 503 CHAINCODE_UNAVAILABLE with Retry-After, never hang', async function () {
-    if (!apiAvailable()) this.skip();
+    assertApisRunning();
     const lot = newLot('PartsCoMSP', uniqueId('CCKILLA'));
     const r = await timed(() => apiFetch('PartsCo', 'qm1', 'POST', '/lots', lot));
     expect(r.error, describeError(r.error)).to.equal(undefined);

@@ -6,12 +6,12 @@ import { expect } from 'chai';
 import { startApis, startNetwork, stopNetwork } from '../../../network/src/network';
 import { newLot } from '../support/lots';
 import { config, org, uniqueId } from '../support/network';
-import { apiAvailable } from './api';
+import { assertApisRunning } from './api';
 import { faultConnection, waitForEqualHeights } from './support';
 
 describe('fault: a stop and a start of the whole network', function () {
   it('keeps every lot, its lineage and trace, and the block height', async function () {
-    const withApis = apiAvailable();
+    assertApisRunning();
     const writer = faultConnection(config, org('PartsCo'), 'qm1');
     const parents = [newLot('PartsCoMSP', uniqueId('NETA')), newLot('PartsCoMSP', uniqueId('NETB'))];
     const child = newLot('PartsCoMSP', uniqueId('NETC'), {
@@ -48,7 +48,7 @@ describe('fault: a stop and a start of the whole network', function () {
     const stopped = await stopNetwork(config);
     expect(stopped).to.include.members(['peer-city', 'orderer-city', 'chaincode-bank']);
     await startNetwork(config);
-    if (withApis) await startApis(config);
+    await startApis(config);
 
     const heightsAfter = await waitForEqualHeights(config, 60);
     const [hb] = [...heightsBefore.values()];

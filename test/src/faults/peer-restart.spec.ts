@@ -9,7 +9,7 @@ import { killProcess, pollUntil, runningPid } from '../../../network/src/process
 import { apiUrl } from '../../../network/src/network';
 import { newLot } from '../support/lots';
 import { config, org, uniqueId } from '../support/network';
-import { apiAvailable, apiFetch } from './api';
+import { assertApisRunning, apiFetch } from './api';
 import { blockHeight, faultConnection, type FaultConnection, missingAfterReadBack, waitForEqualHeights } from './support';
 
 describe('fault: kill -9 of a peer, then a restart', function () {
@@ -57,7 +57,7 @@ describe('fault: kill -9 of a peer, then a restart', function () {
   });
 
   it('has its organisation’s API ready again and accepting writes, without restarting the API', async function () {
-    if (!apiAvailable()) this.skip();
+    assertApisRunning();
     const ready = await pollUntil(async () => (await fetch(`${apiUrl(victim())}/readyz`).catch(() => undefined))?.status === 200, 60, 500);
     expect(ready, '/readyz did not answer 200 within 60 s').to.equal(true);
     // Right after catch-up the restarted peer's gateway may not yet know the other peers (gossip

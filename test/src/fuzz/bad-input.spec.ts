@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { newLot, type LotInput } from '../support/lots';
 import { uniqueId } from '../support/network';
-import { apiAvailable, apiFetch, apiRaw, type ApiResponse } from '../faults/api';
+import { assertApisRunning, apiFetch, apiRaw, type ApiResponse } from '../faults/api';
 
 const ORG = 'PartsCo';
 const MSP = 'PartsCoMSP';
@@ -36,9 +36,7 @@ function lotWith(patch: (lot: LotInput & Record<string, unknown>) => void): LotI
 }
 
 describe('bad input through the API', function () {
-  before(function () {
-    if (!apiAvailable()) this.skip();
-  });
+  before(assertApisRunning);
 
   describe('oversized and malformed bodies', function () {
     it('refuses a 3 MB body with 413', async function () {

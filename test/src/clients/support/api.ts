@@ -15,11 +15,6 @@ import { config, org } from '../../support/network';
 export const API_MAIN = path.join(config.repoRoot, 'gateway-api', 'src', 'main.ts');
 export const WEB_DIST = path.join(config.repoRoot, 'clients', 'web', 'dist');
 
-/** True when the API package is present (it is developed in parallel). */
-export function apiAvailable(): boolean {
-  return existsSync(API_MAIN);
-}
-
 async function freePort(): Promise<number> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
