@@ -7,7 +7,8 @@ import { ensureBinaries } from './binaries';
 import { deployChaincode, waitUntilChaincodeEndorsable } from './chaincode';
 import { loadConfig } from './config';
 import { buildChaincode, networkStatus, resetNetwork, startApis, startNetwork, stopNetwork } from './network';
-import { ActionableError, step } from './progress';
+import { STOP_GRACE_MS } from './processes';
+import { ActionableError, detail, step } from './progress';
 
 const program = new Command('lotline-network').description('Run the Lotline Fabric network as native processes');
 
@@ -34,8 +35,18 @@ program
   .command('stop')
   .description('stop the processes that Lotline started (by pid file); data is kept')
   .action(async () => {
-    const stopped = await stopNetwork(loadConfig());
-    step(stopped.length === 0 ? 'nothing was running' : `stopped ${stopped.join(', ')}`);
+    const started = Date.now();
+    const report = await stopNetwork(loadConfig());
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    step(report.stopped.length === 0 ? 'nothing was running' : `stopped ${report.stopped.length} processes in ${seconds} s`);
+    if (report.killed.length > 0)
+      detail(`did not exit on SIGTERM within ${STOP_GRACE_MS / 1000} s, so were killed: ${report.killed.join(', ')}`);
+    if (report.notExited.length > 0) {
+      throw new ActionableError(
+        `still running after SIGKILL: ${report.notExited.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}.\n` +
+          '  Their pid files are kept: see `npm run status`, and the state of each with `ps -o pid,stat,cmd -p <pid>`.',
+      );
+    }
   });
 
 program

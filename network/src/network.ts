@@ -20,7 +20,7 @@ import {
   startPeer,
   waitForRaftLeader,
 } from './nodes';
-import { httpOk, isListening, run, runningPid, startProcess, stopProcess } from './processes';
+import { httpOk, isListening, run, runningPid, startProcess, stopTiers, type StopReport, type StopTimings } from './processes';
 import { ActionableError, step } from './progress';
 
 const DATA_MARKER = '.lotline-data';
@@ -174,33 +174,38 @@ export async function startApis(config: NetworkConfig): Promise<number> {
   return results.filter(Boolean).length;
 }
 
-/** Every managed process name, in start order. */
-export function processNames(config: NetworkConfig): string[] {
+/**
+ * The managed processes in stop order: each tier only after the one before it
+ * has exited (APIs, chaincode servers, peers, orderers, CAs: a process is
+ * stopped before what it depends on), the processes of one tier in parallel.
+ */
+export function stopTierNames(config: NetworkConfig): string[][] {
   const orgs = local(config);
   return [
-    ...orgs.map((o) => `ca-${o.key}`),
-    ...ordererOrgs(config)
+    orgs.map(apiProcessName),
+    orgs.map(chaincodeProcessName),
+    orgs.map(peerProcessName),
+    ordererOrgs(config)
       .filter((o) => config.localOrgs.has(o.key))
       .map(ordererProcessName),
-    ...orgs.map(peerProcessName),
-    ...orgs.map(chaincodeProcessName),
-    ...orgs.map(apiProcessName),
+    orgs.map((o) => `ca-${o.key}`),
   ];
 }
 
-/** Stops the processes that Lotline started (by pid file), in reverse order. */
-export async function stopNetwork(config: NetworkConfig): Promise<string[]> {
-  const stopped: string[] = [];
-  const names = processNames(config).reverse();
-  for (const name of names) {
-    if (await stopProcess(config, name)) stopped.push(name);
-  }
-  return stopped;
+/** Stops the processes that Lotline started (by pid file), tier by tier in dependency order, each tier in parallel. */
+export function stopNetwork(config: NetworkConfig, timings?: StopTimings): Promise<StopReport> {
+  return stopTiers(config, stopTierNames(config), timings);
 }
 
 /** Stops everything and deletes the data folder. */
 export async function resetNetwork(config: NetworkConfig): Promise<void> {
-  await stopNetwork(config);
+  const { notExited } = await stopNetwork(config);
+  if (notExited.length > 0) {
+    throw new ActionableError(
+      `${config.dataDir} was not deleted: ${notExited.map((p) => `${p.name} (pid ${p.pid})`).join(', ')} still running after SIGKILL. ` +
+        'Check them with `npm run status` and run the reset again once they have exited.',
+    );
+  }
   if (!existsSync(config.dataDir)) return;
   if (!existsSync(path.join(config.dataDir, DATA_MARKER))) {
     throw new ActionableError(`${config.dataDir} has no ${DATA_MARKER} marker, so it was not deleted: remove it yourself if it is safe`);

@@ -187,26 +187,99 @@ function notReady(config: NetworkConfig, spec: ProcessSpec, why: string): Action
   );
 }
 
-/** Stops a managed process by its pid file: SIGTERM, then SIGKILL after `graceSec`. */
-export async function stopProcess(config: NetworkConfig, name: string, graceSec = 10): Promise<boolean> {
-  const pid = runningPid(config, name);
-  if (pid === undefined) return false;
+/** One step of a stop, in the order it happened. */
+export interface StopEvent {
+  name: string;
+  pid: number;
+  what: 'SIGTERM' | 'SIGKILL' | 'exited';
+}
+
+/** What a stop did: which processes it stopped, and which did not exit when asked. */
+export interface StopReport {
+  /** Every process that was running and has now exited, in stop order. */
+  stopped: string[];
+  /** Processes that were still running when their grace period ran out, so got SIGKILL. */
+  killed: string[];
+  /** Processes still running even after SIGKILL (their pid files are kept, so `npm run status` shows them). */
+  notExited: { name: string; pid: number }[];
+  /** SIGTERM, SIGKILL and exit of every process, in order. */
+  events: StopEvent[];
+}
+
+/** How long a stop waits after SIGTERM before it sends SIGKILL, by default. */
+export const STOP_GRACE_MS = 5000;
+
+/** How long a stop waits: `graceMs` after SIGTERM before SIGKILL, then `killWaitMs` for the exit. */
+export interface StopTimings {
+  graceMs?: number;
+  killWaitMs?: number;
+}
+
+/** Signals a managed process's group (it was started detached), or the process alone if it has none. */
+function signal(pid: number, sig: NodeJS.Signals): void {
   try {
-    process.kill(-pid, 'SIGTERM');
+    process.kill(-pid, sig);
   } catch {
-    process.kill(pid, 'SIGTERM');
-  }
-  const gone = await pollUntil(() => Promise.resolve(!isAlive(pid)), graceSec, 100);
-  if (!gone) {
     try {
-      process.kill(-pid, 'SIGKILL');
+      process.kill(pid, sig);
     } catch {
-      process.kill(pid, 'SIGKILL');
+      // already gone
     }
-    await pollUntil(() => Promise.resolve(!isAlive(pid)), 5, 100);
   }
-  rmSync(pidFile(config, name), { force: true });
-  return true;
+}
+
+/** Polls every process of `live` until it has exited or `ms` pass; records each exit and removes its pid file. */
+async function awaitExits(config: NetworkConfig, live: Map<string, number>, ms: number, report: StopReport): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    for (const [name, pid] of live) {
+      if (!hasExited(pid)) continue;
+      live.delete(name);
+      rmSync(pidFile(config, name), { force: true });
+      report.events.push({ name, pid, what: 'exited' });
+      report.stopped.push(name);
+    }
+    if (live.size === 0 || Date.now() >= deadline) return;
+    await sleep(50);
+  }
+}
+
+/**
+ * Stops managed processes by their pid files, tier by tier: every process of a
+ * tier gets SIGTERM at once, the tier is waited out together (up to `graceMs`),
+ * those still running get SIGKILL, and only then does the next tier start. A
+ * pid file whose process is gone or now runs another program is never signalled
+ * (see `runningPid`).
+ */
+export async function stopTiers(config: NetworkConfig, tiers: string[][], timings: StopTimings = {}): Promise<StopReport> {
+  const { graceMs = STOP_GRACE_MS, killWaitMs = 2000 } = timings;
+  const report: StopReport = { stopped: [], killed: [], notExited: [], events: [] };
+  for (const tier of tiers) {
+    const live = new Map<string, number>();
+    for (const name of tier) {
+      const pid = runningPid(config, name);
+      if (pid !== undefined) live.set(name, pid);
+    }
+    for (const [name, pid] of live) {
+      signal(pid, 'SIGTERM');
+      report.events.push({ name, pid, what: 'SIGTERM' });
+    }
+    await awaitExits(config, live, graceMs, report);
+    for (const [name, pid] of live) {
+      signal(pid, 'SIGKILL');
+      report.events.push({ name, pid, what: 'SIGKILL' });
+      report.killed.push(name);
+    }
+    await awaitExits(config, live, killWaitMs, report);
+    for (const [name, pid] of live) report.notExited.push({ name, pid });
+  }
+  return report;
+}
+
+/** Stops one managed process by its pid file: SIGTERM, then SIGKILL after `graceSec`. True if it was running and has exited. */
+export async function stopProcess(config: NetworkConfig, name: string, graceSec = 10): Promise<boolean> {
+  const report = await stopTiers(config, [[name]], { graceMs: graceSec * 1000 });
+  return report.stopped.includes(name);
 }
 
 /** Sends SIGKILL to a managed process (fault tests) and returns once it has exited, its pid file removed. */

@@ -45,8 +45,9 @@ describe('fault: a stop and a start of the whole network', function () {
     const heightsBefore = await waitForEqualHeights(config, 60);
     const before = await snapshot();
 
-    const stopped = await stopNetwork(config);
+    const { stopped, notExited } = await stopNetwork(config);
     expect(stopped).to.include.members(['peer-city', 'orderer-city', 'chaincode-bank']);
+    expect(notExited).to.deep.equal([]);
     await startNetwork(config);
     await startApis(config);
 
