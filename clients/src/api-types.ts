@@ -61,26 +61,11 @@ export interface NewRecall {
 }
 
 /**
- * The API's answer about one transaction, typed loosely on purpose: the
- * independent verifier (verify/compare.ts) treats it as a claim to check
- * against the Bank's own peer, not as a trusted shape.
+ * The API's answer about one transaction (`GET /transactions/{txId}/proof`),
+ * as the API types it. The independent verifier (verify/compare.ts) still
+ * treats each field as a claim that may be missing, and fails when one is.
  */
-export interface TransactionProof {
-  txId: string;
-  channel?: string;
-  blockNumber: number | string;
-  validationCode: string;
-  valid?: boolean;
-  creator?: { mspId: string; subject?: string };
-  creatorMsp?: string;
-  endorsers?: (string | { mspId: string; subject?: string })[];
-  timestamp?: string;
-  /** The ledger keys the transaction wrote, and what was written there. */
-  writes?: { namespace?: string; key: string; isDelete?: boolean; value?: unknown }[];
-  /** The record the proof was asked about, and whether its content equals the write set. */
-  record?: { key?: string; matches?: boolean; [field: string]: unknown };
-  [field: string]: unknown;
-}
+export type { RecordCheck, TransactionProofResponse as TransactionProof } from '@lotline/domain';
 
 /** A chaincode event as the API streams it over SSE. */
 export interface LedgerEvent {

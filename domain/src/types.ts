@@ -204,6 +204,26 @@ export interface TransactionProof {
   event: { name: string; payload: unknown } | null;
 }
 
+/** The record check of a proof (`?lotId=`, `?key=`, `?expect=`). */
+export interface RecordCheck {
+  key: string;
+  /** The transaction wrote this key. */
+  found: boolean;
+  /** sha256 of the canonical JSON the transaction wrote there. */
+  sha256: string | null;
+  /** What it was compared with: the digest given as `expect`, or the lot's history entry for this transaction. */
+  comparedWith: 'expect' | 'lot-history' | null;
+  expected: string | null;
+  matches: boolean | null;
+}
+
+/** The body of `GET /transactions/{txId}/proof`: the ledger's proof, each write's display key, the record check and the verdict. */
+export interface TransactionProofResponse extends Omit<TransactionProof, 'writes'> {
+  writes: (TxWrite & { displayKey: string })[];
+  record: RecordCheck | null;
+  verified: boolean;
+}
+
 /** A chaincode event with its position. */
 export interface LedgerEvent {
   /** `<blockNumber>:<txId>`; resume after it with Last-Event-ID. */

@@ -30,49 +30,31 @@ export function printableKey(key: string): string {
   return objectType === '' ? key : [objectType, ...attributes].join('/');
 }
 
-function str(v: unknown): string | undefined {
+/** A field of the API's answer as text, or undefined when the API left it out (or sent another type). */
+function text(v: unknown): string | undefined {
   return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
 }
 
-/** The creator MSP in an API proof, whichever of the documented spellings it uses. */
-export function proofCreatorMsp(proof: TransactionProof): string | undefined {
-  const creator = proof.creator as unknown;
-  if (typeof creator === 'string') return creator;
-  if (creator && typeof creator === 'object')
-    return str((creator as Record<string, unknown>).mspId ?? (creator as Record<string, unknown>).msp);
-  return str(proof.creatorMsp ?? proof.creatorMspId);
-}
-
-/** The endorsing MSPs in an API proof, sorted. */
-export function proofEndorserMsps(proof: TransactionProof): string[] | undefined {
-  const list: unknown = proof.endorsers ?? proof.endorsements ?? proof.endorserMsps ?? proof.endorsingMsps;
-  if (!Array.isArray(list)) return undefined;
-  return list
-    .map((e: unknown) =>
-      typeof e === 'string'
-        ? e
-        : e && typeof e === 'object'
-          ? str((e as Record<string, unknown>).mspId ?? (e as Record<string, unknown>).msp)
-          : undefined,
-    )
-    .filter((m): m is string => m !== undefined)
-    .sort();
-}
-
-function sameOrMissing(name: string, claimed: string | undefined, own: string): Check {
-  return claimed === undefined ? { name: `${name} (API did not say)`, ok: true, own } : { name, ok: claimed === own, claimed, own };
+/** The endorsing MSPs that the API names, sorted and unique, or undefined when it named none. */
+function claimedEndorsers(proof: TransactionProof): string[] | undefined {
+  const list = proof.endorsers as unknown;
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const msps = list.map((e: unknown) => text((e as { mspId?: unknown } | null)?.mspId));
+  if (msps.some((m) => m === undefined)) return undefined;
+  return [...new Set(msps as string[])].sort();
 }
 
 /**
- * Every check of `verify`: the transaction is valid and in its block on the
- * auditor's own peer, the endorsement signatures verify, the API's block,
- * validation code, creator and endorsers agree with the peer, and each
- * claimed record equals what the transaction wrote under its key.
+ * A check that the API's claim equals what the own peer says. A claim the API
+ * left out fails: an answer without the fields that `verify` checks proves nothing.
  */
-export function compareProof(proof: TransactionProof, own: LedgerTransaction, claimed: readonly ClaimedRecord[] = []): Check[] {
-  const ownEndorsers = [...new Set(own.endorsements.map((e) => e.mspId))].sort();
-  const claimedEndorsers = proofEndorserMsps(proof);
-  const checks: Check[] = [
+function agrees(name: string, claimed: string | undefined, own: string): Check {
+  return claimed === undefined ? { name: `${name} (the API left it out)`, ok: false, own } : { name, ok: claimed === own, claimed, own };
+}
+
+/** The checks made on the own peer alone: valid, in its block, every endorsement signature verifies. */
+export function ownPeerChecks(own: LedgerTransaction): Check[] {
+  return [
     { name: 'validated as VALID by the own peer', ok: own.validationCode === 'VALID', own: own.validationCode },
     { name: 'in the block that the own peer returned', ok: own.inBlock, own: `block ${own.blockNumber}` },
     {
@@ -80,28 +62,62 @@ export function compareProof(proof: TransactionProof, own: LedgerTransaction, cl
       ok: own.endorsements.length > 0 && own.endorsements.every((e) => e.signatureValid),
       own: own.endorsements.map((e) => `${e.mspId}:${e.signatureValid ? 'ok' : 'BAD'}`).join(' '),
     },
-    { name: 'transaction id', ok: str(proof.txId) === undefined || proof.txId === own.txId, claimed: str(proof.txId), own: own.txId },
-    sameOrMissing('block number', str(proof.blockNumber), own.blockNumber),
-    sameOrMissing('validation code', str(proof.validationCode), own.validationCode),
-    sameOrMissing('creator MSP', proofCreatorMsp(proof), own.creator.mspId),
-    sameOrMissing('endorsing MSPs', claimedEndorsers?.join(','), ownEndorsers.join(',')),
   ];
-  if (typeof proof.record?.matches === 'boolean' && proof.record.found !== false) {
-    checks.push({ name: "API's own content check", ok: proof.record.matches, claimed: String(proof.record.matches) });
-  }
-  for (const write of proof.writes ?? []) {
+}
+
+/** The API's write set against the own peer's: the same keys, and each value the API shows equals what was written. */
+function writeChecks(proof: TransactionProof, own: LedgerTransaction): Check[] {
+  const writes = proof.writes as unknown;
+  if (!Array.isArray(writes)) return [{ name: 'write set (the API left it out)', ok: false, own: `${own.writes.length} keys` }];
+  const claimedKeys = (writes as { key?: unknown }[]).map((w) => text(w.key) ?? '(no key)').sort();
+  const ownKeys = own.writes.map((w) => w.key).sort();
+  const checks: Check[] = [
+    {
+      name: 'write set keys',
+      ok: canonicalJson(claimedKeys) === canonicalJson(ownKeys),
+      claimed: claimedKeys.map(printableKey).join(' '),
+      own: ownKeys.map(printableKey).join(' '),
+    },
+  ];
+  for (const write of writes as { key?: unknown; value?: unknown }[]) {
     const mine = own.writes.find((w) => w.key === write.key);
-    const label = `API's write ${printableKey(write.key).slice(0, 60)}`;
-    if (!mine) checks.push({ name: label, ok: false, claimed: 'written', own: 'not in the write set' });
-    else if (write.value !== undefined) checks.push({ name: label, ok: canonicalJson(write.value) === canonicalJson(mine.value) });
+    if (mine === undefined || !('value' in write)) continue;
+    checks.push({ name: `API's write ${printableKey(mine.key).slice(0, 60)}`, ok: canonicalJson(write.value) === canonicalJson(mine.value) });
   }
-  for (const record of claimed) {
+  return checks;
+}
+
+/** Each record shown to the user equals what the transaction wrote under its key. */
+export function recordChecks(own: LedgerTransaction, claimed: readonly ClaimedRecord[]): Check[] {
+  return claimed.map((record) => {
     const mine = own.writes.find((w) => w.key === record.key);
-    checks.push({
+    return {
       name: `${record.what} equals the write set`,
       ok: mine !== undefined && !mine.isDelete && canonicalJson(mine.value) === canonicalJson(record.value),
       own: mine ? `written under ${printableKey(record.key)}` : `${printableKey(record.key)} not in the write set`,
-    });
+    };
+  });
+}
+
+/**
+ * Every check of `verify`: the own peer's checks, then the API's transaction
+ * id, block, validation code, creator, endorsers and write set against the
+ * own peer (each one fails if the API left it out), the API's own record
+ * check when it made one, and each claimed record against the write set.
+ */
+export function compareProof(proof: TransactionProof, own: LedgerTransaction, claimed: readonly ClaimedRecord[] = []): Check[] {
+  const checks: Check[] = [
+    ...ownPeerChecks(own),
+    agrees('transaction id', text(proof.txId), own.txId),
+    agrees('block number', text(proof.blockNumber), own.blockNumber),
+    agrees('validation code', text(proof.validationCode), own.validationCode),
+    agrees('creator MSP', text((proof.creator as { mspId?: unknown } | undefined)?.mspId), own.creator.mspId),
+    agrees('endorsing MSPs', claimedEndorsers(proof)?.join(','), [...new Set(own.endorsements.map((e) => e.mspId))].sort().join(',')),
+    ...writeChecks(proof, own),
+  ];
+  const record = proof.record as TransactionProof['record'] | undefined;
+  if (record !== null && record !== undefined) {
+    checks.push({ name: "API's own record check", ok: record.found && record.matches !== false, claimed: String(record.matches) });
   }
-  return checks;
+  return [...checks, ...recordChecks(own, claimed)];
 }

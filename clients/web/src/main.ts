@@ -172,7 +172,7 @@ function proofBadge(txId: string): HTMLElement {
       const matches = p.record?.matches !== false;
       badge.className = `badge ${valid && matches ? 'ok' : 'bad'}`;
       badge.textContent = valid && matches ? `✓ block ${String(p.blockNumber)}` : `✗ ${String(p.validationCode)}`;
-      badge.title = `tx ${txId}\nblock ${String(p.blockNumber)}, ${String(p.validationCode)}\ncreator ${JSON.stringify(p.creator ?? p.creatorMsp ?? '')}\nendorsers ${JSON.stringify(p.endorsers ?? '')}`;
+      badge.title = `tx ${txId}\nblock ${String(p.blockNumber)}, ${String(p.validationCode)}\ncreator ${p.creator.mspId}\nendorsers ${p.endorsers.map((e) => e.mspId).join(', ')}`;
     },
     (err: unknown) => {
       badge.className = 'badge bad';

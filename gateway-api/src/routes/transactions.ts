@@ -1,24 +1,18 @@
 /** Proofs: what the organisation's own peer holds about a transaction, read through qscc. */
-import { canonicalDigest, compositeKey, type TransactionProof, type TxWrite } from '@lotline/domain';
+import {
+  canonicalDigest,
+  compositeKey,
+  type RecordCheck,
+  type TransactionProof,
+  type TransactionProofResponse,
+  type TxWrite,
+} from '@lotline/domain';
 import { ApiRouter } from '../http/route';
 import { params, queries } from '../schemas';
 
 /** `objectType/attr/attr` (or the plain key) for display and `?key=` selection. */
 export function displayKey(write: Pick<TxWrite, 'objectType' | 'attributes' | 'key'>): string {
   return write.objectType === '' ? write.key : [write.objectType, ...write.attributes].join('/');
-}
-
-/** The record check of a proof. */
-export interface RecordCheck {
-  key: string;
-  /** The transaction wrote this key. */
-  found: boolean;
-  /** sha256 of the canonical JSON the transaction wrote there. */
-  sha256: string | null;
-  /** What it was compared with: the digest given as `expect`, or the lot's history entry for this transaction. */
-  comparedWith: 'expect' | 'lot-history' | null;
-  expected: string | null;
-  matches: boolean | null;
 }
 
 export function transactionRoutes(api: ApiRouter): void {
@@ -70,7 +64,13 @@ export function transactionRoutes(api: ApiRouter): void {
         proof.endorsers.every((e) => e.signatureValid) &&
         (record === null || record.matches !== false) &&
         (record === null || record.found);
-      res.json({ ...proof, writes: proof.writes.map((w) => ({ ...w, displayKey: displayKey(w) })), record, verified });
+      const body: TransactionProofResponse = {
+        ...proof,
+        writes: proof.writes.map((w) => ({ ...w, displayKey: displayKey(w) })),
+        record,
+        verified,
+      };
+      res.json(body);
     },
   );
 }

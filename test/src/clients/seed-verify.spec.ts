@@ -1,11 +1,13 @@
 /**
  * The demo seed against the real network, and `lotline verify` checking one of
- * its transactions on the Bank's own peer (no API involved: --skip-api).
+ * its transactions on the Bank's own peer, against the Bank's API (the runner
+ * starts one API per organisation) and with no API involved (--skip-api).
  */
 import { expect } from 'chai';
 import { seedDemo } from '../../../clients/src/demo/seed';
 import { COIL_LOT, DEFECTIVE_LOT, HELD_LOT, RECALL_ID } from '../../../clients/src/demo/scenario';
 import { runCli } from '../../../clients/src/cli/main';
+import { mintToken } from '../../../clients/src/token';
 import { categorize } from '../../../clients/src/status';
 import type { Lot, QualityEvent, Trace } from '../../../clients/src/api-types';
 import { closeAll, config, connect, contract } from '../support/network';
@@ -67,6 +69,21 @@ describe('clients: demo seed and independent verification', function () {
         'PartsCoMSP:STAMP-2026-0001': 'passed',
       });
       expect(trace.nodes).to.have.length(12);
+    });
+  });
+
+  describe('lotline verify against the API', () => {
+    it("when the Bank's API and the Bank's own peer agree, every check passes, the shown lot version included, and it exits 0", async () => {
+      const lot = contract(connect('Bank', 'auditor1'), 'Lot');
+      const read = decode(await lot.evaluateTransaction('ReadLot', COIL_LOT)) as Lot;
+      const token = await mintToken(config, { org: 'Bank', user: 'auditor1' });
+      const { code, out } = await cli(['--org', 'Bank', '--token', token, '--json', 'verify', read.createdTxId, '--lot', COIL_LOT]);
+      const result = JSON.parse(out) as { verified: boolean; checks: { name: string; ok: boolean }[] };
+      expect(result.checks.filter((c) => !c.ok)).to.deep.equal([]);
+      expect(result.checks.map((c) => c.name)).to.include.members(['block number', 'creator MSP', 'endorsing MSPs', 'write set keys']);
+      expect(result.checks.some((c) => c.name.endsWith('equals the write set'))).to.equal(true);
+      expect(result.verified).to.equal(true);
+      expect(code).to.equal(0);
     });
   });
 

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { ApiError } from '../../api-client';
 import type { TransactionProof } from '../../api-types';
 import { table } from '../../render/text';
-import { type ClaimedRecord, compareProof } from '../../verify/compare';
+import { type ClaimedRecord, compareProof, ownPeerChecks, recordChecks } from '../../verify/compare';
 import { fetchOwnTransaction } from '../../verify/own-peer';
 import { CliContext, localConfig } from '../context';
 import { EXIT } from '../exit-codes';
@@ -46,13 +46,9 @@ export function registerVerify(program: Command): void {
     .option('--skip-api', 'check only on your own peer (no API proof to compare)')
     .action(async (txId: string, o: VerifyOptions, cmd: Command) => {
       const ctx = new CliContext(cmd);
-      let proof: TransactionProof = { txId, blockNumber: '', validationCode: '' };
-      let apiProof = false;
-      if (!o.skipApi) {
-        // The record checks are done here, on the own peer's write set (--lot), not delegated to the API.
-        proof = await ctx.api().proof(txId);
-        apiProof = true;
-      }
+      // The record checks are done here, on the own peer's write set (--lot), not delegated to the API.
+      const proof: TransactionProof | undefined = o.skipApi ? undefined : await ctx.api().proof(txId);
+      const apiProof = proof !== undefined;
       const own = await fetchOwnTransaction(localConfig(), { org: o.peerOrg, user: o.peerUser }, txId);
       const claimed = o.lot ? await claimedRecords(ctx, o.lot, txId) : [];
       if (o.lot && claimed.length === 0) {
@@ -62,11 +58,9 @@ export function registerVerify(program: Command): void {
           message: `NOT_FOUND: the API shows no version or event of ${o.lot} written by ${txId}`,
         });
       }
-      const checks = apiProof
-        ? compareProof(proof, own, claimed)
-        : compareProof({ txId, blockNumber: own.blockNumber, validationCode: own.validationCode }, own, claimed).slice(0, 3);
+      const checks = proof !== undefined ? compareProof(proof, own, claimed) : [...ownPeerChecks(own), ...recordChecks(own, claimed)];
       const ok = checks.every((c) => c.ok);
-      ctx.print({ txId, verified: ok, peer: `${o.peerOrg}/${o.peerUser}`, checks, own, apiProof: apiProof ? proof : undefined }, () => [
+      ctx.print({ txId, verified: ok, peer: `${o.peerOrg}/${o.peerUser}`, checks, own, apiProof: proof }, () => [
         `transaction ${txId}`,
         `  on ${o.peerOrg}'s own peer: block ${own.blockNumber}, ${own.validationCode}, ${own.timestamp}`,
         `  created by ${own.creator.mspId} (${own.creator.subject})`,
