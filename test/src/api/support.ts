@@ -6,13 +6,14 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
+import express, { type Express } from 'express';
 import { importJWK, SignJWT, type JWTPayload } from 'jose';
 import { pino } from 'pino';
 import { createServer } from '../../../gateway-api/src/app';
 import { readLocalSigningKey } from '../../../gateway-api/src/auth/keys';
 import { defaultJwtDir, LOCAL_AUDIENCE, LOCAL_ISSUER, loadApiConfig } from '../../../gateway-api/src/config';
 import { buildDependencies, type Dependencies } from '../../../gateway-api/src/dependencies';
+import { acknowledgeApiWrites } from '../support/acknowledged';
 import { config, org, uniqueId } from '../support/network';
 
 export { uniqueId };
@@ -36,7 +37,9 @@ export async function apiFor(
   const apiConfig = loadApiConfig({ ...process.env, LOTLINE_API_ORG: orgRef, ...env });
   const deps = await buildDependencies(apiConfig, pino({ level: process.env.LOTLINE_TEST_LOG ?? 'silent' }), options);
   opened.push(deps);
-  return { app: createServer({ ...deps.deps, sseHeartbeatMs: 1000 }), mspId: apiConfig.org.mspId, deps };
+  // Every 2xx answer to a write is recorded as acknowledged, for the durability spec.
+  const app = express().disable('x-powered-by').use(acknowledgeApiWrites, createServer({ ...deps.deps, sseHeartbeatMs: 1000 }));
+  return { app, mspId: apiConfig.org.mspId, deps };
 }
 
 /** Listen on an ephemeral port (for streaming tests); returns the base URL. */

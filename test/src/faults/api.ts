@@ -6,6 +6,7 @@
 import { apiProcessName, apiUrl } from '../../../network/src/network';
 import { runningPid } from '../../../network/src/processes';
 import { mintLocalToken } from '../../../gateway-api/src/auth/token';
+import { acknowledgeApiAnswer } from '../support/acknowledged';
 import { config, org } from '../support/network';
 
 /**
@@ -73,6 +74,7 @@ export async function apiRaw(
   } catch {
     parsed = { raw: text.slice(0, 500) };
   }
+  acknowledgeApiAnswer(method, urlPath.split('?')[0] ?? urlPath, res.status, parsed);
   return {
     status: res.status,
     contentType: res.headers.get('content-type') ?? '',

@@ -8,6 +8,7 @@ import { port, type NetworkConfig, type Org } from '../../../network/src/config'
 import { connectOrg } from '../../../network/src/peer-access';
 import { ordererOrgs } from '../../../network/src/nodes';
 import { pollUntil } from '../../../network/src/processes';
+import { recordingContract } from '../support/acknowledged';
 
 /** The orderer organisation whose node reports itself Raft leader of the channel, if any. */
 export async function raftLeader(config: NetworkConfig): Promise<Org | undefined> {
@@ -146,7 +147,7 @@ export interface FaultConnection {
 export function faultConnection(config: NetworkConfig, org: Org, user: string, contractName?: string): FaultConnection {
   const conn = connectOrg(org, user, { deadlines: { evaluateMs: 10_000, endorseMs: 15_000, submitMs: 10_000, commitStatusMs: 20_000 } });
   return {
-    contract: conn.gateway.getNetwork(config.channel).getContract(config.chaincode, contractName),
+    contract: recordingContract(conn.gateway.getNetwork(config.channel).getContract(config.chaincode, contractName)),
     close: () => conn.close(),
   };
 }

@@ -6,6 +6,8 @@
 import { findOrg, loadConfig, type NetworkConfig, type Org } from '../../../network/src/config';
 import type { Connection } from '@lotline/ledger-client';
 import { connectOrg } from '../../../network/src/peer-access';
+import type { Contract } from '@hyperledger/fabric-gateway';
+import { recordingContract } from './acknowledged';
 
 export const config: NetworkConfig = loadConfig();
 
@@ -23,9 +25,9 @@ export function connect(orgRef: string, user: string, peerRef?: string): Connect
   return c;
 }
 
-/** The chaincode's contract for a connection. */
-export function contract(conn: Connection, name?: string) {
-  return conn.gateway.getNetwork(config.channel).getContract(config.chaincode, name);
+/** The chaincode's contract for a connection; each transaction that commits is recorded as acknowledged (./acknowledged.ts). */
+export function contract(conn: Connection, name?: string): Contract {
+  return recordingContract(conn.gateway.getNetwork(config.channel).getContract(config.chaincode, name));
 }
 
 /** Closes every connection opened through `connect`. */
