@@ -22,11 +22,6 @@ describe('network configuration', function () {
     expect(() => loadConfig({ LOTLINE_PORT_OFFSET: 'lots' })).to.throw(/LOTLINE_PORT_OFFSET=lots/);
   });
 
-  it('has no orderer for the bank, and three Raft orderers in all', function () {
-    const config = loadConfig({});
-    expect(config.orgs.filter((o) => o.runsOrderer).map((o) => o.mspId)).to.deep.equal(['CityMSP', 'PartsCoMSP', 'AssemblyCoMSP']);
-  });
-
   it('names the known organisations when an unknown one is asked for', function () {
     expect(() => findOrg(loadConfig({}), 'Acme')).to.throw(/City, PartsCo, AssemblyCo, Bank/);
   });
