@@ -114,6 +114,8 @@ describe('process management', function () {
   });
 
   describe('stop in tiers', function () {
+    // Each test starts a few node processes: seconds on a loaded 2-core machine.
+    this.timeout(30_000);
     /** A node process listening on a free port; `stubborn` ones ignore SIGTERM. */
     async function startNamed(name: string, stubborn = false): Promise<number> {
       const port = await freePort();
@@ -160,7 +162,6 @@ describe('process management', function () {
     });
 
     it('sends SIGTERM to the whole tier before waiting, then kills together the ones that ignore it, and names them', async function () {
-      this.timeout(20_000);
       for (const [name, stubborn] of [
         ['stubborn-1', true],
         ['polite', false],
