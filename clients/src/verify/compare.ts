@@ -82,7 +82,10 @@ function writeChecks(proof: TransactionProof, own: LedgerTransaction): Check[] {
   for (const write of writes as { key?: unknown; value?: unknown }[]) {
     const mine = own.writes.find((w) => w.key === write.key);
     if (mine === undefined || !('value' in write)) continue;
-    checks.push({ name: `API's write ${printableKey(mine.key).slice(0, 60)}`, ok: canonicalJson(write.value) === canonicalJson(mine.value) });
+    checks.push({
+      name: `API's write ${printableKey(mine.key).slice(0, 60)}`,
+      ok: canonicalJson(write.value) === canonicalJson(mine.value),
+    });
   }
   return checks;
 }

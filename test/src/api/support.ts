@@ -38,7 +38,9 @@ export async function apiFor(
   const deps = await buildDependencies(apiConfig, pino({ level: process.env.LOTLINE_TEST_LOG ?? 'silent' }), options);
   opened.push(deps);
   // Every 2xx answer to a write is recorded as acknowledged, for the durability spec.
-  const app = express().disable('x-powered-by').use(acknowledgeApiWrites, createServer({ ...deps.deps, sseHeartbeatMs: 1000 }));
+  const app = express()
+    .disable('x-powered-by')
+    .use(acknowledgeApiWrites, createServer({ ...deps.deps, sseHeartbeatMs: 1000 }));
   return { app, mspId: apiConfig.org.mspId, deps };
 }
 
