@@ -126,12 +126,16 @@ export function recordingContract(contract: Contract): Contract {
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Records an API's 2xx answer to a write: `{result, txId, blockNumber}`. */
+/** Records an API's 2xx answer to a write: `{result, txId, blockNumber}`, or an EPCIS capture's `{captureId, lotIds}`. */
 export function acknowledgeApiAnswer(method: string, urlPath: string, status: number, body: unknown): void {
   if (!WRITE_METHODS.has(method.toUpperCase()) || status < 200 || status > 299) return;
-  const answer = (body ?? {}) as { txId?: unknown; result?: unknown };
-  if (typeof answer.txId !== 'string') return;
-  acknowledge({ txId: answer.txId, what: `${method.toUpperCase()} ${urlPath}`, lotIds: lotIdsOf(answer.result) });
+  const answer = (body ?? {}) as { txId?: unknown; captureId?: unknown; result?: unknown; lotIds?: unknown };
+  const txId = typeof answer.txId === 'string' ? answer.txId : answer.captureId;
+  if (typeof txId !== 'string') return;
+  const lotIds = Array.isArray(answer.lotIds)
+    ? answer.lotIds.filter((id): id is string => typeof id === 'string')
+    : lotIdsOf(answer.result);
+  acknowledge({ txId, what: `${method.toUpperCase()} ${urlPath}`, lotIds });
 }
 
 /** Express middleware in front of an in-process API: records each 2xx answer to a write. */
