@@ -281,6 +281,35 @@ export class LotLedger {
   }
 
   /**
+   * Resolves once this ledger's peer has committed block `blockNumber`, so that
+   * a transaction committed through another organisation's peer is visible here
+   * (a write answers with its block number; a dependent step by another
+   * organisation waits for that block on every endorsing peer).
+   * @throws EvaluateError when the peer does not reach the block within `withinMs`
+   */
+  async waitForBlock(blockNumber: number | bigint, withinMs = 30_000): Promise<void> {
+    let blocks: CloseableAsyncIterable<unknown>;
+    try {
+      blocks = await this.#network.getBlockEvents({ startBlock: BigInt(blockNumber) });
+    } catch (error) {
+      throw classifyError(error, { stage: 'evaluate', transaction: `block events from ${String(blockNumber)}` });
+    }
+    const timer = setTimeout(() => blocks.close(), withinMs);
+    try {
+      const first = await blocks[Symbol.asyncIterator]().next();
+      if (first.done === true) {
+        throw classifyError(new Error(`the peer did not reach block ${String(blockNumber)} within ${withinMs} ms`), {
+          stage: 'evaluate',
+          transaction: `block events from ${String(blockNumber)}`,
+        });
+      }
+    } finally {
+      clearTimeout(timer);
+      blocks.close();
+    }
+  }
+
+  /**
    * Chaincode events from the peer, starting after `after` (exclusive of that
    * transaction) or at `startBlock`, or from the next block. Close the iterable to stop.
    */

@@ -54,6 +54,20 @@ class Actors {
     return entry.ledger;
   }
 
+  /**
+   * Waits until every organisation's peer has committed the block of `written`,
+   * then returns its transaction id. The next step may be another organisation's
+   * (accepting a transfer that was just proposed, inspecting a lot just made),
+   * and its endorsing peers must already hold this write.
+   */
+  async synced(written: Promise<{ txId: string; blockNumber: number }>): Promise<string> {
+    const { txId, blockNumber } = await written;
+    await Promise.all(
+      this.config.orgs.map((org) => this.as({ org: org.name as Actor['org'], user: 'auditor1' }).waitForBlock(blockNumber)),
+    );
+    return txId;
+  }
+
   closeAll(): void {
     for (const { connection } of this.open.values()) connection.close();
     this.open.clear();
@@ -99,17 +113,17 @@ async function apply(step: Step, actors: Actors): Promise<string[]> {
     case 'participant': {
       const ledger = actors.as(step.actor);
       if (await find(ledger.readParticipant(step.participant.msp))) return [];
-      return [(await ledger.upsertParticipant(step.participant)).txId];
+      return [await actors.synced(ledger.upsertParticipant(step.participant))];
     }
     case 'lot': {
       const ledger = actors.as(step.actor);
       if (await find(ledger.readLot(step.lot.id))) return [];
-      return [(await ledger.createLot(step.lot)).txId];
+      return [await actors.synced(ledger.createLot(step.lot))];
     }
     case 'split': {
       const ledger = actors.as(step.actor);
       if (await find(ledger.readLot(step.child.id))) return [];
-      return [(await ledger.splitLot(step.parentId, step.child)).txId];
+      return [await actors.synced(ledger.splitLot(step.parentId, step.child))];
     }
     case 'transfer':
       return transfer(step, actors);
@@ -118,19 +132,19 @@ async function apply(step: Step, actors: Actors): Promise<string[]> {
       const existing = await events(ledger, step.lotId);
       if (existing.some((e) => e.type === 'inspection' && e.certificate?.sha256 === step.certificate.sha256)) return [];
       const input = { verdict: step.verdict, measurements: step.measurements, certificate: step.certificate, notes: step.notes };
-      return [(await ledger.recordInspection(step.lotId, input)).txId];
+      return [await actors.synced(ledger.recordInspection(step.lotId, input))];
     }
     case 'hold': {
       const ledger = actors.as(step.actor);
       if ((await events(ledger, step.lotId)).some((e) => e.type === 'hold')) return [];
       const input = { reason: step.reason, includeDescendants: step.includeDescendants };
-      return [(await ledger.placeHold(step.lotId, input)).txId];
+      return [await actors.synced(ledger.placeHold(step.lotId, input))];
     }
     case 'recall': {
       const ledger = actors.as(step.actor);
       if (await find(ledger.getRecall(step.recallId))) return [];
       const input = { reason: step.reason, recallId: step.recallId };
-      return [(await ledger.startRecall(step.lotId, input)).txId];
+      return [await actors.synced(ledger.startRecall(step.lotId, input))];
     }
   }
 }
@@ -141,8 +155,8 @@ async function transfer(step: Extract<Step, { kind: 'transfer' }>, actors: Actor
   const lot = await sender.readLot(step.lotId);
   if (lot.custodian === step.toMsp) return [];
   const txIds: string[] = [];
-  if (!lot.pendingTransfer) txIds.push((await sender.proposeTransfer(step.lotId, step.toMsp)).txId);
-  txIds.push((await actors.as(step.to).acceptTransfer(step.lotId)).txId);
+  if (!lot.pendingTransfer) txIds.push(await actors.synced(sender.proposeTransfer(step.lotId, step.toMsp)));
+  txIds.push(await actors.synced(actors.as(step.to).acceptTransfer(step.lotId)));
   return txIds;
 }
 

@@ -6,6 +6,7 @@
 import type { Contract } from '@hyperledger/fabric-gateway';
 import type { Role as DomainRole } from '@lotline/domain';
 import { submit, type SubmitOptions, type Submitted } from './ledger';
+import { ledgerOf } from '../../../network/src/peer-access';
 import { closeAll, config, connect, contract } from './network';
 
 /** A role as issued by the organisations' CAs; `null` for an identity without one. */
@@ -87,18 +88,7 @@ export function closeConnections(): void {
  */
 export async function syncPeers(blockNumber: number | bigint, withinMs = 30_000): Promise<void> {
   await Promise.all(
-    ORGS.map(async (org) => {
-      const network = connectionFor(`${org.ref}/auditor1/`, org, 'auditor1').gateway.getNetwork(config.channel);
-      const blocks = await network.getBlockEvents({ startBlock: BigInt(blockNumber) });
-      const timer = setTimeout(() => blocks.close(), withinMs);
-      try {
-        const first = await blocks[Symbol.asyncIterator]().next();
-        if (first.done === true) throw new Error(`${org.ref} peer did not reach block ${blockNumber} within ${withinMs} ms`);
-      } finally {
-        clearTimeout(timer);
-        blocks.close();
-      }
-    }),
+    ORGS.map((org) => ledgerOf(config, connectionFor(`${org.ref}/auditor1/`, org, 'auditor1')).waitForBlock(blockNumber, withinMs)),
   );
 }
 
