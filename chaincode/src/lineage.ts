@@ -1,4 +1,4 @@
-import { fail } from '@lotline/domain';
+import { fail, type Micro } from '@lotline/domain';
 import type { Ledger } from './ledger';
 import { remainingMicro, remainingOf } from './models/balance';
 import { childEdges, type Direction, type Edge, parentEdges } from './models/edge';
@@ -142,7 +142,7 @@ export class LineageReader {
   }
 
   /** A lot's remaining quantity in micro-units: from its snapshot if loaded, else one scan of its written shards. */
-  async remaining(lot: Lot): Promise<number> {
+  async remaining(lot: Lot): Promise<Micro> {
     const snapshot = this.snapshots.get(lot.id);
     return snapshot !== undefined ? remainingOf(lot, snapshot.shards) : remainingMicro(this.ledger, lot);
   }

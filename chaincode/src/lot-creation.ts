@@ -1,11 +1,11 @@
 import { assertCanConsume, type Caller } from './access';
-import { fail, type LotInput, ORG_LOT_ID } from '@lotline/domain';
+import { fail, type LotInput, ORG_LOT_ID, toMicro } from '@lotline/domain';
 import type { Ledger } from './ledger';
 import type { LineageReader } from './lineage';
 import { consume } from './models/balance';
 import { putEdge } from './models/edge';
 import { findLot, type Lot, saveLot } from './models/lot';
-import { assertSameUnit, toMicro } from './models/quantity';
+import { assertSameUnit } from './models/quantity';
 
 /** Fields that the chaincode takes from the certificate and refuses to accept as input. */
 const CERTIFICATE_FIELDS = ['producer', 'custodian'] as const;
@@ -58,7 +58,7 @@ export async function createLot(ledger: Ledger, reader: LineageReader, caller: C
     assertCanConsume(caller, parent);
     await reader.assertUsable(parent);
     assertSameUnit(parent.quantity.unit, item.quantity.unit, `input ${item.lotId}`);
-    await consume(ledger, parent, toMicro(item.quantity.amount));
+    await consume(ledger, parent, toMicro(item.quantity.amount, `input ${item.lotId} quantity`));
     await putEdge(ledger, { parent: parent.id, child: input.id, quantity: item.quantity });
   }
 

@@ -17,6 +17,17 @@ export {
 } from './errors';
 export { EVENTS, type EventName, type EventPayload } from './events';
 export { compositeKey, splitCompositeKey } from './keys';
+export {
+  AMOUNT_DECIMALS,
+  amountProblem,
+  decimalsOf,
+  fromMicro,
+  MAX_AMOUNT,
+  MICRO_PER_UNIT,
+  toMicro,
+  TOO_MANY_DECIMALS,
+  type Micro,
+} from './quantity';
 export { asRole, ROLES, WRITER_ROLES, type Role } from './roles';
 export {
   LGTIN_ID,

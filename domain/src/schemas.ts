@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decimalsOf, AMOUNT_DECIMALS, MAX_AMOUNT, TOO_MANY_DECIMALS } from './quantity';
 
 /**
  * Every input schema of the ledger. The chaincode validates each transaction
@@ -22,8 +23,8 @@ export const LIMITS = {
   attributes: 32,
   /** Measurements per inspection. */
   measurements: 200,
-  /** Largest quantity amount. Amounts have at most 6 decimals. */
-  maxAmount: 1e9,
+  /** Largest quantity amount. Amounts have at most 6 decimals (see quantity.ts). */
+  maxAmount: MAX_AMOUNT,
 } as const;
 
 /** An organisation-qualified lot id: `<MSP ID>:<local id>`, e.g. `PartsCoMSP:LOT-2024-0001`. */
@@ -46,7 +47,8 @@ const amount = z
   .number()
   .positive()
   .max(LIMITS.maxAmount)
-  .refine((n) => Math.abs(n * 1e6 - Math.round(n * 1e6)) < 1e-6, 'has more than 6 decimals');
+  .refine((n) => decimalsOf(n) <= AMOUNT_DECIMALS, TOO_MANY_DECIMALS)
+  .describe(`a JSON number: more than 0, at most ${MAX_AMOUNT}, at most ${AMOUNT_DECIMALS} decimals (kept exactly)`);
 
 /** UN/CEFACT Recommendation 20 common code, e.g. KGM, EA, MTR, TNE, LTR. */
 const unit = z.string().regex(/^[A-Z0-9]{2,3}$/, 'must be a UN/CEFACT common code such as KGM or EA');

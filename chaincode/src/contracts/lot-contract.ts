@@ -1,12 +1,11 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { assertCanCreateLot, assertCanProposeTransfer, assertCanRead, assertCanRespondToTransfer, callerOf, recordedBy } from '../access';
-import { canonicalJson, EVENTS, fail, LIMITS, schemas } from '@lotline/domain';
+import { canonicalJson, EVENTS, fail, fromMicro, LIMITS, schemas } from '@lotline/domain';
 import { emitEvent } from '../events';
 import { Ledger } from '../ledger';
 import { LineageReader, MAX_TRACE_DEPTH, MAX_TRACE_NODES, summarise, walk } from '../lineage';
 import { createLot, rejectClaimedParties } from '../lot-creation';
 import { effectiveStatus, lotKey, requireFound, requireLot, saveLot } from '../models/lot';
-import { fromMicro } from '../models/quantity';
 import { findTransfer, requireTransfer, type Transfer, transferKey } from '../models/transfer';
 import { parseIntArg, parseJsonArg, validate } from '../validation';
 

@@ -9,12 +9,11 @@ import {
   type Caller,
   recordedBy,
 } from '../access';
-import { canonicalJson, fail, schemas } from '@lotline/domain';
+import { canonicalJson, fail, fromMicro, schemas, toMicro } from '@lotline/domain';
 import { type Ledger } from '../ledger';
 import { LineageReader, MAX_TRACE_DEPTH, MAX_TRACE_NODES, walk } from '../lineage';
 import { createLot } from '../lot-creation';
 import { findLot, type Lot, saveLot } from '../models/lot';
-import { fromMicro, toMicro } from '../models/quantity';
 import {
   type FindingEvent,
   type HoldEvent,
@@ -96,10 +95,10 @@ function sha256(value: string): string {
 }
 
 /** Split `amount` into `parts` shares (to the millionth); the first share takes the remainder. */
-function share(amount: number, parts: number, index: number): number {
-  const micro = toMicro(amount);
-  const base = Math.floor(micro / parts);
-  return fromMicro(base + (index === 0 ? micro - base * parts : 0));
+function share(amount: number, parts: number, index: number, what: string): number {
+  const micro = toMicro(amount, what);
+  const base = micro / BigInt(parts);
+  return fromMicro(base + (index === 0 ? micro - base * BigInt(parts) : 0n));
 }
 
 /** Flatten an ILMD object's scalar values into lot attributes (`ilmd.<key>`), within the attribute bound. */
@@ -346,7 +345,7 @@ export class EpcisCapture {
     for (const [k, out] of newOutputs.entries()) {
       const lotInputs = inputs.map((input, i) => ({
         lotId: parentIds[i] as string,
-        quantity: { amount: share(input.amount, newOutputs.length, k), unit: input.unit },
+        quantity: { amount: share(input.amount, newOutputs.length, k, `${input.pointer} quantity`), unit: input.unit },
       }));
       const lot = await this.newLot(this.lotInput(f, out, hashId, 'event', lotInputs), out.pointer);
       operations.push({ kind: 'lot_created', lotId: lot.id });

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { fail } from '@lotline/domain';
+import { fail, fromMicro, type Micro, toMicro } from '@lotline/domain';
 import { KEYS, LOT_RECORDS } from '../keys';
 import type { Ledger, ScanEntry } from '../ledger';
 import type { Lot } from './lot';
-import { fromMicro, toMicro } from './quantity';
 
 /**
  * A lot's remaining quantity, split over shard keys so that concurrent
@@ -16,12 +15,23 @@ import { fromMicro, toMicro } from './quantity';
 /** Number of balance shards per lot. */
 export const BALANCE_SHARDS = 16;
 
+/** A written shard, as stored: micro-units as a JSON number (a safe integer, at most 10^15 within the amount bounds). */
 interface Shard {
   readonly micro: number;
 }
 
 /** Written shards of one lot: shard index → micro-units left in it. */
-export type WrittenShards = ReadonlyMap<number, number>;
+export type WrittenShards = ReadonlyMap<number, Micro>;
+
+const SHARDS = BigInt(BALANCE_SHARDS);
+
+function shardMicro(shard: Shard): Micro {
+  return BigInt(shard.micro);
+}
+
+function storedShard(micro: Micro): Shard {
+  return { micro: Number(micro) };
+}
 
 function shardName(shard: number): string {
   return String(shard).padStart(2, '0');
@@ -43,32 +53,32 @@ export function shardIndex(name: string | undefined): number | undefined {
  * What a shard holds before its first debit: the lot's quantity spread evenly,
  * the first shards taking one micro-unit each of the remainder.
  */
-export function initialShardMicro(lot: Lot, shard: number): number {
-  const total = toMicro(lot.quantity.amount);
-  const extra = total % BALANCE_SHARDS;
-  return Math.floor(total / BALANCE_SHARDS) + (shard < extra ? 1 : 0);
+export function initialShardMicro(lot: Lot, shard: number): Micro {
+  const total = toMicro(lot.quantity.amount, `lot ${lot.id} quantity`);
+  const extra = total % SHARDS;
+  return total / SHARDS + (BigInt(shard) < extra ? 1n : 0n);
 }
 
 /** Collect the shards of a scan over `lot [lotId, …]` (entries that are not shards are skipped). */
-export function writtenShards(entries: readonly ScanEntry<unknown>[]): Map<number, number> {
-  const shards = new Map<number, number>();
+export function writtenShards(entries: readonly ScanEntry<unknown>[]): Map<number, Micro> {
+  const shards = new Map<number, Micro>();
   for (const { attributes, value } of entries) {
     if (attributes[1] !== LOT_RECORDS.balance) continue;
     const index = shardIndex(attributes[2]);
-    if (index !== undefined) shards.set(index, (value as Shard).micro);
+    if (index !== undefined) shards.set(index, shardMicro(value as Shard));
   }
   return shards;
 }
 
 /** The remaining quantity in micro-units: written shards as stored, the others at their initial share. */
-export function remainingOf(lot: Lot, written: WrittenShards): number {
-  let sum = 0;
+export function remainingOf(lot: Lot, written: WrittenShards): Micro {
+  let sum = 0n;
   for (let i = 0; i < BALANCE_SHARDS; i++) sum += written.get(i) ?? initialShardMicro(lot, i);
   return sum;
 }
 
 /** The remaining quantity of a lot in micro-units (one range read over its written shards only). */
-export async function remainingMicro(ledger: Ledger, lot: Lot): Promise<number> {
+export async function remainingMicro(ledger: Ledger, lot: Lot): Promise<Micro> {
   const entries = await ledger.scan<Shard>(KEYS.lot, [lot.id, LOT_RECORDS.balance], BALANCE_SHARDS);
   return remainingOf(lot, writtenShards(entries));
 }
@@ -85,22 +95,23 @@ export function startShard(txId: string, lotId: string): number {
  * soon as the amount is covered, so a small consumption reads and writes one
  * key. Throws INSUFFICIENT_QUANTITY when all shards together hold less.
  */
-export async function consume(ledger: Ledger, lot: Lot, micro: number): Promise<void> {
+export async function consume(ledger: Ledger, lot: Lot, micro: Micro): Promise<void> {
   const start = startShard(ledger.txId, lot.id);
   let needed = micro;
-  let seen = 0;
-  for (let k = 0; k < BALANCE_SHARDS && needed > 0; k++) {
+  let seen = 0n;
+  for (let k = 0; k < BALANCE_SHARDS && needed > 0n; k++) {
     const shard = (start + k) % BALANCE_SHARDS;
     const key = shardKey(ledger, lot.id, shard);
-    const available = (await ledger.get<Shard>(key))?.micro ?? initialShardMicro(lot, shard);
+    const stored = await ledger.get<Shard>(key);
+    const available = stored !== undefined ? shardMicro(stored) : initialShardMicro(lot, shard);
     seen += available;
-    const take = Math.min(available, needed);
-    if (take > 0) {
-      await ledger.put(key, { micro: available - take });
+    const take = available < needed ? available : needed;
+    if (take > 0n) {
+      await ledger.put(key, storedShard(available - take));
       needed -= take;
     }
   }
-  if (needed > 0) {
+  if (needed > 0n) {
     const unit = lot.quantity.unit;
     throw fail('INSUFFICIENT_QUANTITY', `lot ${lot.id} has ${fromMicro(seen)} ${unit} remaining, ${fromMicro(micro)} ${unit} requested`);
   }

@@ -1,4 +1,4 @@
-import { fail } from '@lotline/domain';
+import { fail, type Micro } from '@lotline/domain';
 import { KEYS } from '../keys';
 import type { Ledger } from '../ledger';
 import type { Quantity } from './quantity';
@@ -73,6 +73,6 @@ export async function saveLot(ledger: Ledger, lot: Lot): Promise<Lot> {
 }
 
 /** The status shown to readers: the stored one, or `consumed` for an active lot with nothing left. */
-export function effectiveStatus(lot: Lot, remainingMicro: number): LotStatus {
-  return lot.status === 'active' && remainingMicro === 0 ? 'consumed' : lot.status;
+export function effectiveStatus(lot: Lot, remainingMicro: Micro): LotStatus {
+  return lot.status === 'active' && remainingMicro === 0n ? 'consumed' : lot.status;
 }
