@@ -10,7 +10,7 @@ import { QualityContract } from './contracts/quality-contract';
 
 export { BaselineContract, LotContract, ParticipantContract, QualityContract };
 export { CITY_MSP } from './access';
-export { TRANSIENT_DETAILS_KEY, detailsHash } from './contracts/quality-contract';
+export { detailsHash } from './contracts/quality-contract';
 export { MAX_TRACE_DEPTH, MAX_TRACE_NODES } from './lineage';
 
 /** The contracts this chaincode serves. */

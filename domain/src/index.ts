@@ -34,6 +34,7 @@ export {
   LIMITS,
   ORG_LOT_ID,
   schemas,
+  TRANSIENT_DETAILS_KEY,
   type ConfidentialDetailsInput,
   type HoldInput,
   type InspectionInput,

@@ -93,6 +93,9 @@ const inspection = z.strictObject({
   confidential: z.strictObject({ counterpartyMsp: mspId }).optional(),
 });
 
+/** The transient-data key that carries confidential inspection details (`confidentialDetails`) to the chaincode. */
+export const TRANSIENT_DETAILS_KEY = 'details';
+
 const confidentialDetails = z.strictObject({
   measurements,
   salt: z.string().min(16).max(256),

@@ -40,14 +40,7 @@ export {
   type LedgerStage,
 } from './errors';
 export { loadSigningIdentity, mspFiles, newSigningIdentity, type IdentityMaterial, type SigningIdentity } from './identity';
-export {
-  LotLedger,
-  TRANSIENT_DETAILS_KEY,
-  type EventPosition,
-  type LotLedgerOptions,
-  type SubmitOptions,
-  type TransactionStatus,
-} from './lot-ledger';
+export { LotLedger, type EventPosition, type LotLedgerOptions, type SubmitOptions, type TransactionStatus } from './lot-ledger';
 export { decodeTransaction } from './proof';
 export {
   checkEndorsers,

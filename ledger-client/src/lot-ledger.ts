@@ -21,22 +21,20 @@ import { TransactionNotFoundError } from './errors';
 import { decodeTransaction } from './proof';
 import type { RetryPolicy } from './retry';
 import { evaluateTransaction, submitTransaction, type SubmitOptions as TransactionOptions, type Submitted } from './transactions';
-import type {
-  HistoryEntry,
-  LedgerEvent,
-  Lot,
-  Participant,
-  QualityEvent,
-  QualityEventList,
-  RecallReport,
-  Trace,
-  TraceDirection,
-  TransactionProof,
-  Transfer,
+import {
+  TRANSIENT_DETAILS_KEY,
+  type HistoryEntry,
+  type LedgerEvent,
+  type Lot,
+  type Participant,
+  type QualityEvent,
+  type QualityEventList,
+  type RecallReport,
+  type Trace,
+  type TraceDirection,
+  type TransactionProof,
+  type Transfer,
 } from '@lotline/domain';
-
-/** The transient-data key of confidential inspection details (chaincode `TRANSIENT_DETAILS_KEY`). */
-export const TRANSIENT_DETAILS_KEY = 'details';
 
 /** What a LotLedger works on. */
 export interface LotLedgerOptions {

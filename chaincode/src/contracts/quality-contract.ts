@@ -18,6 +18,7 @@ import {
   fail,
   type InspectionInput,
   schemas,
+  TRANSIENT_DETAILS_KEY,
 } from '@lotline/domain';
 import { emitEvent } from '../events';
 import { implicitCollection, KEYS } from '../keys';
@@ -39,9 +40,6 @@ import {
 } from '../models/quality-event';
 import { type Recall, recallKey, requireRecall } from '../models/recall';
 import { parseJson, validate } from '../validation';
-
-/** The transient-map key that carries confidential inspection details. */
-export const TRANSIENT_DETAILS_KEY = 'details';
 
 /** sha256 (hex) of the canonical (sorted-key, compact) JSON of `{measurements, salt}`. */
 export function detailsHash(details: ConfidentialDetailsInput): string {
