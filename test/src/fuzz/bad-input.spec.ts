@@ -4,7 +4,8 @@
  * leaves the ledger exactly as it was (read back afterwards).
  */
 import { expect } from 'chai';
-import { newLot, type LotInput } from '../support/lots';
+import type { LotInput } from '@lotline/domain';
+import { newLot } from '../support/lots';
 import { uniqueId } from '../support/network';
 import { assertApisRunning, apiFetch, apiRaw, type ApiResponse } from '../faults/api';
 

@@ -1,12 +1,5 @@
 /** Builders for lot inputs, shaped as the chaincode's `CreateLot` expects. */
-
-export interface LotInput {
-  id: string;
-  product: { code: string; name: string };
-  quantity: { amount: number; unit: string };
-  inputs: { lotId: string; quantity: { amount: number; unit: string } }[];
-  process: { site: string; line: string; changePoint?: string };
-}
+import type { LotInput } from '@lotline/domain';
 
 /** A lot of `amount` units, made from `inputs`, with an org-qualified id. */
 export function newLot(
