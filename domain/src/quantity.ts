@@ -43,10 +43,13 @@ export const TOO_MANY_DECIMALS = `has more than ${AMOUNT_DECIMALS} decimals: amo
  * The message names the limit, for the caller to correct the input.
  */
 export function amountProblem(amount: number): string | undefined {
+  return boundsProblem(amount) ?? (decimalsOf(amount) > AMOUNT_DECIMALS ? TOO_MANY_DECIMALS : undefined);
+}
+
+function boundsProblem(amount: number): string | undefined {
   if (!Number.isFinite(amount)) return 'must be a finite number';
   if (amount <= 0) return 'must be greater than 0';
   if (amount > MAX_AMOUNT) return `must be at most ${MAX_AMOUNT}`;
-  if (decimalsOf(amount) > AMOUNT_DECIMALS) return TOO_MANY_DECIMALS;
   return undefined;
 }
 
@@ -55,9 +58,14 @@ export function amountProblem(amount: number): string | undefined {
  * @throws LotlineError INVALID_ARGUMENT, naming `what` and the limit, when the amount is outside the bounds.
  */
 export function toMicro(amount: number, what = 'amount'): Micro {
-  const problem = amountProblem(amount);
-  if (problem !== undefined) throw fail('INVALID_ARGUMENT', `${what} ${amount} ${problem}`);
-  return BigInt(new Exact(amount).times(MICRO_PER_UNIT.toString()).toFixed(0));
+  const refuse = (problem: string): never => {
+    throw fail('INVALID_ARGUMENT', `${what} ${amount} ${problem}`);
+  };
+  const bounds = boundsProblem(amount);
+  if (bounds !== undefined) refuse(bounds);
+  const exact = new Exact(amount);
+  if (exact.decimalPlaces() > AMOUNT_DECIMALS) refuse(TOO_MANY_DECIMALS);
+  return BigInt(exact.times(MICRO_PER_UNIT.toString()).toFixed(0));
 }
 
 /** The amount of a count of micro-units, as a JS number (exact for every count up to the bounds). */

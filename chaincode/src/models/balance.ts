@@ -54,9 +54,15 @@ export function shardIndex(name: string | undefined): number | undefined {
  * the first shards taking one micro-unit each of the remainder.
  */
 export function initialShardMicro(lot: Lot, shard: number): Micro {
-  const total = toMicro(lot.quantity.amount, `lot ${lot.id} quantity`);
-  const extra = total % SHARDS;
-  return total / SHARDS + (BigInt(shard) < extra ? 1n : 0n);
+  return initialShare(totalMicro(lot), shard);
+}
+
+function totalMicro(lot: Lot): Micro {
+  return toMicro(lot.quantity.amount, `lot ${lot.id} quantity`);
+}
+
+function initialShare(total: Micro, shard: number): Micro {
+  return total / SHARDS + (BigInt(shard) < total % SHARDS ? 1n : 0n);
 }
 
 /** Collect the shards of a scan over `lot [lotId, …]` (entries that are not shards are skipped). */
@@ -72,8 +78,9 @@ export function writtenShards(entries: readonly ScanEntry<unknown>[]): Map<numbe
 
 /** The remaining quantity in micro-units: written shards as stored, the others at their initial share. */
 export function remainingOf(lot: Lot, written: WrittenShards): Micro {
+  const total = totalMicro(lot);
   let sum = 0n;
-  for (let i = 0; i < BALANCE_SHARDS; i++) sum += written.get(i) ?? initialShardMicro(lot, i);
+  for (let i = 0; i < BALANCE_SHARDS; i++) sum += written.get(i) ?? initialShare(total, i);
   return sum;
 }
 
