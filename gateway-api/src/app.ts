@@ -4,15 +4,17 @@
  * last. `main.ts` builds the real dependencies and listens.
  */
 import { existsSync } from 'node:fs';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type Request } from 'express';
 import type { Gateway } from '@hyperledger/fabric-gateway';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { TokenVerifier } from './auth/jwt';
-import { createEpcisRouter } from './epcis';
+import { epcisCaptureBody, epcisRoutes } from './epcis';
 import { ApiError, notFound } from './errors';
 import { createMetrics, type Metrics } from './http/metrics';
+import { jsonBody } from './http/json';
 import { problemHandler } from './http/problems';
+import { CREDENTIAL_HEADERS, REDACTED, redactUrl } from './http/redact';
 import { ApiRouter, type Authenticate, type Caller } from './http/route';
 import type { WalletIdentity } from './identity/wallet';
 import { LotLedger, retryPolicy } from '@lotline/ledger-client';
@@ -49,6 +51,8 @@ export interface ServerDeps {
   readonly metrics?: Metrics;
   /** Largest JSON body (default 256kb). */
   readonly bodyLimit?: string;
+  /** Largest EPCIS capture body (default 4mb). */
+  readonly epcisBodyLimit?: string;
   /** New transactions after a conflict or a divergent endorsement (default: @lotline/ledger-client `DEFAULT_RETRY_POLICY`). */
   readonly txRetries?: number;
   /** SSE keep-alive comment interval. */
@@ -59,6 +63,18 @@ export interface ServerDeps {
 
 const API_VERSION = '1.0.0';
 
+/** 2xx/3xx info, 4xx warn, 5xx error. */
+function logLevelOf(_req: unknown, res: { statusCode: number }, error: unknown): 'info' | 'warn' | 'error' {
+  return error !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+}
+
+/** What a request log line shows: method, URL with credential parameters redacted, user agent; credential headers only as `[redacted]`. */
+function serializeRequest(req: { method: string; url: string; headers: Record<string, unknown> }): Record<string, unknown> {
+  const headers: Record<string, unknown> = { 'user-agent': req.headers['user-agent'] };
+  for (const name of CREDENTIAL_HEADERS) if (req.headers[name] !== undefined) headers[name] = REDACTED;
+  return { method: req.method, url: redactUrl(req.url), headers };
+}
+
 /** Build the application. */
 export function createServer(deps: ServerDeps): Express {
   const app = express();
@@ -66,21 +82,7 @@ export function createServer(deps: ServerDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      customLogLevel: (_req, res, error) =>
-        error !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["last-event-id"]'], censor: '[redacted]' },
-      serializers: {
-        req: (req: { method: string; url: string; headers: Record<string, unknown> }) => ({
-          method: req.method,
-          url: req.url,
-          headers: { authorization: req.headers.authorization, 'user-agent': req.headers['user-agent'] },
-        }),
-      },
-    }),
-  );
+  app.use(pinoHttp({ logger: deps.logger, customLogLevel: logLevelOf, serializers: { req: serializeRequest } }));
   app.use((req, res, next) => metrics.middleware(req, res, next));
 
   const authenticate: Authenticate = async (req) => {
@@ -151,20 +153,9 @@ export function createServer(deps: ServerDeps): Express {
     app.get('/', (_req, res) => res.redirect('/explorer/'));
   }
 
-  // GS1 EPCIS 2.0 (its own body parser and size limit), as the caller's identity.
-  app.use(
-    '/epcis',
-    async (req: Request, res: Response, next: NextFunction) => {
-      res.locals.route = '/epcis';
-      res.locals.caller = await authenticate(req);
-      next();
-    },
-    createEpcisRouter({
-      ledgerFor: (_req, res) => (res.locals.caller as Caller).ledger,
-    }),
-  );
-
-  app.use(express.json({ limit: deps.bodyLimit ?? '256kb', type: ['application/json', 'application/*+json'] }));
+  // The EPCIS capture has its own size limit and media types; every other body goes through the API's limit.
+  app.use('/epcis/capture', epcisCaptureBody(deps.epcisBodyLimit));
+  app.use(jsonBody({ limit: deps.bodyLimit ?? '256kb', type: ['application/json', 'application/*+json'] }));
 
   const api = new ApiRouter(authenticate);
   lotRoutes(api);
@@ -174,6 +165,9 @@ export function createServer(deps: ServerDeps): Express {
   transactionRoutes(api);
   eventRoutes(api, { ready: deps.ready, ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}) });
   userRoutes(api, deps.registrar);
+  epcisRoutes(api, {
+    ledgerFor: (caller) => caller.ledger,
+  });
   app.use(api.router);
 
   const document = openApiDocument(api.specs, {

@@ -39,17 +39,24 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'unknown record',
   409: 'hold, recall, duplicate or conflicting state',
   413: 'body larger than the limit',
-  415: 'body is not application/json',
+  415: 'body is not application/json (EPCIS: application/json or application/ld+json)',
   501: 'not available on this instance',
   502: 'ledger or CA failure (a bug or misconfiguration)',
   503: 'peer unreachable (with Retry-After)',
 };
 
+function requestBody(spec: RouteSpec): JsonSchema {
+  if (spec.body !== undefined) return { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } };
+  if (spec.rawBody === undefined) return {};
+  const { schema, contentTypes } = spec.rawBody;
+  return { requestBody: { required: true, content: Object.fromEntries(contentTypes.map((type) => [type, { schema }])) } };
+}
+
 function operation(spec: RouteSpec): JsonSchema {
   const errorStatuses = new Set<number>([
     ...(spec.errors ?? []),
     ...(spec.public ? [] : [401, 403, 503]),
-    ...(spec.body ? [400, 413, 415] : []),
+    ...(spec.body || spec.rawBody ? [400, 413, 415] : []),
   ]);
   const responses: Record<string, unknown> = {
     [String(spec.success.status)]: {
@@ -70,7 +77,7 @@ function operation(spec: RouteSpec): JsonSchema {
     tags: [spec.tag],
     ...(spec.roles ? { 'x-roles': spec.roles } : {}),
     parameters: parameters(spec),
-    ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } } : {}),
+    ...requestBody(spec),
     responses,
     security: spec.public ? [] : [{ bearerAuth: [] }],
   };
@@ -102,7 +109,14 @@ export function openApiDocument(specs: readonly RouteSpec[], info: { title: stri
             detail: { type: 'string' },
             code: { type: 'string' },
             instance: { type: 'string' },
-            errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+            errors: {
+              type: 'array',
+              description: 'every violation: `{path, message}` for request schemas, `{pointer, reason}` (RFC 6901 JSON pointer) for EPCIS documents',
+              items: {
+                type: 'object',
+                properties: { path: { type: 'string' }, message: { type: 'string' }, pointer: { type: 'string' }, reason: { type: 'string' } },
+              },
+            },
           },
         },
       },

@@ -1,6 +1,7 @@
-import { EpcisError, fromLedgerError, type Violation } from './errors';
+import { epcisError, fromLedgerError, type Violation } from './errors';
 import { eventHashId } from './hash';
 import type { EpcisLedger } from './ledger';
+import { MAX_JSON_DEPTH, tooDeep, tooDeepAt } from '../http/json';
 import { schemaViolations } from './schema';
 
 /** Events per capture document (the chaincode's bound). */
@@ -70,10 +71,10 @@ export function stripComments(document: Json): string[] {
   return removed;
 }
 
-/** Validate a document: throws EpcisError 400 listing every violation. Returns its events and context. */
+/** Validate a document: throws a 400 ApiError (EPCIS_VALIDATION) listing every violation. Returns its events and context. */
 export function validateDocument(body: unknown): { events: Json[]; context: unknown; ignored: string[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new EpcisError({
+    throw epcisError({
       status: 400,
       code: 'EPCIS_VALIDATION',
       title: 'Invalid EPCIS document',
@@ -81,6 +82,9 @@ export function validateDocument(body: unknown): { events: Json[]; context: unkn
       violations: [{ pointer: '', reason: 'must be an object' }],
     });
   }
+  // Bounded before anything recursive (structuredClone, the schema validator) walks it.
+  const deep = tooDeepAt(body, MAX_JSON_DEPTH);
+  if (deep !== undefined) throw tooDeep(deep, MAX_JSON_DEPTH);
   const document = structuredClone(body) as Json;
   const ignored = stripComments(document);
   const violations: Violation[] = schemaViolations(document);
@@ -89,7 +93,7 @@ export function validateDocument(body: unknown): { events: Json[]; context: unkn
   if (events.length > MAX_CAPTURE_EVENTS)
     violations.push({ pointer: '/epcisBody/eventList', reason: `at most ${MAX_CAPTURE_EVENTS} events per capture` });
   if (violations.length > 0) {
-    throw new EpcisError({
+    throw epcisError({
       status: 400,
       code: 'EPCIS_VALIDATION',
       title: 'Invalid EPCIS document',
@@ -124,12 +128,12 @@ async function duplicates(
  */
 export async function captureDocument(ledger: EpcisLedger, body: unknown, options: CaptureOptions): Promise<CaptureResponse> {
   const { events, context, ignored } = validateDocument(body);
-  const hashIds = events.map((event) => eventHashId(event, context));
+  const hashIds = events.map((event, i) => eventHashId(event, context, pointerOf(i)));
   try {
     if (options.errorBehaviour === 'rollback') {
       const found = await duplicates(ledger, events, hashIds);
       if (found.length > 0) {
-        throw new EpcisError({
+        throw epcisError({
           status: 409,
           code: 'EPCIS_DUPLICATE',
           title: 'Duplicate events',

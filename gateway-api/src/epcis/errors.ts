@@ -1,5 +1,5 @@
 import { LedgerError } from '@lotline/ledger-client';
-import type { ApiError } from '../errors';
+import { ApiError } from '../errors';
 import { ledgerError } from '../ledger/errors';
 
 /** One schema or mapping violation: where in the document, and why. */
@@ -9,49 +9,35 @@ export interface Violation {
   readonly reason: string;
 }
 
-/** The read-only properties an EpcisError is built from. */
+/** What an EPCIS failure is built from. */
 export interface EpcisErrorProperties {
   readonly status: number;
   /** A stable code: a chaincode code (`LOT_NOT_FOUND`...) or an EPCIS one (`EPCIS_VALIDATION`, `EPCIS_DUPLICATE`...). */
   readonly code: string;
   readonly title: string;
   readonly detail: string;
+  /** Listed as the problem's `errors` (`[{pointer, reason}]`). */
   readonly violations?: readonly Violation[];
+  /** Further problem members (e.g. `duplicates`). */
   readonly extra?: Readonly<Record<string, unknown>>;
   readonly cause?: unknown;
 }
 
-/** A failure of an EPCIS request, rendered as RFC 9457 problem+json by the router. */
-export class EpcisError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly title: string;
-  readonly violations: readonly Violation[];
-  readonly extra: Readonly<Record<string, unknown>>;
-
-  constructor(props: EpcisErrorProperties) {
-    super(props.detail, { cause: props.cause });
-    this.name = 'EpcisError';
-    this.status = props.status;
-    this.code = props.code;
-    this.title = props.title;
-    this.violations = props.violations ?? [];
-    this.extra = props.extra ?? {};
-  }
-
-  /** The problem+json body. */
-  toProblem(instance: string): Record<string, unknown> {
-    return {
-      type: `https://lotline.example/problems/${this.code.toLowerCase().replace(/_/g, '-')}`,
-      title: this.title,
-      status: this.status,
-      detail: this.message,
-      instance,
-      code: this.code,
-      ...(this.violations.length > 0 ? { errors: this.violations } : {}),
-      ...this.extra,
-    };
-  }
+/**
+ * An EPCIS failure as the API's one domain error: an {@link ApiError} whose
+ * `errors` member lists the violations by JSON pointer. The app's one error
+ * middleware renders it, like every other error.
+ */
+export function epcisError(props: EpcisErrorProperties): ApiError {
+  const violations = props.violations ?? [];
+  return new ApiError({
+    status: props.status,
+    code: props.code,
+    title: props.title,
+    detail: props.detail,
+    extensions: { ...(violations.length > 0 ? { errors: violations } : {}), ...props.extra },
+    cause: props.cause,
+  });
 }
 
 const POINTER = /^(\/epcisBody\/eventList\/\d+(?:\/[^:\s]*)?): /;
@@ -61,18 +47,20 @@ const POINTER = /^(\/epcisBody\/eventList\/\d+(?:\/[^:\s]*)?): /;
  * (`ledger/errors.ts`); a chaincode refusal that names an event by its JSON
  * pointer also lists it as a violation.
  */
-export function fromLedgerError(error: unknown): EpcisError | ApiError {
-  if (error instanceof EpcisError) return error;
+export function fromLedgerError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
   const mapped = ledgerError(error);
   const detail = error instanceof LedgerError ? error.chaincodeDetail : undefined;
   const pointer = detail === undefined ? undefined : POINTER.exec(detail)?.[1];
   if (pointer === undefined || detail === undefined) return mapped;
-  return new EpcisError({
+  return new ApiError({
     status: mapped.status,
     code: mapped.code,
     title: mapped.title,
     detail: mapped.message,
-    violations: [{ pointer, reason: detail.slice(pointer.length + 2) }],
+    ...(mapped.retryAfterSeconds !== undefined ? { retryAfterSeconds: mapped.retryAfterSeconds } : {}),
+    headers: mapped.headers,
+    extensions: { ...mapped.extensions, errors: [{ pointer, reason: detail.slice(pointer.length + 2) }] },
     cause: error,
   });
 }

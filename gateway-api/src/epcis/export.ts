@@ -1,4 +1,4 @@
-import { EpcisError, fromLedgerError } from './errors';
+import { epcisError, fromLedgerError } from './errors';
 import type { EpcisLedger } from './ledger';
 import { EPCIS_CONTEXT } from './query';
 
@@ -118,7 +118,7 @@ export async function exportTrace(
   options: ExportOptions,
 ): Promise<{ document: Record<string, unknown>; truncated: boolean }> {
   if (!['backward', 'forward'].includes(options.direction)) {
-    throw new EpcisError({
+    throw epcisError({
       status: 400,
       code: 'INVALID_ARGUMENT',
       title: 'Invalid direction',

@@ -1,9 +1,9 @@
 /** GS1 EPCIS 2.0 capture, query and trace export for the Lotline API. */
-export { createEpcisRouter, type EpcisRouterDeps } from './router';
+export { epcisRoutes, epcisCaptureBody, EPCIS_MEDIA_TYPES, type EpcisRouteDeps } from './router';
 export { captureDocument, validateDocument, type CaptureOptions, type CaptureResponse } from './capture';
 export { queryEvents, parseQuery } from './query';
 export { exportTrace, traceDocument, classOfLot } from './export';
 export { schemaViolations, loadEpcisSchema } from './schema';
 export { eventHashId } from './hash';
-export { EpcisError, fromLedgerError, type Violation } from './errors';
+export { epcisError, fromLedgerError, type Violation } from './errors';
 export type { EpcisLedger } from './ledger';

@@ -1,4 +1,5 @@
-import { EpcisError, fromLedgerError } from './errors';
+import { epcisError, fromLedgerError } from './errors';
+import type { ApiError } from '../errors';
 import type { EpcisLedger } from './ledger';
 
 /** The GS1 EPCIS 2.0 JSON-LD context every Lotline document starts with. */
@@ -39,8 +40,8 @@ export interface QueryResult {
   readonly nextPageToken: string | undefined;
 }
 
-function bad(parameter: string, reason: string): EpcisError {
-  return new EpcisError({
+function bad(parameter: string, reason: string): ApiError {
+  return epcisError({
     status: 400,
     code: 'EPCIS_QUERY_PARAMETER',
     title: 'Invalid query parameter',

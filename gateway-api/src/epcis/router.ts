@@ -1,52 +1,45 @@
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import { captureDocument, type CaptureErrorBehaviour } from './capture';
-import { EpcisError, fromLedgerError } from './errors';
+/**
+ * The EPCIS 2.0 resources, declared on the API's own {@link ApiRouter} like
+ * every other route: the same authentication, the same zod validation of
+ * parameters, the same OpenAPI generation, and errors rendered by the app's
+ * one problem+json middleware.
+ */
+import type { Request } from 'express';
+import { z } from 'zod';
+import type { ApiRouter, Caller } from '../http/route';
+import { jsonBody } from '../http/json';
+import { captureDocument, MAX_CAPTURE_EVENTS, type CaptureErrorBehaviour } from './capture';
+import { epcisError, fromLedgerError } from './errors';
 import { exportTrace } from './export';
 import type { EpcisLedger } from './ledger';
-import { queryEvents } from './query';
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE, queryEvents } from './query';
 
-/** What the EPCIS router needs from the application. */
-export interface EpcisRouterDeps {
+/** What the EPCIS routes need from the application. */
+export interface EpcisRouteDeps {
   /**
-   * The ledger for this request, bound to the caller's own Fabric identity
-   * (from the auth middleware). A fabric-gateway `Contract` satisfies it.
+   * The ledger for a caller, bound to the caller's own Fabric identity, so
+   * that the chaincode sees the caller's certificate (the caller's LotLedger).
    */
-  ledgerFor(req: Request, res: Response): EpcisLedger | Promise<EpcisLedger>;
+  ledgerFor(caller: Caller): EpcisLedger;
   /** Party URIs (PGLN, GLN, ...) of partner organisations → their MSP IDs, for custody transfers on shipping. */
   readonly parties?: Readonly<Record<string, string>>;
-  /** Largest capture body (express size string), default `4mb`. */
-  readonly bodyLimit?: string;
 }
 
-const EPCIS_MEDIA_TYPES = ['application/json', 'application/ld+json'];
+/** Media types of an EPCIS capture body. */
+export const EPCIS_MEDIA_TYPES: readonly string[] = ['application/json', 'application/ld+json'];
 
-type Handler = (req: Request, res: Response) => Promise<void>;
+/** Largest capture body by default. */
+export const EPCIS_BODY_LIMIT = '4mb';
 
-function route(handler: Handler) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    handler(req, res).catch(next);
-  };
-}
-
-function intParam(req: Request, name: string, fallback: number, min: number, max: number): number {
-  const raw = req.query[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (typeof raw !== 'string' || !Number.isInteger(n) || n < min || n > max) {
-    throw new EpcisError({
-      status: 400,
-      code: 'INVALID_ARGUMENT',
-      title: 'Invalid parameter',
-      detail: `${name} must be an integer from ${min} to ${max}`,
-    });
-  }
-  return n;
+/** The capture body parser (its own size limit and media types), mounted at `/epcis/capture` before the app's JSON parser. */
+export function epcisCaptureBody(limit: string = EPCIS_BODY_LIMIT): ReturnType<typeof jsonBody> {
+  return jsonBody({ limit, type: EPCIS_MEDIA_TYPES });
 }
 
 function errorBehaviour(req: Request): CaptureErrorBehaviour {
   const value = (req.get('GS1-Capture-Error-Behaviour') ?? 'rollback').toLowerCase();
   if (value !== 'rollback' && value !== 'proceed') {
-    throw new EpcisError({
+    throw epcisError({
       status: 400,
       code: 'INVALID_ARGUMENT',
       title: 'Invalid header',
@@ -56,100 +49,154 @@ function errorBehaviour(req: Request): CaptureErrorBehaviour {
   return value;
 }
 
-/** RFC 9457 problem+json for EPCIS errors (and malformed JSON bodies); anything else goes on to the app's handler. */
-function problems(error: unknown, req: Request, res: Response, next: NextFunction): void {
-  const parseError = error as { type?: string; status?: number; message?: string };
-  const problem =
-    error instanceof EpcisError
-      ? error
-      : parseError.type === 'entity.parse.failed' || parseError.type === 'entity.too.large'
-        ? new EpcisError({
-            status: parseError.status ?? 400,
-            code: parseError.type === 'entity.too.large' ? 'EPCIS_TOO_LARGE' : 'EPCIS_VALIDATION',
-            title: 'Unreadable body',
-            detail: parseError.message ?? 'the body is not valid JSON',
-            violations: [{ pointer: '', reason: parseError.message ?? 'not valid JSON' }],
-          })
-        : undefined;
-  if (problem === undefined) {
-    next(error);
-    return;
-  }
-  res
-    .status(problem.status)
-    .type('application/problem+json')
-    .send(JSON.stringify(problem.toProblem(req.originalUrl)));
-}
+const listParam = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .describe('one or more values: repeated, or separated by |');
+const timeParam = z.string().optional().describe('ISO 8601 date-time');
+
+const schemas = {
+  capture: {
+    type: 'object',
+    description:
+      'a GS1 EPCIS 2.0 EPCISDocument (JSON or JSON-LD), validated against the GS1 EPCIS 2.0 JSON schema; ' +
+      `at most ${MAX_CAPTURE_EVENTS} events; un-namespaced _comment keys are ignored`,
+    required: ['type', 'schemaVersion', 'creationDate', 'epcisBody'],
+    properties: {
+      '@context': {},
+      type: { const: 'EPCISDocument' },
+      schemaVersion: { type: 'string' },
+      creationDate: { type: 'string', format: 'date-time' },
+      epcisBody: {
+        type: 'object',
+        required: ['eventList'],
+        properties: { eventList: { type: 'array', maxItems: MAX_CAPTURE_EVENTS, items: { type: 'object' } } },
+      },
+    },
+  },
+  events: z.strictObject({
+    MATCH_anyEPC: listParam,
+    MATCH_anyEPCClass: listParam,
+    MATCH_inputEPCClass: listParam,
+    MATCH_outputEPCClass: listParam,
+    EQ_bizStep: listParam,
+    EQ_disposition: listParam,
+    GE_eventTime: timeParam,
+    LT_eventTime: timeParam,
+    perPage: z.string().optional().describe(`events per page, 1..${MAX_PER_PAGE} (default ${DEFAULT_PER_PAGE})`),
+    nextPageToken: z.string().optional().describe('the token of the next page (from GS1-Next-Page-Token or the Link header)'),
+  }),
+  event: z.object({ hashId: z.string().min(1).max(512).describe('the CBV 2.0 event hash ID (ni:///sha-256;...) or the eventID') }),
+  lot: z.object({ lotId: z.string().min(1).max(512).describe('lot id: a GS1 LGTIN URN or `<MSP ID>:<local id>`') }),
+  trace: z.strictObject({
+    direction: z.enum(['backward', 'forward']).default('backward'),
+    maxDepth: z.coerce.number().int().min(0).max(50).default(50).describe('depth limit (0..50)'),
+    maxNodes: z.coerce.number().int().min(1).max(5000).default(5000).describe('node limit (1..5000)'),
+  }),
+};
 
 /**
- * The EPCIS 2.0 resources, to mount under `/epcis` after authentication:
- * - `POST /capture`: capture an EPCISDocument (JSON or JSON-LD) in one transaction → 201 with what each event did;
+ * Register the EPCIS 2.0 resources under `/epcis` (the capture body parser is
+ * mounted separately, {@link epcisCaptureBody}):
+ * - `POST /epcis/capture`: capture an EPCISDocument (JSON or JSON-LD) in one transaction → 201 with what each event did;
  *   400 with every schema violation; 409 on duplicates (`GS1-Capture-Error-Behaviour: proceed` skips them).
- * - `GET /events`: EPCIS simple event query → EPCISQueryDocument, paged with `perPage` / `nextPageToken` (Link rel="next").
- * - `GET /events/:hashId`: one captured event with its error declarations.
- * - `GET /lots/:lotId/trace?direction=backward|forward&maxDepth=&maxNodes=`: the trace as an EPCISDocument.
+ * - `GET /epcis/events`: EPCIS simple event query → EPCISQueryDocument, paged with `perPage` / `nextPageToken` (Link rel="next").
+ * - `GET /epcis/events/:hashId`: one captured event with its error declarations.
+ * - `GET /epcis/lots/:lotId/trace?direction=backward|forward&maxDepth=&maxNodes=`: the trace as an EPCISDocument.
  */
-export function createEpcisRouter(deps: EpcisRouterDeps): Router {
-  const router = Router();
+export function epcisRoutes(api: ApiRouter, deps: EpcisRouteDeps): void {
   const parties = deps.parties ?? {};
 
-  router.post(
-    '/capture',
-    express.json({ limit: deps.bodyLimit ?? '4mb', type: EPCIS_MEDIA_TYPES }),
-    route(async (req, res) => {
-      if (!req.is(EPCIS_MEDIA_TYPES)) {
-        throw new EpcisError({
+  api.route(
+    {
+      method: 'post',
+      path: '/epcis/capture',
+      operationId: 'epcisCapture',
+      tag: 'epcis',
+      summary: 'Capture an EPCIS 2.0 document',
+      description:
+        'All events in one Fabric transaction, as the caller. Header `GS1-Capture-Error-Behaviour: rollback` (default) refuses the ' +
+        'whole document on a duplicate; `proceed` skips events already captured.',
+      rawBody: { contentTypes: EPCIS_MEDIA_TYPES, schema: schemas.capture },
+      success: { status: 201, description: '`{captureId, captured, declarations, skipped, lotIds, ignored}` + Location' },
+      errors: [400, 403, 404, 409, 413, 415],
+    },
+    async ({ req, res, caller }) => {
+      if (!req.is([...EPCIS_MEDIA_TYPES])) {
+        throw epcisError({
           status: 415,
           code: 'EPCIS_MEDIA_TYPE',
           title: 'Unsupported media type',
-          detail: 'send application/json or application/ld+json',
+          detail: 'send the EPCISDocument as application/json or application/ld+json',
         });
       }
-      const result = await captureDocument(await deps.ledgerFor(req, res), req.body, { errorBehaviour: errorBehaviour(req), parties });
-      res.status(201).location(`${req.baseUrl}/capture/${result.captureId}`).json(result);
-    }),
+      const result = await captureDocument(deps.ledgerFor(caller), req.body, { errorBehaviour: errorBehaviour(req), parties });
+      res.status(201).location(`/epcis/capture/${result.captureId}`).json(result);
+    },
   );
 
-  router.get(
-    '/events',
-    route(async (req, res) => {
-      const result = await queryEvents(await deps.ledgerFor(req, res), req.query as Record<string, string | string[] | undefined>);
+  api.route(
+    {
+      method: 'get',
+      path: '/epcis/events',
+      operationId: 'epcisQueryEvents',
+      tag: 'epcis',
+      summary: 'Query captured EPCIS events',
+      description: 'EPCIS 2.0 simple event query; unknown parameters are refused.',
+      query: schemas.events,
+      success: { status: 200, description: 'an EPCISQueryDocument', contentType: 'application/ld+json' },
+      errors: [400],
+    },
+    async ({ req, res, query, caller }) => {
+      const result = await queryEvents(deps.ledgerFor(caller), query);
       if (result.nextPageToken !== undefined) {
         const next = new URLSearchParams(req.query as Record<string, string>);
         next.set('nextPageToken', result.nextPageToken);
-        res.set('Link', `<${req.baseUrl}/events?${next.toString()}>; rel="next"`);
+        res.set('Link', `</epcis/events?${next.toString()}>; rel="next"`);
         res.set('GS1-Next-Page-Token', result.nextPageToken);
       }
       res.type('application/ld+json').send(JSON.stringify(result.document));
-    }),
+    },
   );
 
-  router.get(
-    '/events/:hashId',
-    route(async (req, res) => {
-      const ledger = await deps.ledgerFor(req, res);
+  api.route(
+    {
+      method: 'get',
+      path: '/epcis/events/:hashId',
+      operationId: 'epcisReadEvent',
+      tag: 'epcis',
+      summary: 'Read one captured EPCIS event',
+      params: schemas.event,
+      success: { status: 200, description: 'the stored event with its error declarations' },
+      errors: [400, 404],
+    },
+    async ({ res, params, caller }) => {
+      let event: unknown;
       try {
-        res.type('application/json').send(JSON.stringify(await ledger.evaluate<unknown>('Epcis', 'GetEvent', String(req.params.hashId))));
+        event = await deps.ledgerFor(caller).evaluate<unknown>('Epcis', 'GetEvent', params.hashId);
       } catch (error) {
         throw fromLedgerError(error);
       }
-    }),
+      res.type('application/json').send(JSON.stringify(event));
+    },
   );
 
-  router.get(
-    '/lots/:lotId/trace',
-    route(async (req, res) => {
-      const direction = (typeof req.query.direction === 'string' ? req.query.direction : 'backward') as 'backward' | 'forward';
-      const result = await exportTrace(await deps.ledgerFor(req, res), String(req.params.lotId), {
-        direction,
-        maxDepth: intParam(req, 'maxDepth', 50, 0, 50),
-        maxNodes: intParam(req, 'maxNodes', 5000, 1, 5000),
-      });
+  api.route(
+    {
+      method: 'get',
+      path: '/epcis/lots/:lotId/trace',
+      operationId: 'epcisExportTrace',
+      tag: 'epcis',
+      summary: "Export a lot's trace as an EPCIS document",
+      params: schemas.lot,
+      query: schemas.trace,
+      success: { status: 200, description: 'an EPCISDocument; header Lotline-Trace-Truncated', contentType: 'application/ld+json' },
+      errors: [400, 404],
+    },
+    async ({ res, params, query, caller }) => {
+      const result = await exportTrace(deps.ledgerFor(caller), params.lotId, query);
       res.set('Lotline-Trace-Truncated', String(result.truncated));
       res.type('application/ld+json').send(JSON.stringify(result.document));
-    }),
+    },
   );
-
-  router.use(problems);
-  return router;
 }

@@ -1,10 +1,19 @@
-/** The one error middleware: every error becomes RFC 9457 problem+json. */
+/**
+ * The one problem+json renderer and the one error middleware: every error of
+ * every route (the resource routers, EPCIS, body parsers, the router's own
+ * path decoding) becomes RFC 9457 problem+json here.
+ */
+import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { LedgerError } from '@lotline/ledger-client';
-import { ApiError, toProblem } from '../errors';
+import { ApiError, toProblem, type ProblemDocument } from '../errors';
 import { ledgerError } from '../ledger/errors';
+import { redactUrl } from './redact';
 
-/** Errors of Express's JSON body parser, decided by their documented `type`. */
+/** zlib error codes: a Content-Encoding (gzip, deflate, br) whose bytes do not decode. */
+const ZLIB_ERROR = /^(Z_|ERR_BROTLI|ERR__ERROR|ERR_ZLIB)/;
+
+/** Errors of Express's body parser, decided by their documented `type`. */
 function fromBodyParser(error: unknown): ApiError | undefined {
   const type = (error as { type?: unknown }).type;
   if (type === 'entity.too.large')
@@ -12,7 +21,7 @@ function fromBodyParser(error: unknown): ApiError | undefined {
       status: 413,
       code: 'PAYLOAD_TOO_LARGE',
       title: 'Payload too large',
-      detail: 'the request body is larger than the limit',
+      detail: `the request body is larger than the limit (${String((error as { limit?: unknown }).limit ?? 'see the API configuration')} bytes): send a smaller body`,
       cause: error,
     });
   if (type === 'entity.parse.failed')
@@ -28,7 +37,7 @@ function fromBodyParser(error: unknown): ApiError | undefined {
       status: 415,
       code: 'UNSUPPORTED_MEDIA_TYPE',
       title: 'Unsupported media type',
-      detail: 'send UTF-8 JSON',
+      detail: 'send UTF-8 JSON, uncompressed or with Content-Encoding gzip, deflate or br',
       cause: error,
     });
   if (type === 'request.aborted' || type === 'request.size.invalid')
@@ -42,12 +51,51 @@ function fromBodyParser(error: unknown): ApiError | undefined {
   return undefined;
 }
 
+/** The client-error status (400-499) that a library set on its error (`status` or `statusCode`, as http-errors does). */
+function clientStatusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const value = typeof status === 'number' ? status : statusCode;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value < 500 ? value : undefined;
+}
+
+/** A 4xx that a body parser or the router raised without a documented `type`: malformed paths, corrupt compression. */
+function fromClientStatus(error: unknown): ApiError | undefined {
+  const status = clientStatusOf(error);
+  if (status === undefined) return undefined;
+  if (error instanceof URIError)
+    return new ApiError({
+      status: 400,
+      code: 'INVALID_PATH',
+      title: 'Invalid path',
+      detail: 'the request path is not valid percent-encoding (UTF-8, each % followed by two hex digits): encode it with encodeURIComponent',
+      cause: error,
+    });
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && ZLIB_ERROR.test(code))
+    return new ApiError({
+      status: 400,
+      code: 'INVALID_BODY',
+      title: 'Invalid body',
+      detail: 'the request body does not decode with its Content-Encoding: send it uncompressed, or compressed whole with gzip, deflate or br',
+      cause: error,
+    });
+  return new ApiError({
+    status,
+    code: status === 400 ? 'INVALID_REQUEST' : `HTTP_${status}`,
+    title: STATUS_CODES[status] ?? 'Client error',
+    detail: 'the request was refused before it reached a route: check its path, headers and body',
+    cause: error,
+  });
+}
+
 /** Any thrown value as an ApiError (unknown errors are 500 INTERNAL: a bug). */
 export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof LedgerError) return ledgerError(error);
   return (
     fromBodyParser(error) ??
+    fromClientStatus(error) ??
     new ApiError({
       status: 500,
       code: 'INTERNAL',
@@ -56,6 +104,11 @@ export function asApiError(error: unknown): ApiError {
       cause: error,
     })
   );
+}
+
+/** The problem document of an error for a request URL (credentials in the URL redacted from `instance`). */
+export function renderProblem(error: ApiError, url: string | undefined): ProblemDocument {
+  return toProblem(error, url === undefined ? undefined : redactUrl(url));
 }
 
 /** Render errors as problem+json; 5xx causes go to the request log (pino-http logs `res.err`). */
@@ -71,5 +124,5 @@ export function problemHandler(error: unknown, req: Request, res: Response, _nex
   res
     .status(problem.status)
     .type('application/problem+json')
-    .send(JSON.stringify(toProblem(problem, req.originalUrl)));
+    .send(JSON.stringify(renderProblem(problem, req.originalUrl)));
 }

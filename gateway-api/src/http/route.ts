@@ -44,6 +44,11 @@ export interface RouteSpec<
   readonly params?: P;
   readonly query?: Q;
   readonly body?: B;
+  /**
+   * A body that the handler validates itself (the EPCIS capture, against the
+   * GS1 JSON schema): its media types and JSON schema, for the OpenAPI document.
+   */
+  readonly rawBody?: { readonly contentTypes: readonly string[]; readonly schema: Readonly<Record<string, unknown>> };
   /** Success status and what it returns. */
   readonly success: { readonly status: number; readonly description: string; readonly contentType?: string };
   /** Error statuses this route can answer with (besides 401/503, which every authenticated route can). */
