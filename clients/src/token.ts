@@ -1,10 +1,10 @@
 /**
- * Mints a bearer token for the LOCAL network with the API's own token module
- * (gateway-api/src/auth/token.ts: the ES256 key in `<dataDir>/jwt/`, created on
- * first use). A real deployment gets its tokens from the identity provider.
+ * Mints a bearer token for the LOCAL network with the network's `mintLocalToken`
+ * (network/src/api.ts, which signs with the API's token signer and the ES256 key in
+ * `<dataDir>/jwt/`, created on first use). A real deployment gets its tokens from the identity provider.
  */
 import type { NetworkConfig } from '../../network/src/config';
-import { mintLocalToken } from '../../gateway-api/src/auth/token';
+import { mintLocalToken } from '../../network/src/api';
 import { EXIT, SetupError } from './cli/exit-codes';
 
 export interface MintRequest {

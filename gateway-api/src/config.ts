@@ -1,32 +1,37 @@
 /**
- * The API's configuration, read once from the environment.
- *
- * Defaults come from the network's own configuration (`network/src/config.ts`:
- * topology file, data folder, port offset), so that on the local network only
- * `LOTLINE_API_ORG` is needed. Every variable:
+ * The API's configuration, read once from its own environment. The API knows
+ * nothing of the network's topology or data folder: whoever starts it (on the
+ * local network, `startApis` of the @lotline/network workspace, which also writes the
+ * same variables to `<dataDir>/orgs/<org>/api.env` for `node --env-file`)
+ * passes every value. Every problem is listed at once. Every variable:
  *
  * | variable | default | meaning |
  * |---|---|---|
- * | `LOTLINE_API_ORG` | — (required) | organisation this instance serves: key, name or MSP ID (`PartsCo`) |
- * | `LOTLINE_API_HOST` | `LOTLINE_LISTEN_HOST` or 127.0.0.1 | listen address |
- * | `LOTLINE_API_PORT` | topology `api` port (+ `LOTLINE_PORT_OFFSET`) | listen port |
- * | `LOTLINE_PEER_ENDPOINT` | the org's peer `host:port` | Gateway peer |
- * | `LOTLINE_PEER_TLS_CERT` | `<dataDir>/orgs/<org>/msp/tlscacerts/tlsca.pem` | TLS root of the peer |
+ * | `LOTLINE_API_ORG` | required | organisation name (`PartsCo`); tokens may name it in `org` |
+ * | `LOTLINE_API_MSP_ID` | required | the organisation's MSP ID (`PartsCoMSP`) |
+ * | `LOTLINE_API_HOST` | `127.0.0.1` | listen address |
+ * | `LOTLINE_API_PORT` | required | listen port |
+ * | `LOTLINE_CHANNEL` / `LOTLINE_CHAINCODE` | required | channel and chaincode names |
+ * | `LOTLINE_CHANNEL_MSPS` | required | MSP IDs of the channel's members, comma-separated (explicit endorsers of private data writes) |
+ * | `LOTLINE_PEER_ENDPOINT` | required | Gateway peer `host:port` |
+ * | `LOTLINE_PEER_TLS_CERT` | required | TLS root certificate of the peer (PEM file) |
  * | `LOTLINE_PEER_HOST_ALIAS` | `localhost` | TLS server name expected from the peer |
- * | `LOTLINE_WALLET_DIR` | `<dataDir>/orgs/<org>/users` | one enrolled MSP folder per user: `<user>/msp` |
- * | `LOTLINE_JWKS_URL` | — | JWKS of a real identity provider (then ISSUER and AUDIENCE are required) |
- * | `LOTLINE_JWKS_FILE` | `<dataDir>/jwt/jwks.json` | local JWKS; at the default path a key pair is generated on first start |
- * | `LOTLINE_JWT_ISSUER` | `lotline-local` (local JWKS only) | required `iss` |
- * | `LOTLINE_JWT_AUDIENCE` | `lotline-api` (local JWKS only) | required `aud` |
+ * | `LOTLINE_WALLET_DIR` | required | one enrolled MSP folder per user: `<user>/msp` |
+ * | `LOTLINE_JWKS_URL` | — | JWKS of an identity provider; else `LOTLINE_JWKS_FILE` is required |
+ * | `LOTLINE_JWKS_FILE` | — | a local JWKS file (the local network generates one) |
+ * | `LOTLINE_JWT_ISSUER` / `LOTLINE_JWT_AUDIENCE` | required | required `iss` / `aud` |
+ * | `LOTLINE_CA_CLIENT`, `LOTLINE_CA_URL`, `LOTLINE_CA_NAME`, `LOTLINE_CA_TLS_CERT`, `LOTLINE_CA_REGISTRAR_HOME` | — (all or none) | Fabric CA registrar for `POST /users` (none: 501) |
  * | `LOTLINE_BODY_LIMIT` | `256kb` | largest JSON body (413 beyond) |
+ * | `LOTLINE_EPCIS_BODY_LIMIT` | `4mb` | largest EPCIS capture body |
+ * | `LOTLINE_MAX_HEADER_SIZE` | 16384 | largest request line + headers in bytes (431 beyond) |
  * | `LOTLINE_EVALUATE_TIMEOUT_MS` / `_ENDORSE_` / `_SUBMIT_` / `_COMMIT_TIMEOUT_MS` | 10000 / 30000 / 10000 / 60000 | gateway call deadlines |
  * | `LOTLINE_TX_RETRIES` | 9 | new transactions after an MVCC/phantom read conflict or a divergent endorsement (@lotline/ledger-client `DEFAULT_RETRY_POLICY`) |
  * | `LOTLINE_LOG_LEVEL` | `info` | pino level |
- * | `LOTLINE_DATA_DIR`, `LOTLINE_PORT_OFFSET`, `LOTLINE_TOPOLOGY`, ... | see network/README.md | the network's own settings |
+ * | `LOTLINE_WEB_DIR` | — | built web trace explorer, served at `/explorer/` |
  */
-import { DEFAULT_RETRY_POLICY } from '@lotline/ledger-client';
 import path from 'node:path';
-import { findOrg, loadConfig, port, tlsRootCert, type NetworkConfig, type Org } from '../../network/src/config';
+import { DEFAULT_RETRY_POLICY } from '@lotline/ledger-client';
+import type { FabricCaSettings } from './identity/registrar';
 
 /** Deadlines of gateway calls, in milliseconds. */
 export interface Timeouts {
@@ -42,8 +47,6 @@ export interface AuthConfig {
   readonly jwksUrl: string | undefined;
   /** Local JWKS file (used when no URL is set). */
   readonly jwksFile: string;
-  /** Generate a key pair at `jwksFile` when it is absent (only at the default location). */
-  readonly generateLocalKeys: boolean;
   readonly issuer: string;
   readonly audience: string;
   /** Pinned algorithms. */
@@ -53,21 +56,24 @@ export interface AuthConfig {
 
 export interface ApiConfig {
   /** The organisation this instance serves. */
-  readonly org: { readonly key: string; readonly name: string; readonly mspId: string };
+  readonly org: { readonly name: string; readonly mspId: string };
   readonly listen: { readonly host: string; readonly port: number };
   readonly peer: { readonly endpoint: string; readonly tlsRootCertFile: string; readonly hostAlias: string };
   readonly channel: string;
   readonly chaincode: string;
+  /** MSP IDs of the channel's member organisations. */
+  readonly memberMsps: readonly string[];
   readonly walletDir: string;
   readonly auth: AuthConfig;
+  /** The Fabric CA registrar (undefined: user registration is not offered). */
+  readonly ca: FabricCaSettings | undefined;
   readonly timeouts: Timeouts;
   readonly txRetries: number;
   readonly bodyLimit: string;
+  readonly epcisBodyLimit: string;
+  readonly maxHeaderSize: number;
   readonly logLevel: string;
-  /** The network configuration, for registering users with the org's Fabric CA. */
-  readonly network: NetworkConfig;
-  /** The network's view of the organisation (CA endpoint, folders). */
-  readonly networkOrg: Org;
+  readonly webDir: string | undefined;
 }
 
 /** Thrown when the environment is incomplete or invalid; lists every problem at once. */
@@ -80,113 +86,137 @@ export class ConfigError extends Error {
   }
 }
 
-/** The default local issuer and audience (also used by the token script). */
+/** The issuer and audience of the local network's tokens (the local network passes them as LOTLINE_JWT_ISSUER / _AUDIENCE). */
 export const LOCAL_ISSUER = 'lotline-local';
 export const LOCAL_AUDIENCE = 'lotline-api';
 
-/** Where the local JWKS and signing key live by default. */
-export function defaultJwtDir(network: NetworkConfig): string {
-  return path.join(network.dataDir, 'jwt');
+/** Reads variables and collects every problem. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  optional(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  required(name: string, what: string): string {
+    const value = this.optional(name);
+    if (value === undefined) this.problems.push(`${name} is missing: set it to ${what}`);
+    return value ?? '';
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name}=${raw} must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  size(name: string, fallback: string): string {
+    const value = this.optional(name) ?? fallback;
+    if (!/^\d+(b|kb|mb)?$/i.test(value)) this.problems.push(`${name}=${value} must be a size such as 256kb`);
+    return value;
+  }
+
+  file(name: string, what: string): string {
+    const value = this.required(name, what);
+    return value === '' ? '' : path.resolve(value);
+  }
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[]): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) {
-    problems.push(`${name}=${raw} must be a non-negative integer`);
-    return fallback;
-  }
-  return value;
-}
-
-function resolveOrg(env: NodeJS.ProcessEnv, network: NetworkConfig, problems: string[]): Org | undefined {
-  const orgRef = env.LOTLINE_API_ORG;
-  if (orgRef === undefined || orgRef === '') {
-    problems.push(`LOTLINE_API_ORG is missing: set it to one of ${network.orgs.map((o) => o.name).join(', ')}`);
-    return undefined;
-  }
-  try {
-    return findOrg(network, orgRef);
-  } catch (error) {
-    problems.push(`LOTLINE_API_ORG: ${(error as Error).message}`);
-    return undefined;
-  }
-}
-
-function authSettings(env: NodeJS.ProcessEnv, network: NetworkConfig, problems: string[]): AuthConfig | undefined {
-  const jwksUrl = env.LOTLINE_JWKS_URL || undefined;
-  if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) problems.push(`LOTLINE_JWKS_URL=${jwksUrl} must be an http(s) URL`);
-  const defaultJwks = path.join(defaultJwtDir(network), 'jwks.json');
-  const jwksFile = env.LOTLINE_JWKS_FILE ? path.resolve(env.LOTLINE_JWKS_FILE) : defaultJwks;
-  const local = jwksUrl === undefined;
-  const issuer = env.LOTLINE_JWT_ISSUER || (local ? LOCAL_ISSUER : undefined);
-  const audience = env.LOTLINE_JWT_AUDIENCE || (local ? LOCAL_AUDIENCE : undefined);
-  if (issuer === undefined)
-    problems.push('LOTLINE_JWT_ISSUER is missing: with LOTLINE_JWKS_URL, set the issuer your identity provider puts in iss');
-  if (audience === undefined) problems.push('LOTLINE_JWT_AUDIENCE is missing: with LOTLINE_JWKS_URL, set the audience of this API');
-  if (issuer === undefined || audience === undefined) return undefined;
+function authSettings(read: Reader): AuthConfig {
+  const jwksUrl = read.optional('LOTLINE_JWKS_URL');
+  if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) read.problems.push(`LOTLINE_JWKS_URL=${jwksUrl} must be an http(s) URL`);
+  const jwksFile = read.optional('LOTLINE_JWKS_FILE');
+  if (jwksUrl === undefined && jwksFile === undefined)
+    read.problems.push('LOTLINE_JWKS_URL or LOTLINE_JWKS_FILE is missing: set the JWKS of your identity provider, or a local JWKS file');
   return {
     jwksUrl,
-    jwksFile,
-    generateLocalKeys: local && jwksFile === defaultJwks,
-    issuer,
-    audience,
+    jwksFile: jwksFile === undefined ? '' : path.resolve(jwksFile),
+    issuer: read.required('LOTLINE_JWT_ISSUER', `the iss your identity provider puts in tokens (local network: ${LOCAL_ISSUER})`),
+    audience: read.required('LOTLINE_JWT_AUDIENCE', `the aud of this API (local network: ${LOCAL_AUDIENCE})`),
     algorithms: ['ES256'],
     clockToleranceSeconds: 30,
   };
 }
 
-function timeoutsFrom(env: NodeJS.ProcessEnv, problems: string[]): Timeouts {
-  return {
-    evaluateMs: positiveInt(env, 'LOTLINE_EVALUATE_TIMEOUT_MS', 10_000, problems),
-    endorseMs: positiveInt(env, 'LOTLINE_ENDORSE_TIMEOUT_MS', 30_000, problems),
-    submitMs: positiveInt(env, 'LOTLINE_SUBMIT_TIMEOUT_MS', 10_000, problems),
-    commitMs: positiveInt(env, 'LOTLINE_COMMIT_TIMEOUT_MS', 60_000, problems),
-  };
-}
+const CA_VARIABLES = {
+  LOTLINE_CA_CLIENT: 'the fabric-ca-client program',
+  LOTLINE_CA_URL: 'https://host:port of the CA',
+  LOTLINE_CA_NAME: 'the CA name (--caname)',
+  LOTLINE_CA_TLS_CERT: "the CA's TLS certificate",
+  LOTLINE_CA_REGISTRAR_HOME: 'the fabric-ca-client home where the registrar is enrolled',
+} as const;
 
-function apiPort(env: NodeJS.ProcessEnv, org: Org, problems: string[]): number {
-  try {
-    const value = env.LOTLINE_API_PORT ? Number(env.LOTLINE_API_PORT) : port(org, 'api');
-    if (!Number.isInteger(value) || value < 0 || value > 65535) problems.push(`LOTLINE_API_PORT=${env.LOTLINE_API_PORT} is not a port`);
-    return value;
-  } catch (error) {
-    problems.push(`LOTLINE_API_PORT is missing and ${(error as Error).message}`);
-    return 0;
-  }
+function caSettings(read: Reader): FabricCaSettings | undefined {
+  const names = Object.keys(CA_VARIABLES) as (keyof typeof CA_VARIABLES)[];
+  if (names.every((name) => read.optional(name) === undefined)) return undefined;
+  const [clientBinary, url, caName, tlsCertFile, registrarHome] = names.map((name) =>
+    read.required(name, `${CA_VARIABLES[name]} (the LOTLINE_CA_* variables go together)`),
+  ) as [string, string, string, string, string];
+  if (url !== '' && !/^https:\/\/[^/@]+$/.test(url)) read.problems.push(`LOTLINE_CA_URL=${url} must look like https://host:port`);
+  return {
+    clientBinary: path.resolve(clientBinary),
+    url,
+    caName,
+    tlsCertFile: path.resolve(tlsCertFile),
+    registrarHome: path.resolve(registrarHome),
+  };
 }
 
 /** Read and check the configuration; throws ConfigError listing every missing or invalid variable. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const problems: string[] = [];
-  const network = loadConfig(env);
-  const networkOrg = resolveOrg(env, network, problems);
-  const auth = authSettings(env, network, problems);
-  const timeouts = timeoutsFrom(env, problems);
-  const txRetries = positiveInt(env, 'LOTLINE_TX_RETRIES', DEFAULT_RETRY_POLICY.maxAttempts - 1, problems);
-  const bodyLimit = env.LOTLINE_BODY_LIMIT || '256kb';
-  if (!/^\d+(b|kb|mb)?$/i.test(bodyLimit)) problems.push(`LOTLINE_BODY_LIMIT=${bodyLimit} must look like 256kb`);
-  const listenPort = networkOrg === undefined ? 0 : apiPort(env, networkOrg, problems);
-  if (problems.length > 0 || networkOrg === undefined || auth === undefined) throw new ConfigError(problems);
-
-  return {
-    org: { key: networkOrg.key, name: networkOrg.name, mspId: networkOrg.mspId },
-    listen: { host: env.LOTLINE_API_HOST || network.listenHost, port: listenPort },
-    peer: {
-      endpoint: env.LOTLINE_PEER_ENDPOINT || `${networkOrg.host}:${port(networkOrg, 'peer')}`,
-      tlsRootCertFile: env.LOTLINE_PEER_TLS_CERT || tlsRootCert(networkOrg),
-      hostAlias: env.LOTLINE_PEER_HOST_ALIAS || 'localhost',
-    },
-    channel: network.channel,
-    chaincode: network.chaincode,
-    walletDir: env.LOTLINE_WALLET_DIR ? path.resolve(env.LOTLINE_WALLET_DIR) : networkOrg.paths.users,
-    auth,
-    timeouts,
-    txRetries,
-    bodyLimit,
-    logLevel: env.LOTLINE_LOG_LEVEL || 'info',
-    network,
-    networkOrg,
+  const read = new Reader(env);
+  const org = {
+    name: read.required('LOTLINE_API_ORG', 'the organisation name, e.g. PartsCo'),
+    mspId: read.required('LOTLINE_API_MSP_ID', 'its MSP ID, e.g. PartsCoMSP'),
   };
+  const listen = { host: read.optional('LOTLINE_API_HOST') ?? '127.0.0.1', port: read.integer('LOTLINE_API_PORT', 0, 0, 65535) };
+  if (read.optional('LOTLINE_API_PORT') === undefined) read.problems.push('LOTLINE_API_PORT is missing: set the port to listen on');
+  const peer = {
+    endpoint: read.required('LOTLINE_PEER_ENDPOINT', "the organisation's Gateway peer as host:port"),
+    tlsRootCertFile: read.file('LOTLINE_PEER_TLS_CERT', "the peer's TLS root certificate file"),
+    hostAlias: read.optional('LOTLINE_PEER_HOST_ALIAS') ?? 'localhost',
+  };
+  const channel = read.required('LOTLINE_CHANNEL', 'the channel name, e.g. lotline');
+  const chaincode = read.required('LOTLINE_CHAINCODE', 'the chaincode name, e.g. lotline');
+  const memberMsps = read
+    .required('LOTLINE_CHANNEL_MSPS', "the channel members' MSP IDs, comma-separated")
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
+  const walletDir = read.file('LOTLINE_WALLET_DIR', 'the folder of enrolled users (<user>/msp)');
+  const auth = authSettings(read);
+  const ca = caSettings(read);
+  const timeouts: Timeouts = {
+    evaluateMs: read.integer('LOTLINE_EVALUATE_TIMEOUT_MS', 10_000, 1, 3_600_000),
+    endorseMs: read.integer('LOTLINE_ENDORSE_TIMEOUT_MS', 30_000, 1, 3_600_000),
+    submitMs: read.integer('LOTLINE_SUBMIT_TIMEOUT_MS', 10_000, 1, 3_600_000),
+    commitMs: read.integer('LOTLINE_COMMIT_TIMEOUT_MS', 60_000, 1, 3_600_000),
+  };
+  const config: ApiConfig = {
+    org,
+    listen,
+    peer,
+    channel,
+    chaincode,
+    memberMsps,
+    walletDir,
+    auth,
+    ca,
+    timeouts,
+    txRetries: read.integer('LOTLINE_TX_RETRIES', DEFAULT_RETRY_POLICY.maxAttempts - 1, 0, 100),
+    bodyLimit: read.size('LOTLINE_BODY_LIMIT', '256kb'),
+    epcisBodyLimit: read.size('LOTLINE_EPCIS_BODY_LIMIT', '4mb'),
+    maxHeaderSize: read.integer('LOTLINE_MAX_HEADER_SIZE', 16 * 1024, 1024, 1024 * 1024),
+    logLevel: read.optional('LOTLINE_LOG_LEVEL') ?? 'info',
+    webDir: read.optional('LOTLINE_WEB_DIR'),
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
 }

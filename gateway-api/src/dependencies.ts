@@ -1,15 +1,13 @@
 /** Builds the real dependencies of `createServer` from the configuration. */
-import path from 'node:path';
 import { readdirSync } from 'node:fs';
 import type * as grpc from '@grpc/grpc-js';
 import { checkEndorsers, newPeerClient, newSigningIdentity, peerReachable, type SigningIdentity } from '@lotline/ledger-client';
 import type { Logger } from 'pino';
 import type { ServerDeps } from './app';
 import { createTokenVerifier } from './auth/jwt';
-import { ensureLocalKeys } from './auth/keys';
 import type { ApiConfig } from './config';
 import { createMetrics, type Metrics } from './http/metrics';
-import { caRegistrar } from './identity/registrar';
+import { fabricCaRegistrar } from './identity/registrar';
 import { loadWalletIdentity, type WalletIdentity } from './identity/wallet';
 import { GatewayPool } from './ledger/connections';
 
@@ -46,20 +44,19 @@ export interface Dependencies {
   close(): void;
 }
 
-/** Connect to the peer (one gRPC client), prepare the token verifier (generating local keys if needed) and the wallet. */
-export async function buildDependencies(
+/** Connect to the peer (one gRPC client), prepare the token verifier, the wallet and the CA registrar. */
+export function buildDependencies(
   config: ApiConfig,
   logger: Logger,
   options: { metrics?: Metrics; readyTimeoutMs?: number } = {},
-): Promise<Dependencies> {
-  if (config.auth.generateLocalKeys) await ensureLocalKeys(config.auth.jwksFile.replace(/\/[^/]+$/, ''));
+): Dependencies {
   const tokens = createTokenVerifier(config.auth, [config.org.mspId, config.org.name]);
   const client = newPeerClient({
     endpoint: config.peer.endpoint,
     tlsRootCert: config.peer.tlsRootCertFile,
     hostAlias: config.peer.hostAlias,
   });
-  const memberMsps = config.network.orgs.map((o) => o.mspId);
+  const memberMsps = config.memberMsps;
   let signing: SigningIdentity | undefined;
   const pool = new GatewayPool(client, config.timeouts);
   const deps: ServerDeps = {
@@ -76,12 +73,13 @@ export async function buildDependencies(
       if (signing === undefined) return { missing: memberMsps, problem: `no enrolled user in ${config.walletDir} to sign the check` };
       return checkEndorsers({ client, signing, channel: config.channel, chaincode: config.chaincode, organizations: memberMsps });
     },
-    registrar: caRegistrar(config.network, config.networkOrg, config.walletDir),
+    ...(config.ca !== undefined ? { registrar: fabricCaRegistrar(config.ca, config.org.name, config.walletDir) } : {}),
     logger,
     metrics: options.metrics ?? createMetrics(),
     bodyLimit: config.bodyLimit,
+    epcisBodyLimit: config.epcisBodyLimit,
     txRetries: config.txRetries,
-    webDir: process.env.LOTLINE_WEB_DIR ?? path.join(config.network.repoRoot, 'clients', 'web', 'dist'),
+    ...(config.webDir !== undefined ? { webDir: config.webDir } : {}),
   };
   return {
     deps,

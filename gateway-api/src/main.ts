@@ -2,15 +2,19 @@
  * Runs one organisation's API: reads the configuration, connects to the
  * organisation's peer, and listens.
  *
- *   LOTLINE_API_ORG=PartsCo npx tsx gateway-api/src/main.ts
+ * Every setting comes from the environment (gateway-api/src/config.ts). On the
+ * local network, `npm start` writes them to `<dataDir>/orgs/<org>/api.env`:
+ *
+ *   npx tsx --env-file=.lotline/orgs/partsco/api.env gateway-api/src/main.ts
  */
 import { pino } from 'pino';
 import { createServer } from './app';
 import { ConfigError, loadApiConfig } from './config';
 import { buildDependencies } from './dependencies';
 import { createMetrics } from './http/metrics';
+import { createApiServer } from './http/server';
 
-async function main(): Promise<void> {
+function main(): void {
   let config;
   try {
     config = loadApiConfig();
@@ -26,8 +30,9 @@ async function main(): Promise<void> {
     base: { org: config.org.name },
     redact: ['authorization', '*.authorization', '*.privateKey'],
   });
-  const built = await buildDependencies(config, logger, { metrics: createMetrics({ defaultMetrics: true }) });
-  const server = createServer(built.deps).listen(config.listen.port, config.listen.host, () => {
+  const built = buildDependencies(config, logger, { metrics: createMetrics({ defaultMetrics: true }) });
+  const server = createApiServer(createServer(built.deps), { maxHeaderSize: config.maxHeaderSize });
+  server.listen(config.listen.port, config.listen.host, () => {
     logger.info(
       { host: config.listen.host, port: config.listen.port, peer: config.peer.endpoint, jwks: config.auth.jwksUrl ?? config.auth.jwksFile },
       'Lotline API listening',
@@ -50,7 +55,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((error: unknown) => {
+try {
+  main();
+} catch (error: unknown) {
   process.stderr.write(`gateway-api failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
-});
+}

@@ -46,7 +46,8 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 function requestBody(spec: RouteSpec): JsonSchema {
-  if (spec.body !== undefined) return { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } };
+  if (spec.body !== undefined)
+    return { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } };
   if (spec.rawBody === undefined) return {};
   const { schema, contentTypes } = spec.rawBody;
   return { requestBody: { required: true, content: Object.fromEntries(contentTypes.map((type) => [type, { schema }])) } };
@@ -111,10 +112,16 @@ export function openApiDocument(specs: readonly RouteSpec[], info: { title: stri
             instance: { type: 'string' },
             errors: {
               type: 'array',
-              description: 'every violation: `{path, message}` for request schemas, `{pointer, reason}` (RFC 6901 JSON pointer) for EPCIS documents',
+              description:
+                'every violation: `{path, message}` for request schemas, `{pointer, reason}` (RFC 6901 JSON pointer) for EPCIS documents',
               items: {
                 type: 'object',
-                properties: { path: { type: 'string' }, message: { type: 'string' }, pointer: { type: 'string' }, reason: { type: 'string' } },
+                properties: {
+                  path: { type: 'string' },
+                  message: { type: 'string' },
+                  pointer: { type: 'string' },
+                  reason: { type: 'string' },
+                },
               },
             },
           },

@@ -24,7 +24,6 @@ const MSP = 'PartsCoMSP';
 const AUTH: AuthConfig = {
   jwksUrl: undefined,
   jwksFile: '(in memory)',
-  generateLocalKeys: false,
   issuer: ISSUER,
   audience: AUDIENCE,
   algorithms: ['ES256'],

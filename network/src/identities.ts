@@ -17,11 +17,13 @@ export function caTlsCert(org: Org): string {
   return path.join(org.paths.caHome, 'tls-cert.pem');
 }
 
-function caName(org: Org): string {
+/** The CA name of an organisation's Fabric CA (`--caname`). */
+export function caName(org: Org): string {
   return `ca-${org.key}`;
 }
 
-function caUrl(org: Org, credentials?: string): string {
+/** The URL of an organisation's Fabric CA, optionally with `name:secret@` credentials. */
+export function caUrl(org: Org, credentials?: string): string {
   return `https://${credentials ? `${credentials}@` : ''}${endpoint(org, 'ca')}`;
 }
 
@@ -84,7 +86,8 @@ function caClient(config: NetworkConfig, org: Org, args: string[], what: string)
   });
 }
 
-async function enrollRegistrar(config: NetworkConfig, org: Org): Promise<void> {
+/** Enrolls the CA's bootstrap registrar into `caClientHome` (once); the API registers users as it. */
+export async function enrollRegistrar(config: NetworkConfig, org: Org): Promise<void> {
   if (existsSync(path.join(org.paths.caClientHome, 'msp', 'signcerts', 'cert.pem'))) return;
   await caClient(
     config,

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { prepareApi } from './api';
 import { ensureBinaries } from './binaries';
 import { chaincodeProcessName, deployChaincode, waitUntilChaincodeEndorsable } from './chaincode';
 import { port, type NetworkConfig, type Org } from './config';
@@ -143,28 +144,23 @@ export function apiUrl(org: Org): string {
 
 /**
  * Starts one API instance per local organisation (`gateway-api/src/main.ts`
- * under Node with tsx), each talking to its own organisation's peer.
+ * under Node with tsx), each talking to its own organisation's peer, with the
+ * environment that {@link prepareApi} builds (also in `<dataDir>/orgs/<org>/api.env`).
  */
 export async function startApis(config: NetworkConfig): Promise<number> {
   const main = path.join(config.repoRoot, 'gateway-api', 'src', 'main.ts');
   const tsx = path.join(config.repoRoot, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs');
+  const orgs = local(config);
+  // The API reads only its own environment (gateway-api/src/config.ts): every value comes from here.
+  const environments = await Promise.all(orgs.map((org) => prepareApi(config, org)));
   const results = await Promise.all(
-    local(config).map((org) =>
+    orgs.map((org, index) =>
       startProcess(config, {
         name: apiProcessName(org),
         command: process.execPath,
         match: `LOTLINE_API=${org.key}`,
         args: ['--require', tsx, main, `LOTLINE_API=${org.key}`],
-        env: {
-          PATH: process.env.PATH,
-          NODE_ENV: 'production',
-          LOTLINE_API_ORG: org.name,
-          LOTLINE_DATA_DIR: config.dataDir,
-          LOTLINE_PORT_OFFSET: process.env.LOTLINE_PORT_OFFSET ?? '0',
-          LOTLINE_TOPOLOGY: process.env.LOTLINE_TOPOLOGY,
-          LOTLINE_LISTEN_HOST: config.listenHost,
-          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^LOTLINE_[A-Z]+_(HOST|[A-Z_]+_PORT)$/.test(k))),
-        },
+        env: { PATH: process.env.PATH, NODE_ENV: 'production', ...environments[index] },
         ports: [{ host: config.listenHost, port: port(org, 'api'), what: `${org.name} API` }],
         ready: () => httpOk(`${apiUrl(org)}/readyz`),
         readyTimeoutSec: 60,

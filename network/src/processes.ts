@@ -3,7 +3,18 @@
  * pid file each, poll their health, and stop only what we started.
  */
 import { spawn, execFile } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fchmodSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -32,6 +43,19 @@ export interface ProcessSpec {
 
 export function logFile(config: NetworkConfig, name: string): string {
   return path.join(config.logsDir, `${name}.log`);
+}
+
+/**
+ * Opens a process's log for appending, readable by its owner only: the folder
+ * 0700 and the file 0600, also when an older Lotline created them wider. Logs
+ * can hold identities, URLs and errors that are nobody else's business.
+ */
+export function openLogFile(config: NetworkConfig, name: string): number {
+  mkdirSync(config.logsDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.logsDir, 0o700);
+  const fd = openSync(logFile(config, name), 'a', 0o600);
+  fchmodSync(fd, 0o600);
+  return fd;
 }
 
 function pidFile(config: NetworkConfig, name: string): string {
@@ -134,7 +158,6 @@ export async function pollUntil(probe: () => Promise<boolean>, timeoutSec: numbe
  * Returns `false` when it was already running.
  */
 export async function startProcess(config: NetworkConfig, spec: ProcessSpec): Promise<boolean> {
-  mkdirSync(config.logsDir, { recursive: true });
   mkdirSync(config.runDir, { recursive: true });
   if (runningPid(config, spec.name) !== undefined) {
     if (!(await spec.ready())) {
@@ -151,7 +174,7 @@ export async function startProcess(config: NetworkConfig, spec: ProcessSpec): Pr
       );
     }
   }
-  const log = openSync(logFile(config, spec.name), 'a');
+  const log = openLogFile(config, spec.name);
   const child = spawn(spec.command, spec.args, {
     env: spec.env,
     cwd: spec.cwd,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { findOrg, type NetworkConfig } from '../../network/src/config';
 import { apiProcessName, apiUrl, startApis } from '../../network/src/network';
 import { runningPid, stopProcess } from '../../network/src/processes';
-import { mintLocalToken } from '../../gateway-api/src/auth/token';
+import { mintLocalToken } from '../../network/src/api';
 import { twoInputLot, type WriteVariant } from './writes';
 
 /** The API variant, if the API exists, and how to stop what was started for it. */

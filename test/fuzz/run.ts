@@ -21,7 +21,7 @@ import path from 'node:path';
 import { findOrg, loadConfig } from '../../network/src/config';
 import { apiUrl, startApis, startNetwork } from '../../network/src/network';
 import { step } from '../../network/src/progress';
-import { mintLocalToken } from '../../gateway-api/src/auth/token';
+import { mintLocalToken } from '../../network/src/api';
 import { runMocha, tearDownNetwork } from '../src/runner';
 
 const SCHEMATHESIS = 'schemathesis==3.39.16';

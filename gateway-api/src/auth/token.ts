@@ -1,71 +1,46 @@
 /**
- * Mint a bearer token for the LOCAL setup, signed with the generated key in
- * `<dataDir>/jwt/`. A real deployment gets tokens from its identity provider.
- *
- *   npm run token -w gateway-api -- --org PartsCo --user qm1 [--ttl 3600]
- *
- * Prints only the token, so that `TOKEN=$(npm run -s token ...)` works.
+ * Signing bearer tokens with a LOCAL key (`ensureLocalKeys`: an ES256 pair in
+ * a folder of its own), for development networks and tests. A real deployment
+ * gets its tokens from its identity provider. Callers that know where the
+ * local key lives (the network tooling's `mintLocalToken`) import this by package name: `@lotline/gateway-api/tokens`.
  */
 import { importJWK, SignJWT } from 'jose';
-import { findOrg, loadConfig, type NetworkConfig } from '../../../network/src/config';
-import { defaultJwtDir, LOCAL_AUDIENCE, LOCAL_ISSUER } from '../config';
+import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../config';
 import { USER_NAME } from './jwt';
 import { ensureLocalKeys, readLocalSigningKey } from './keys';
 
-/** What to mint. */
-export interface LocalTokenRequest {
-  /** Organisation key, name or MSP ID; the `org` claim is its MSP ID. */
-  readonly org: string;
+/** What to sign. */
+export interface LocalTokenClaims {
+  /** The `org` claim: the organisation's MSP ID. */
+  readonly mspId: string;
+  /** The `sub` claim: the wallet user. */
   readonly user: string;
+  /** Lifetime (default one hour). */
   readonly ttlSeconds?: number;
+  readonly issuer?: string;
+  readonly audience?: string;
 }
 
-/** Sign a local token for `user` of `org` (creating the local key pair if needed). */
-export async function mintLocalToken(network: NetworkConfig, request: LocalTokenRequest): Promise<string> {
-  const org = findOrg(network, request.org);
-  if (!USER_NAME.test(request.user)) throw new Error(`--user ${request.user} is not a valid user name`);
-  const dir = defaultJwtDir(network);
-  await ensureLocalKeys(dir);
-  const { jwk } = readLocalSigningKey(dir);
+/** Default lifetime of a local token. */
+export const LOCAL_TOKEN_TTL_SECONDS = 3600;
+
+/** Sign a token with the local key in `jwtDir` (creating the key pair there if needed). */
+export async function signLocalToken(jwtDir: string, claims: LocalTokenClaims): Promise<string> {
+  if (!USER_NAME.test(claims.user)) throw new Error(`user ${claims.user} is not a valid user name (${USER_NAME.source})`);
+  await ensureLocalKeys(jwtDir);
+  const { jwk } = readLocalSigningKey(jwtDir);
   const key = await importJWK(jwk, jwk.alg);
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ org: org.mspId })
+  return new SignJWT({ org: claims.mspId })
     .setProtectedHeader({ alg: jwk.alg, kid: jwk.kid, typ: 'JWT' })
-    .setIssuer(LOCAL_ISSUER)
-    .setAudience(LOCAL_AUDIENCE)
-    .setSubject(request.user)
+    .setIssuer(claims.issuer ?? LOCAL_ISSUER)
+    .setAudience(claims.audience ?? LOCAL_AUDIENCE)
+    .setSubject(claims.user)
     .setIssuedAt(now)
     .setNotBefore(now)
-    .setExpirationTime(now + (request.ttlSeconds ?? 3600))
+    .setExpirationTime(now + (claims.ttlSeconds ?? LOCAL_TOKEN_TTL_SECONDS))
     .sign(key);
 }
 
-function parseArgs(argv: readonly string[]): LocalTokenRequest {
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i += 2) {
-    const name = argv[i];
-    const value = argv[i + 1];
-    if (name === undefined || !name.startsWith('--') || value === undefined) {
-      throw new Error('usage: npm run token -- --org <org> --user <user> [--ttl <seconds>]');
-    }
-    values.set(name.slice(2), value);
-  }
-  const org = values.get('org');
-  const user = values.get('user');
-  if (org === undefined || user === undefined) throw new Error('usage: npm run token -- --org <org> --user <user> [--ttl <seconds>]');
-  const ttl = values.get('ttl');
-  const ttlSeconds = ttl === undefined ? undefined : Number(ttl);
-  if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0))
-    throw new Error('--ttl must be a positive number of seconds');
-  return { org, user, ...(ttlSeconds !== undefined ? { ttlSeconds } : {}) };
-}
-
-if (require.main === module) {
-  mintLocalToken(loadConfig(), parseArgs(process.argv.slice(2))).then(
-    (token) => process.stdout.write(`${token}\n`),
-    (error: unknown) => {
-      process.stderr.write(`token: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+export { ensureLocalKeys, readLocalSigningKey, JWKS_FILE, SIGNING_KEY_FILE } from './keys';
+export { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../config';

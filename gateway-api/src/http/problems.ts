@@ -13,6 +13,11 @@ import { redactUrl } from './redact';
 /** zlib error codes: a Content-Encoding (gzip, deflate, br) whose bytes do not decode. */
 const ZLIB_ERROR = /^(Z_|ERR_BROTLI|ERR__ERROR|ERR_ZLIB)/;
 
+function limitOf(error: unknown): string {
+  const limit = (error as { limit?: unknown }).limit;
+  return typeof limit === 'number' ? ` of ${limit} bytes` : '';
+}
+
 /** Errors of Express's body parser, decided by their documented `type`. */
 function fromBodyParser(error: unknown): ApiError | undefined {
   const type = (error as { type?: unknown }).type;
@@ -21,7 +26,7 @@ function fromBodyParser(error: unknown): ApiError | undefined {
       status: 413,
       code: 'PAYLOAD_TOO_LARGE',
       title: 'Payload too large',
-      detail: `the request body is larger than the limit (${String((error as { limit?: unknown }).limit ?? 'see the API configuration')} bytes): send a smaller body`,
+      detail: `the request body is larger than the limit${limitOf(error)}: send a smaller body`,
       cause: error,
     });
   if (type === 'entity.parse.failed')
@@ -68,7 +73,8 @@ function fromClientStatus(error: unknown): ApiError | undefined {
       status: 400,
       code: 'INVALID_PATH',
       title: 'Invalid path',
-      detail: 'the request path is not valid percent-encoding (UTF-8, each % followed by two hex digits): encode it with encodeURIComponent',
+      detail:
+        'the request path is not valid percent-encoding (UTF-8, each % followed by two hex digits): encode it with encodeURIComponent',
       cause: error,
     });
   const code = (error as { code?: unknown }).code;
@@ -77,7 +83,8 @@ function fromClientStatus(error: unknown): ApiError | undefined {
       status: 400,
       code: 'INVALID_BODY',
       title: 'Invalid body',
-      detail: 'the request body does not decode with its Content-Encoding: send it uncompressed, or compressed whole with gzip, deflate or br',
+      detail:
+        'the request body does not decode with its Content-Encoding: send it uncompressed, or compressed whole with gzip, deflate or br',
       cause: error,
     });
   return new ApiError({

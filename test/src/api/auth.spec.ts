@@ -4,7 +4,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
-import { defaultJwtDir, LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../../gateway-api/src/config';
+import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../../gateway-api/src/config';
+import { localJwtDir } from '../../../network/src/api';
 import { readLocalSigningKey } from '../../../gateway-api/src/auth/keys';
 import { config } from '../support/network';
 import { apiFor, bearer, closeApis, problemOf, token, type TestApi } from './support';
@@ -111,8 +112,8 @@ describe('API authentication', function () {
 
     describe('with HS256 signed with the public key (algorithm confusion)', function () {
       it('responds with 401 TOKEN_ALGORITHM_REJECTED', async function () {
-        const jwks = readFileSync(path.join(defaultJwtDir(config), 'jwks.json'), 'utf8');
-        const header = b64url({ alg: 'HS256', typ: 'JWT', kid: readLocalSigningKey(defaultJwtDir(config)).jwk.kid });
+        const jwks = readFileSync(path.join(localJwtDir(config), 'jwks.json'), 'utf8');
+        const header = b64url({ alg: 'HS256', typ: 'JWT', kid: readLocalSigningKey(localJwtDir(config)).jwk.kid });
         const body = b64url(claims());
         const signature = createHmac('sha256', jwks).update(`${header}.${body}`).digest('base64url');
         await expect401(`Bearer ${header}.${body}.${signature}`, 'TOKEN_ALGORITHM_REJECTED');
@@ -130,7 +131,7 @@ describe('API authentication', function () {
     describe('with a token signed by a key outside the JWKS', function () {
       it('responds with 401', async function () {
         const { privateKey, publicKey } = await generateKeyPair('ES256');
-        const kid = readLocalSigningKey(defaultJwtDir(config)).jwk.kid;
+        const kid = readLocalSigningKey(localJwtDir(config)).jwk.kid;
         expect((await exportJWK(publicKey)).kty).to.equal('EC');
         const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid }).sign(privateKey);
         await expect401(`Bearer ${forged}`, 'TOKEN_SIGNATURE_INVALID');

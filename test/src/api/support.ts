@@ -11,7 +11,8 @@ import { importJWK, SignJWT, type JWTPayload } from 'jose';
 import { pino } from 'pino';
 import { createServer } from '../../../gateway-api/src/app';
 import { readLocalSigningKey } from '../../../gateway-api/src/auth/keys';
-import { defaultJwtDir, LOCAL_AUDIENCE, LOCAL_ISSUER, loadApiConfig } from '../../../gateway-api/src/config';
+import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadApiConfig } from '../../../gateway-api/src/config';
+import { localJwtDir, prepareApi } from '../../../network/src/api';
 import { buildDependencies, type Dependencies } from '../../../gateway-api/src/dependencies';
 import { acknowledgeApiWrites } from '../support/acknowledged';
 import { config, org, uniqueId } from '../support/network';
@@ -34,8 +35,8 @@ export async function apiFor(
   env: Record<string, string> = {},
   options: { readyTimeoutMs?: number } = {},
 ): Promise<TestApi> {
-  const apiConfig = loadApiConfig({ ...process.env, LOTLINE_API_ORG: orgRef, ...env });
-  const deps = await buildDependencies(apiConfig, pino({ level: process.env.LOTLINE_TEST_LOG ?? 'silent' }), options);
+  const apiConfig = loadApiConfig({ ...(await prepareApi(config, org(orgRef))), ...env });
+  const deps = buildDependencies(apiConfig, pino({ level: process.env.LOTLINE_TEST_LOG ?? 'silent' }), options);
   opened.push(deps);
   // Every 2xx answer to a write is recorded as acknowledged, for the durability spec.
   const app = express()
@@ -73,7 +74,7 @@ export interface TokenOptions {
 
 /** A real ES256 token signed with the network's local key for `user` of `orgRef`. */
 export async function token(orgRef: string, user: string, options: TokenOptions = {}): Promise<string> {
-  const { jwk } = readLocalSigningKey(defaultJwtDir(config));
+  const { jwk } = readLocalSigningKey(localJwtDir(config));
   const key = await importJWK(jwk, 'ES256');
   const now = Math.floor(Date.now() / 1000);
   const payload: JWTPayload = {

@@ -5,7 +5,7 @@
  */
 import { apiProcessName, apiUrl } from '../../../network/src/network';
 import { runningPid } from '../../../network/src/processes';
-import { mintLocalToken } from '../../../gateway-api/src/auth/token';
+import { mintLocalToken } from '../../../network/src/api';
 import { acknowledgeApiAnswer } from '../support/acknowledged';
 import { config, org } from '../support/network';
 
