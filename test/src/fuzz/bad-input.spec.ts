@@ -3,11 +3,16 @@
  * problem+json that carries a machine-readable `code`, never a 5xx, and
  * leaves the ledger exactly as it was (read back afterwards).
  */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import type { LotInput } from '@lotline/domain';
+import { apiProcessName, apiUrl } from '../../../network/src/network';
+import { logFile } from '../../../network/src/processes';
 import { newLot } from '../support/lots';
-import { uniqueId } from '../support/network';
-import { assertApisRunning, apiFetch, apiRaw, type ApiResponse } from '../faults/api';
+import { config, org, uniqueId } from '../support/network';
+import { assertApisRunning, apiFetch, apiRaw, mintToken, type ApiResponse } from '../faults/api';
 
 const ORG = 'PartsCo';
 const MSP = 'PartsCoMSP';
@@ -27,6 +32,77 @@ async function readLot(id: string): Promise<ApiResponse> {
 async function expectAbsent(id: string): Promise<void> {
   const res = await readLot(id);
   expect(res.status, `${id} must not exist after a rejected request`).to.equal(404);
+}
+
+/** One request to the PartsCo API process with raw headers and body (no token unless `token` is set). */
+async function send(
+  urlPath: string,
+  init: { method?: string; headers?: Record<string, string>; body?: Uint8Array | string; token?: boolean } = {},
+): Promise<ApiResponse & { text: string }> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token !== false) headers.authorization = `Bearer ${await mintToken(ORG, 'qm1')}`;
+  const res = await fetch(`${apiUrl(org(ORG))}${urlPath}`, {
+    method: init.method ?? 'GET',
+    headers,
+    body: init.body,
+    signal: AbortSignal.timeout(60_000),
+  });
+  const text = await res.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    body = { raw: text.slice(0, 500) };
+  }
+  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body, text };
+}
+
+/** Flip bytes in the middle of a compressed body so that it no longer decodes. */
+function corrupt(bytes: Buffer): Buffer {
+  const out = Buffer.from(bytes);
+  for (let i = Math.floor(out.length / 3); i < Math.min(out.length - 2, Math.floor(out.length / 3) + 8); i += 1)
+    out[i] = 0xff - (out[i] as number);
+  return out;
+}
+
+/** A minimal EPCIS document around events. */
+function epcisDocument(events: Record<string, unknown>[]): string {
+  return JSON.stringify({
+    '@context': ['https://ref.gs1.org/standards/epcis/epcis-context.jsonld', { ex: 'https://lotline.example/ns/test#' }],
+    type: 'EPCISDocument',
+    schemaVersion: '2.0',
+    creationDate: new Date().toISOString(),
+    epcisBody: { eventList: events },
+  });
+}
+
+/** A fresh LGTIN class that no lot has (GS1 company prefix 4012345). */
+function freshClass(): string {
+  return `urn:epc:class:lgtin:4012345.012345.${uniqueId('BAD')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(-20)}`;
+}
+
+function observation(epcClass: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: 'ObjectEvent',
+    eventTime: new Date().toISOString(),
+    eventTimeZoneOffset: '+00:00',
+    action: 'OBSERVE',
+    quantityList: [{ epcClass, quantity: 5, uom: 'KGM' }],
+    ...extra,
+  };
+}
+
+function capture(body: string): Promise<ApiResponse & { text: string }> {
+  return send('/epcis/capture', { method: 'POST', headers: { 'content-type': 'application/ld+json' }, body });
+}
+
+async function capturedFor(epcClass: string): Promise<unknown[]> {
+  const res = await send(`/epcis/events?MATCH_anyEPCClass=${encodeURIComponent(epcClass)}`);
+  expect(res.status, res.text.slice(0, 300)).to.equal(200);
+  const results = (res.body.epcisBody as { queryResults: { resultsBody: { eventList: unknown[] } } }).queryResults;
+  return results.resultsBody.eventList;
 }
 
 /** A valid lot with one field replaced. */
@@ -64,6 +140,119 @@ describe('bad input through the API', function () {
       const lot = newLot(MSP, uniqueId('CTYPE'));
       expectProblem(await apiRaw(ORG, 'qm1', 'POST', '/lots', JSON.stringify(lot), 'text/plain'), [400, 415]);
       await expectAbsent(lot.id);
+    });
+  });
+
+  describe('paths, encodings and headers that the HTTP layer refuses', function () {
+    for (const [what, urlPath] of [
+      ['a truncated UTF-8 percent-encoding in a lot id', '/lots/%E0%A4%A'],
+      ['a lone % as a recall id', '/recalls/%'],
+    ] as const) {
+      it(`refuses ${what} with 400 INVALID_PATH`, async function () {
+        const res = await send(urlPath);
+        expectProblem(res, [400]);
+        expect(res.body.code).to.equal('INVALID_PATH');
+      });
+    }
+
+    it('refuses a malformed percent-encoding with 400 also without a token', async function () {
+      const res = await send('/lots/%E0%A4%A', { token: false });
+      expectProblem(res, [400]);
+      expect(res.body.code).to.equal('INVALID_PATH');
+    });
+
+    it('accepts a gzip-compressed lot (the control for the corrupt bodies below)', async function () {
+      const lot = newLot(MSP, uniqueId('GZIP'));
+      const res = await send('/lots', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: gzipSync(JSON.stringify(lot)),
+      });
+      expect(res.status, res.text.slice(0, 300)).to.equal(201);
+      expect((await readLot(lot.id)).status).to.equal(200);
+    });
+
+    const compressors = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync };
+    for (const [encoding, compress] of Object.entries(compressors)) {
+      it(`refuses a corrupt ${encoding} body with 400 INVALID_BODY and writes nothing`, async function () {
+        const lot = newLot(MSP, uniqueId(`Z${encoding.toUpperCase()}`));
+        const res = await send('/lots', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+          body: corrupt(compress(JSON.stringify({ ...lot, attributes: { pad: 'x'.repeat(200) } }))),
+        });
+        expectProblem(res, [400]);
+        expect(res.body.code).to.equal('INVALID_BODY');
+        await expectAbsent(lot.id);
+      });
+    }
+
+    it('answers a request header over 16 KiB with 431 problem+json', async function () {
+      const res = await send('/lots/PartsCoMSP%3AANY', { headers: { 'x-padding': 'a'.repeat(20 * 1024) } });
+      expectProblem(res, [431]);
+      expect(res.body.code).to.equal('HEADERS_TOO_LARGE');
+    });
+  });
+
+  describe('EPCIS documents', function () {
+    it('refuses an event holding 50 000 levels of nested arrays with 400 JSON_TOO_DEEP and captures nothing', async function () {
+      const epcClass = freshClass();
+      const deep = '['.repeat(50_000) + ']'.repeat(50_000);
+      const body = epcisDocument([observation(epcClass, { 'ex:deep': '__DEEP__' })]).replace('"__DEEP__"', deep);
+      const res = await capture(body);
+      expectProblem(res, [400, 413]);
+      expect(res.body.code).to.equal('JSON_TOO_DEEP');
+      expect(await capturedFor(epcClass)).to.deep.equal([]);
+    });
+
+    for (const [what, event] of [
+      ['an ObjectEvent with an empty epcList next to its quantityList', (c: string) => observation(c, { epcList: [] })],
+      [
+        'an AggregationEvent with empty childEPCs next to its childQuantityList',
+        (c: string) => ({
+          type: 'AggregationEvent',
+          eventTime: new Date().toISOString(),
+          eventTimeZoneOffset: '+00:00',
+          action: 'OBSERVE',
+          parentID: 'urn:epc:id:sscc:4012345.0000000042',
+          childEPCs: [],
+          childQuantityList: [{ epcClass: c, quantity: 2, uom: 'KGM' }],
+        }),
+      ],
+    ] as const) {
+      it(`captures ${what}, hashed as if the empty list were absent`, async function () {
+        const epcClass = freshClass();
+        const withEmpty = event(epcClass) as Record<string, unknown>;
+        const res = await capture(epcisDocument([withEmpty]));
+        expect(res.status, res.text.slice(0, 400)).to.equal(201);
+        expect(await capturedFor(epcClass)).to.have.length(1);
+        const withoutEmpty = Object.fromEntries(Object.entries(withEmpty).filter(([, v]) => !(Array.isArray(v) && v.length === 0)));
+        const again = await capture(epcisDocument([withoutEmpty]));
+        expectProblem(again, [409]);
+        expect(again.body.code).to.equal('EPCIS_DUPLICATE');
+        expect(await capturedFor(epcClass)).to.have.length(1);
+      });
+    }
+  });
+
+  describe('credentials in URLs', function () {
+    it('refuses ?access_token= with 401 and keeps the token out of the problem and the API log (0600 in a 0700 folder)', async function () {
+      const secret = `SECRET${uniqueId('TOK').replace(/-/g, '')}`;
+      const marker = uniqueId('LEAK');
+      const res = await send(`/lots/${MSP}%3A${marker}?access_token=${secret}`, { token: false });
+      expectProblem(res, [401]);
+      expect(res.text).to.not.include(secret);
+      expect(res.body.instance).to.be.a('string').and.include('access_token=[redacted]');
+      const file = logFile(config, apiProcessName(org(ORG)));
+      let log = '';
+      for (let i = 0; i < 50 && !log.includes(marker); i += 1) {
+        log = readFileSync(file, 'utf8');
+        if (!log.includes(marker)) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(log, 'the request was logged').to.include(marker);
+      expect(log).to.not.include(secret);
+      expect(statSync(file).mode & 0o777, 'log file mode').to.equal(0o600);
+      expect(statSync(path.dirname(file)).mode & 0o777, 'log folder mode').to.equal(0o700);
     });
   });
 
