@@ -6,15 +6,22 @@
  * answer is covered by the integration suites under test/src/api.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import type { Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { GatewayError, type Gateway } from '@hyperledger/fabric-gateway';
 import { expect } from 'chai';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import request from 'supertest';
 import { createServer } from '../src/app';
 import { createTokenVerifier } from '../src/auth/jwt';
 import type { AuthConfig } from '../src/config';
+import { eventHashId } from '../src/epcis/hash';
+import { MAX_JSON_DEPTH, tooDeepAt } from '../src/http/json';
+import { redactUrl } from '../src/http/redact';
+import { createApiServer } from '../src/http/server';
 import type { WalletIdentity } from '../src/identity/wallet';
 
 const ISSUER = 'lotline-test';
@@ -43,6 +50,8 @@ interface Script {
   statusError?: Error;
   /** LOTLINE_TX_RETRIES of the app. */
   txRetries?: number;
+  /** The result of an endorsement (default: the submitted lot, with producer and custodian). */
+  result?: (name: string, args: string[]) => unknown;
 }
 
 const encoder = new TextEncoder();
@@ -76,8 +85,9 @@ function scriptedGateway(script: Script, calls: string[]): Gateway {
         if (refusal !== undefined) return Promise.reject(refusal);
         const code = script.commits?.[commit++] ?? 0;
         const lot = JSON.parse(options.arguments[0] ?? '{}') as Record<string, unknown>;
+        const result = script.result !== undefined ? script.result(name, options.arguments) : { ...lot, producer: MSP, custodian: MSP };
         return Promise.resolve({
-          getResult: () => encoder.encode(JSON.stringify({ ...lot, producer: MSP, custodian: MSP })),
+          getResult: () => encoder.encode(JSON.stringify(result)),
           submit: () =>
             Promise.resolve({
               getStatus: () =>
@@ -112,7 +122,11 @@ interface Harness {
 let signingKey: KeyLike;
 let publicJwk: JWK;
 
-async function harness(script: Script = {}, role: WalletIdentity['role'] = 'quality_manager'): Promise<Harness> {
+async function harness(
+  script: Script = {},
+  role: WalletIdentity['role'] = 'quality_manager',
+  logger: Logger = pino({ level: 'silent' }),
+): Promise<Harness> {
   const calls: string[] = [];
   const tokens = createTokenVerifier(AUTH, [MSP, 'PartsCo'], createLocalJWKSet({ keys: [publicJwk] }));
   const app = createServer({
@@ -124,7 +138,7 @@ async function harness(script: Script = {}, role: WalletIdentity['role'] = 'qual
     wallet: (user) => (user === 'qm1' ? identity(role) : undefined),
     gateways: { get: () => scriptedGateway(script, calls) },
     ready: () => Promise.resolve(true),
-    logger: pino({ level: 'silent' }),
+    logger,
     bodyLimit: '16kb',
     ...(script.txRetries !== undefined ? { txRetries: script.txRetries } : {}),
   });
@@ -378,5 +392,333 @@ describe('API answers to ledger outcomes', function () {
     expect(res.body.lookup).to.equal('/transactions/tx1/proof');
     expect(res.headers['retry-after']).to.equal(undefined);
     expect(calls, 'not resubmitted: it may have committed').to.deep.equal(['submit CreateLot']);
+  });
+});
+
+describe('API paths the router cannot decode', function () {
+  it('answers 400 INVALID_PATH for a truncated percent-encoding, before any token check', async function () {
+    const { app, calls } = await harness();
+    const res = await request(app).get('/lots/%E0%A4%A');
+    expectProblem(res, 400, 'INVALID_PATH');
+    expect(calls).to.deep.equal([]);
+  });
+
+  it('answers 400 INVALID_PATH for a lone % in a recall id', async function () {
+    const { app, token, calls } = await harness();
+    const res = await request(app)
+      .get('/recalls/%')
+      .set('authorization', `Bearer ${await token()}`);
+    expectProblem(res, 400, 'INVALID_PATH');
+    expect(calls).to.deep.equal([]);
+  });
+});
+
+/** Send bytes as they are (superagent would JSON-serialize a Buffer sent as application/json). */
+const asBytes = (body: unknown): string => body as string;
+
+describe('API compressed and nested bodies', function () {
+  const compressors = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync };
+
+  it('accepts a gzip-compressed body', async function () {
+    const { app, token, calls } = await harness();
+    const res = await request(app)
+      .post('/lots')
+      .set('authorization', `Bearer ${await token()}`)
+      .set('content-type', 'application/json')
+      .set('content-encoding', 'gzip')
+      .serialize(asBytes)
+      .send(gzipSync(JSON.stringify(lot())));
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    expect(calls).to.deep.equal(['submit CreateLot']);
+  });
+
+  for (const [encoding, compress] of Object.entries(compressors)) {
+    it(`answers 400 INVALID_BODY for a corrupt ${encoding} body, without calling the ledger`, async function () {
+      const { app, token, calls } = await harness();
+      const bytes = Buffer.from(compress(JSON.stringify({ ...lot(), attributes: { pad: 'x'.repeat(200) } })));
+      for (let i = 10; i < 18; i += 1) bytes[i] = 0xff - (bytes[i] as number);
+      const res = await request(app)
+        .post('/lots')
+        .set('authorization', `Bearer ${await token()}`)
+        .set('content-type', 'application/json')
+        .set('content-encoding', encoding)
+        .serialize(asBytes)
+        .send(bytes);
+      expectProblem(res, 400, 'INVALID_BODY');
+      expect(calls).to.deep.equal([]);
+    });
+  }
+
+  it('answers 415 for a Content-Encoding it does not know', async function () {
+    const { app, token } = await harness();
+    const res = await request(app)
+      .post('/lots')
+      .set('authorization', `Bearer ${await token()}`)
+      .set('content-type', 'application/json')
+      .set('content-encoding', 'compress')
+      .send(JSON.stringify(lot()));
+    expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it(`answers 400 JSON_TOO_DEEP for a body nested deeper than ${MAX_JSON_DEPTH} levels`, async function () {
+    const { app, token, calls } = await harness();
+    const deep = '['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH);
+    const res = await request(app)
+      .post('/lots')
+      .set('authorization', `Bearer ${await token()}`)
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ ...lot(), attributes: { deep: '__DEEP__' } }).replace('"__DEEP__"', deep));
+    expectProblem(res, 400, 'JSON_TOO_DEEP');
+    expect(res.body.detail).to.include('/attributes/deep');
+    expect(calls).to.deep.equal([]);
+  });
+
+  it('finds the first value nested too deeply, iteratively (no stack overflow at 200 000 levels)', function () {
+    const depth = 200_000;
+    const value = JSON.parse('['.repeat(depth) + ']'.repeat(depth)) as unknown;
+    expect(tooDeepAt(value, 3)).to.equal('/0/0/0');
+    expect(tooDeepAt({ a: [{ b: 1 }] }, 3)).to.equal(undefined);
+    expect(tooDeepAt({ 'a/b': { '~': {} } }, 2)).to.equal('/a~1b/~0');
+  });
+});
+
+const EPCIS_CONTEXT = ['https://ref.gs1.org/standards/epcis/epcis-context.jsonld'];
+
+function epcisDocument(events: Record<string, unknown>[]): Record<string, unknown> {
+  return {
+    '@context': EPCIS_CONTEXT,
+    type: 'EPCISDocument',
+    schemaVersion: '2.0',
+    creationDate: '2024-05-01T10:00:00Z',
+    epcisBody: { eventList: events },
+  };
+}
+
+const observation = {
+  type: 'ObjectEvent',
+  eventTime: '2024-05-01T09:00:00Z',
+  eventTimeZoneOffset: '+00:00',
+  action: 'OBSERVE',
+  quantityList: [{ epcClass: 'urn:epc:class:lgtin:4012345.012345.LOT1', quantity: 5, uom: 'KGM' }],
+};
+
+/** A script whose EPCIS capture succeeds and records the submitted event hash IDs. */
+function captureScript(hashIds: string[]): Script {
+  return {
+    evaluate: (name) => {
+      if (name !== 'FindEvents') throw new Error(`unexpected ${name}`);
+      return encoder.encode(JSON.stringify({ known: [] }));
+    },
+    result: (_name, args) => {
+      const argument = JSON.parse(args[0] ?? '{}') as { events: { hashId: string }[] };
+      hashIds.push(...argument.events.map((e) => e.hashId));
+      return {
+        captureTxId: 'tx1',
+        captured: argument.events.map((e, index) => ({ index, hashId: e.hashId, type: 'ObjectEvent', operations: [] })),
+        declarations: [],
+        skipped: [],
+        lotIds: [],
+      };
+    },
+  };
+}
+
+describe('EPCIS through the API', function () {
+  it('answers 400 JSON_TOO_DEEP for an event holding 50 000 levels of arrays, without calling the ledger', async function () {
+    const { app, token, calls } = await harness();
+    const deep = '['.repeat(50_000) + ']'.repeat(50_000);
+    const body = JSON.stringify(epcisDocument([{ ...observation, 'ex:deep': '__DEEP__' }])).replace('"__DEEP__"', deep);
+    const res = await request(app)
+      .post('/epcis/capture')
+      .set('authorization', `Bearer ${await token()}`)
+      .set('content-type', 'application/ld+json')
+      .send(body);
+    expectProblem(res, 400, 'JSON_TOO_DEEP');
+    expect(calls).to.deep.equal([]);
+  });
+
+  for (const [what, list, withEmpty] of [
+    ['an ObjectEvent with an empty epcList', 'epcList', { ...observation, epcList: [] }],
+    [
+      'an AggregationEvent with empty childEPCs',
+      'childEPCs',
+      {
+        type: 'AggregationEvent',
+        eventTime: '2024-05-01T09:00:00Z',
+        eventTimeZoneOffset: '+00:00',
+        action: 'OBSERVE',
+        parentID: 'urn:epc:id:sscc:4012345.0000000042',
+        childEPCs: [],
+        childQuantityList: observation.quantityList,
+      },
+    ],
+  ] as const) {
+    it(`captures ${what} next to its quantity list, with the hash ID of the event without that list`, async function () {
+      const hashIds: string[] = [];
+      const { app, token } = await harness(captureScript(hashIds));
+      const withoutEmpty = Object.fromEntries(Object.entries(withEmpty).filter(([key]) => key !== list));
+      for (const event of [withEmpty, withoutEmpty]) {
+        const res = await request(app)
+          .post('/epcis/capture')
+          .set('authorization', `Bearer ${await token()}`)
+          .set('content-type', 'application/ld+json')
+          .send(JSON.stringify(epcisDocument([event])));
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      }
+      expect(hashIds).to.have.length(2);
+      expect(hashIds[0]).to.match(/^ni:\/\/\/sha-256;[0-9a-f]{64}\?ver=CBV2\.0$/);
+      expect(hashIds[0]).to.equal(hashIds[1]);
+      expect(eventHashId(withoutEmpty, EPCIS_CONTEXT)).to.equal(hashIds[0]);
+    });
+  }
+
+  it('renders EPCIS errors through the one problem+json handler (415 with instance)', async function () {
+    const { app, token } = await harness();
+    const res = await request(app)
+      .post('/epcis/capture')
+      .set('authorization', `Bearer ${await token()}`)
+      .set('content-type', 'text/plain')
+      .send('hello');
+    expectProblem(res, 415, 'EPCIS_MEDIA_TYPE');
+    expect(res.body.instance).to.equal('/epcis/capture');
+  });
+
+  it('answers 400 INVALID_ARGUMENT for an unknown EPCIS query parameter, without calling the ledger', async function () {
+    const { app, token, calls } = await harness();
+    const res = await request(app)
+      .get('/epcis/events?MATCH_everything=x')
+      .set('authorization', `Bearer ${await token()}`);
+    expectProblem(res, 400, 'INVALID_ARGUMENT');
+    expect(calls).to.deep.equal([]);
+  });
+
+  it('maps a chaincode error of an EPCIS read to its status (404)', async function () {
+    const { app, token } = await harness({
+      evaluate: () => {
+        throw gatewayError(GrpcStatus.UNKNOWN, 'evaluate call to endorser returned error', [
+          'chaincode response 500, NOT_FOUND: no event ni:x',
+        ]);
+      },
+    });
+    const res = await request(app)
+      .get('/epcis/events/ni%3Ax')
+      .set('authorization', `Bearer ${await token()}`);
+    expectProblem(res, 404, 'NOT_FOUND');
+  });
+
+  it('answers 401 for EPCIS requests without a token, like every other route', async function () {
+    const { app } = await harness();
+    expectProblem(await request(app).get('/epcis/events'), 401, 'TOKEN_MISSING');
+  });
+
+  it('lists the EPCIS routes in /openapi.json, with their parameters and problem responses', async function () {
+    const { app } = await harness();
+    const res = await request(app).get('/openapi.json');
+    expect(res.status).to.equal(200);
+    const paths = res.body.paths as Record<string, Record<string, { parameters: { name: string }[]; responses: Record<string, unknown> }>>;
+    expect(Object.keys(paths)).to.include.members([
+      '/epcis/capture',
+      '/epcis/events',
+      '/epcis/events/{hashId}',
+      '/epcis/lots/{lotId}/trace',
+    ]);
+    expect(paths['/epcis/capture']?.post?.responses).to.have.keys('201', '400', '401', '403', '404', '409', '413', '415', '503');
+    expect(paths['/epcis/lots/{lotId}/trace']?.get?.parameters.map((p) => p.name)).to.deep.equal([
+      'lotId',
+      'direction',
+      'maxDepth',
+      'maxNodes',
+    ]);
+  });
+});
+
+describe('API request headers', function () {
+  const servers: Server[] = [];
+  afterEach(function () {
+    for (const server of servers.splice(0)) server.close();
+  });
+
+  async function listening(maxHeaderSize?: number): Promise<number> {
+    const { app } = await harness();
+    const server = createApiServer(app, maxHeaderSize === undefined ? {} : { maxHeaderSize });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** Send a raw HTTP/1.1 request with one padding header of `size` bytes; resolve with the whole response text. */
+  async function rawRequest(maxHeaderSize: number | undefined, size: number): Promise<string> {
+    const port = await listening(maxHeaderSize);
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(`GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(size)}\r\nConnection: close\r\n\r\n`);
+      });
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+  }
+
+  it('answers a header section over 16 KiB with 431 problem+json (HEADERS_TOO_LARGE)', async function () {
+    const text = await rawRequest(undefined, 20 * 1024);
+    const [head = '', body = ''] = text.split('\r\n\r\n');
+    expect(head).to.match(/^HTTP\/1\.1 431 /);
+    expect(head).to.match(/content-type: application\/problem\+json/i);
+    expect(JSON.parse(body)).to.include({ status: 431, code: 'HEADERS_TOO_LARGE' });
+  });
+
+  it('takes the limit from its option: 6 KiB of headers pass at 16 KiB and are refused at 4 KiB', async function () {
+    expect(await rawRequest(undefined, 6 * 1024)).to.match(/^HTTP\/1\.1 200 /);
+    expect(await rawRequest(4096, 6 * 1024)).to.match(/^HTTP\/1\.1 431 /);
+  });
+
+  it('answers malformed HTTP with 400 problem+json', async function () {
+    const port = await listening();
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write('GET /healthz HTTP/1.1\r\nHost localhost\r\n\r\n'));
+      let out = '';
+      socket.on('data', (chunk) => (out += chunk.toString('utf8')));
+      socket.on('end', () => resolve(out));
+      socket.on('error', reject);
+    });
+    expect(text).to.match(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(text.split('\r\n\r\n')[1] ?? '')).to.include({ status: 400, code: 'MALFORMED_REQUEST' });
+  });
+});
+
+describe('API logs and echoed URLs', function () {
+  function memoryLogger(): { logger: Logger; lines: string[] } {
+    const lines: string[] = [];
+    return { logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }), lines };
+  }
+
+  it('refuses ?access_token= with 401 and keeps the token out of the problem and the log', async function () {
+    const { logger, lines } = memoryLogger();
+    const { app } = await harness({}, 'quality_manager', logger);
+    const res = await request(app).get('/lots/PartsCoMSP%3AX?direction=up&access_token=SECRET123');
+    expectProblem(res, 401, 'TOKEN_MISSING');
+    expect(res.text).to.not.include('SECRET123');
+    expect(res.body.instance).to.equal('/lots/PartsCoMSP%3AX?direction=up&access_token=[redacted]');
+    expect(lines.join('')).to.include('access_token=[redacted]').and.not.include('SECRET123');
+  });
+
+  it('logs the Authorization header only as [redacted]', async function () {
+    const { logger, lines } = memoryLogger();
+    const { app, token } = await harness({}, 'quality_manager', logger);
+    const jwt = await token();
+    await request(app).get('/healthz').set('authorization', `Bearer ${jwt}`);
+    const log = lines.join('');
+    expect(log).to.include('"authorization":"[redacted]"');
+    expect(log).to.not.include(jwt.split('.')[2] as string);
+  });
+
+  it('redacts every credential query parameter and bare JWTs, and nothing else', function () {
+    expect(redactUrl('/a?code=1&state=2&client_secret=3&x_api_key=4&Password=5')).to.equal(
+      '/a?code=[redacted]&state=2&client_secret=[redacted]&x_api_key=[redacted]&Password=[redacted]',
+    );
+    expect(redactUrl('/a?eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln&lotId=L')).to.equal('/a?[redacted]&lotId=L');
+    expect(redactUrl('/lots/%E0%A4%A?depth=3')).to.equal('/lots/%E0%A4%A?depth=3');
+    expect(redactUrl('/a?access%5Ftoken=s')).to.equal('/a?access%5Ftoken=[redacted]');
   });
 });
