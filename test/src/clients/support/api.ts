@@ -10,6 +10,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { prepareApi } from '../../../../network/src/api';
 import { config, org } from '../../support/network';
 
 export const API_MAIN = path.join(config.repoRoot, 'gateway-api', 'src', 'main.ts');
@@ -51,10 +52,9 @@ export async function startApi(orgRef: string): Promise<RunningApi> {
   const child = spawn(process.execPath, [path.join(config.repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), API_MAIN], {
     cwd: config.repoRoot,
     env: {
-      ...process.env,
-      LOTLINE_API_ORG: o.name,
+      PATH: process.env.PATH,
+      ...(await prepareApi(config, o)),
       LOTLINE_API_PORT: String(port),
-      [`LOTLINE_${o.key.toUpperCase()}_API_PORT`]: String(port),
       LOTLINE_LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
