@@ -60,11 +60,27 @@ export async function apiRaw(
   rawBody?: string,
   contentType = 'application/json',
 ): Promise<ApiResponse> {
-  const token = await mintToken(orgRef, user);
+  return apiRequest(orgRef, user, method, urlPath, {
+    ...(rawBody === undefined ? {} : { body: rawBody, headers: { 'content-type': contentType } }),
+  });
+}
+
+/**
+ * One request with any headers and body bytes (compressed bodies, huge headers), as `user`, or with no
+ * token at all when `user` is undefined. `text` is the raw response body.
+ */
+export async function apiRequest(
+  orgRef: string,
+  user: string | undefined,
+  method: string,
+  urlPath: string,
+  init: { headers?: Record<string, string>; body?: Uint8Array | string } = {},
+): Promise<ApiResponse & { text: string }> {
+  const authorization: Record<string, string> = user === undefined ? {} : { authorization: `Bearer ${await mintToken(orgRef, user)}` };
   const res = await fetch(`${apiUrl(org(orgRef))}${urlPath}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(rawBody === undefined ? {} : { 'content-type': contentType }) },
-    body: rawBody,
+    headers: { ...authorization, ...init.headers },
+    body: init.body,
     signal: AbortSignal.timeout(60_000),
   });
   const text = await res.text();
@@ -80,5 +96,6 @@ export async function apiRaw(
     contentType: res.headers.get('content-type') ?? '',
     retryAfter: res.headers.get('retry-after') ?? undefined,
     body: parsed,
+    text,
   };
 }

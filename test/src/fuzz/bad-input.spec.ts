@@ -8,11 +8,11 @@ import path from 'node:path';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import type { LotInput } from '@lotline/domain';
-import { apiProcessName, apiUrl } from '../../../network/src/network';
+import { apiProcessName } from '../../../network/src/network';
 import { logFile } from '../../../network/src/processes';
 import { newLot } from '../support/lots';
 import { config, org, uniqueId } from '../support/network';
-import { assertApisRunning, apiFetch, apiRaw, mintToken, type ApiResponse } from '../faults/api';
+import { assertApisRunning, apiFetch, apiRaw, apiRequest, type ApiResponse } from '../faults/api';
 
 const ORG = 'PartsCo';
 const MSP = 'PartsCoMSP';
@@ -34,27 +34,15 @@ async function expectAbsent(id: string): Promise<void> {
   expect(res.status, `${id} must not exist after a rejected request`).to.equal(404);
 }
 
-/** One request to the PartsCo API process with raw headers and body (no token unless `token` is set). */
-async function send(
+/** One request to the PartsCo API process with raw headers and body (as qm1, or with no token when `token` is false). */
+function send(
   urlPath: string,
   init: { method?: string; headers?: Record<string, string>; body?: Uint8Array | string; token?: boolean } = {},
 ): Promise<ApiResponse & { text: string }> {
-  const headers: Record<string, string> = { ...init.headers };
-  if (init.token !== false) headers.authorization = `Bearer ${await mintToken(ORG, 'qm1')}`;
-  const res = await fetch(`${apiUrl(org(ORG))}${urlPath}`, {
-    method: init.method ?? 'GET',
-    headers,
-    body: init.body,
-    signal: AbortSignal.timeout(60_000),
+  return apiRequest(ORG, init.token === false ? undefined : 'qm1', init.method ?? 'GET', urlPath, {
+    ...(init.headers !== undefined ? { headers: init.headers } : {}),
+    ...(init.body !== undefined ? { body: init.body } : {}),
   });
-  const text = await res.text();
-  let body: Record<string, unknown> = {};
-  try {
-    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    body = { raw: text.slice(0, 500) };
-  }
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body, text };
 }
 
 /** Flip bytes in the middle of a compressed body so that it no longer decodes. */
