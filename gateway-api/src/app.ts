@@ -44,7 +44,7 @@ export interface ServerDeps {
   /** Whether the peer is reachable now. */
   readonly ready: () => Promise<boolean>;
   /** The readiness rule (@lotline/ledger-client `checkEndorsers`): organisations without an endorser of the chaincode. */
-  readonly endorsers?: () => Promise<{ readonly missing: readonly string[]; readonly problem?: string }>;
+  readonly endorsers?: () => Promise<{ readonly missing: readonly string[]; readonly satisfiable: boolean; readonly problem?: string }>;
   /** Registers users with the CA (absent: POST /users answers 501). */
   readonly registrar?: UserRegistrar;
   readonly logger: Logger;
@@ -132,15 +132,21 @@ export function createServer(deps: ServerDeps): Express {
         retryAfterSeconds: 5,
       });
     const endorsers = await deps.endorsers?.();
-    if (endorsers !== undefined && endorsers.missing.length > 0)
+    if (endorsers !== undefined && !endorsers.satisfiable)
       throw new ApiError({
         status: 503,
         code: 'ENDORSERS_UNAVAILABLE',
         title: 'Service unavailable',
-        detail: `service discovery on the ${deps.org.name} peer lists no endorser of the chaincode for ${endorsers.missing.join(', ')}${endorsers.problem !== undefined ? ` (${endorsers.problem})` : ''}`,
+        detail: `service discovery on the ${deps.org.name} peer finds no set of endorsers that satisfies the endorsement policy (no endorser for ${endorsers.missing.join(', ')})${endorsers.problem !== undefined ? ` (${endorsers.problem})` : ''}`,
         retryAfterSeconds: 5,
       });
-    res.json({ status: 'ready', peer: 'reachable', endorsers: endorsers === undefined ? 'unchecked' : 'every organisation' });
+    // Ready while the policy can be met; an organisation without an endorser (its peer down) is reported, not fatal.
+    const missing = endorsers?.missing ?? [];
+    res.json({
+      status: missing.length > 0 ? 'degraded' : 'ready',
+      peer: 'reachable',
+      endorsers: endorsers === undefined ? 'unchecked' : missing.length > 0 ? { missing } : 'every organisation',
+    });
   });
   app.get('/metrics', async (_req, res) => {
     res.locals.route = '/metrics';

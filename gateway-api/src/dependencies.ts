@@ -70,7 +70,8 @@ export function buildDependencies(
     ready: () => peerReachable(client, options.readyTimeoutMs ?? 1500),
     endorsers: async () => {
       signing ??= signingFor(serviceIdentity(config.walletDir, config.org.mspId));
-      if (signing === undefined) return { missing: memberMsps, problem: `no enrolled user in ${config.walletDir} to sign the check` };
+      if (signing === undefined)
+        return { missing: memberMsps, satisfiable: false, problem: `no enrolled user in ${config.walletDir} to sign the check` };
       return checkEndorsers({ client, signing, channel: config.channel, chaincode: config.chaincode, organizations: memberMsps });
     },
     ...(config.ca !== undefined ? { registrar: fabricCaRegistrar(config.ca, config.org.name, config.walletDir) } : {}),

@@ -52,6 +52,8 @@ interface Script {
   txRetries?: number;
   /** The result of an endorsement (default: the submitted lot, with producer and custodian). */
   result?: (name: string, args: string[]) => unknown;
+  /** What the readiness rule's discovery check reports (default: not checked). */
+  endorsers?: { missing: string[]; satisfiable: boolean; problem?: string };
 }
 
 const encoder = new TextEncoder();
@@ -138,6 +140,7 @@ async function harness(
     wallet: (user) => (user === 'qm1' ? identity(role) : undefined),
     gateways: { get: () => scriptedGateway(script, calls) },
     ready: () => Promise.resolve(true),
+    ...(script.endorsers !== undefined ? { endorsers: () => Promise.resolve(script.endorsers as NonNullable<Script['endorsers']>) } : {}),
     logger,
     bodyLimit: '16kb',
     ...(script.txRetries !== undefined ? { txRetries: script.txRetries } : {}),
@@ -392,6 +395,30 @@ describe('API answers to ledger outcomes', function () {
     expect(res.body.lookup).to.equal('/transactions/tx1/proof');
     expect(res.headers['retry-after']).to.equal(undefined);
     expect(calls, 'not resubmitted: it may have committed').to.deep.equal(['submit CreateLot']);
+  });
+});
+
+describe('API readiness (/readyz)', function () {
+  it('is ready when discovery lists an endorser of every organisation', async function () {
+    const { app } = await harness({ endorsers: { missing: [], satisfiable: true } });
+    const res = await request(app).get('/readyz');
+    expect(res.status).to.equal(200);
+    expect(res.body).to.deep.include({ status: 'ready', endorsers: 'every organisation' });
+  });
+
+  it('stays ready but says degraded, naming the organisation, when a majority can still endorse', async function () {
+    const { app } = await harness({ endorsers: { missing: ['BankMSP'], satisfiable: true } });
+    const res = await request(app).get('/readyz');
+    expect(res.status).to.equal(200);
+    expect(res.body).to.deep.include({ status: 'degraded', endorsers: { missing: ['BankMSP'] } });
+  });
+
+  it('answers 503 ENDORSERS_UNAVAILABLE when no set of endorsers satisfies the policy', async function () {
+    const { app } = await harness({ endorsers: { missing: ['AssemblyCoMSP', 'BankMSP'], satisfiable: false } });
+    const res = await request(app).get('/readyz');
+    expectProblem(res, 503, 'ENDORSERS_UNAVAILABLE');
+    expect(res.body.detail).to.include('AssemblyCoMSP, BankMSP');
+    expect(res.headers['retry-after']).to.equal('5');
   });
 });
 

@@ -32,6 +32,12 @@ export interface Endorsability {
   readonly endorsing: readonly string[];
   /** Organisations of the target without one. */
   readonly missing: readonly string[];
+  /**
+   * Whether discovery found at least one combination of endorsers that satisfies
+   * the chaincode's endorsement policy: writes can be endorsed now, even when an
+   * organisation is missing (a majority policy tolerates a peer that is down).
+   */
+  readonly satisfiable: boolean;
   /** Why discovery gave no endorsers at all (its error, or the gRPC failure), when it did not. */
   readonly problem?: string;
 }
@@ -76,6 +82,10 @@ function discover(target: EndorsementTarget, request: discovery.SignedRequest): 
   });
 }
 
+function hasLayout(result: discovery.QueryResult): boolean {
+  return (result.getCcQueryRes()?.getContentList() ?? []).some((descriptor) => descriptor.getLayoutsList().length > 0);
+}
+
 function endorsersIn(result: discovery.QueryResult): Set<string> {
   const msps = new Set<string>();
   for (const descriptor of result.getCcQueryRes()?.getContentList() ?? []) {
@@ -96,7 +106,12 @@ export async function checkEndorsers(target: EndorsementTarget): Promise<Endorsa
   try {
     response = await discover(target, await signedRequest(target));
   } catch (error) {
-    return { endorsing: [], missing: [...target.organizations], problem: error instanceof Error ? error.message : String(error) };
+    return {
+      endorsing: [],
+      missing: [...target.organizations],
+      satisfiable: false,
+      problem: error instanceof Error ? error.message : String(error),
+    };
   }
   const result = response.getResultsList()[0];
   const problem = result?.getError()?.getContent();
@@ -104,6 +119,7 @@ export async function checkEndorsers(target: EndorsementTarget): Promise<Endorsa
   return {
     endorsing: [...endorsing].sort(),
     missing: target.organizations.filter((o) => !endorsing.has(o)),
+    satisfiable: result !== undefined && hasLayout(result),
     ...(problem !== undefined && problem !== '' ? { problem } : result === undefined ? { problem: 'discovery returned no result' } : {}),
   };
 }

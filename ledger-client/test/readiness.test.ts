@@ -15,8 +15,12 @@ function peerOf(mspId: string): discovery.Peer {
   return peer;
 }
 
-/** A discovery answer listing endorsers of these organisations, one group per organisation. */
-function answer(endorsing: readonly string[]): discovery.Response {
+/**
+ * A discovery answer listing endorsers of these organisations, one group per
+ * organisation, with one layout (a set of groups that satisfies the policy)
+ * when `layout` names a quorum of them.
+ */
+function answer(endorsing: readonly string[], layout: number = endorsing.length): discovery.Response {
   const descriptor = new discovery.EndorsementDescriptor();
   descriptor.setChaincode('lotline');
   endorsing.forEach((mspId, i) => {
@@ -24,6 +28,11 @@ function answer(endorsing: readonly string[]): discovery.Response {
     peers.setPeersList([peerOf(mspId)]);
     descriptor.getEndorsersByGroupsMap().set(`G${i}`, peers);
   });
+  if (layout >= 3) {
+    const quorum = new discovery.Layout();
+    endorsing.slice(0, 3).forEach((_, i) => quorum.getQuantitiesByGroupMap().set(`G${i}`, 1));
+    descriptor.setLayoutsList([quorum]);
+  }
   const ccResult = new discovery.ChaincodeQueryResult();
   ccResult.setContentList([descriptor]);
   const result = new discovery.QueryResult();
@@ -99,6 +108,13 @@ describe('the readiness rule', function () {
     it('names the organisations that discovery does not list yet', async function () {
       const state = await checkEndorsers(discoveryPeer([answer(['CityMSP', 'PartsCoMSP'])]).target);
       expect(state.missing).to.deep.equal(['AssemblyCoMSP', 'BankMSP']);
+      expect(state.satisfiable, 'two of four cannot meet a majority').to.equal(false);
+    });
+
+    it('is satisfiable, with the missing organisation named, when a majority can still endorse', async function () {
+      const state = await checkEndorsers(discoveryPeer([answer(['AssemblyCoMSP', 'CityMSP', 'PartsCoMSP'])]).target);
+      expect(state.missing).to.deep.equal(['BankMSP']);
+      expect(state.satisfiable).to.equal(true);
     });
 
     it("reports discovery's own error, with every organisation missing", async function () {
@@ -106,6 +122,7 @@ describe('the readiness rule', function () {
         discoveryPeer([failure('failed constructing descriptor for chaincodes:<name:"lotline" >')]).target,
       );
       expect(state.missing).to.deep.equal(ORGS);
+      expect(state.satisfiable).to.equal(false);
       expect(state.problem).to.include('failed constructing descriptor');
     });
 
