@@ -2,7 +2,7 @@ import { asRole, fail, type Role, WRITER_ROLES } from '@lotline/domain';
 import type { Context } from 'fabric-contract-api';
 
 /**
- * Identity and permission rules, all in one place (DESIGN.md §4).
+ * Identity and permission rules, all in one place (docs/design.md §3).
  *
  * Who a caller is comes only from the transaction's signing certificate: the
  * MSP ID, the certificate id, and the `role` attribute that the organisation's

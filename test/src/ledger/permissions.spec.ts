@@ -1,5 +1,5 @@
 /**
- * The permission matrix of DESIGN.md §4, enforced by the chaincode from the
+ * The permission matrix of docs/design.md §3, enforced by the chaincode from the
  * caller's certificate (MSP ID and CA-issued `role` attribute): every write
  * action is tried by every identity (admin1, qm1, inspector1, auditor1 and the
  * role-less orgadmin) of every organisation, and must succeed exactly when the
@@ -47,7 +47,7 @@ const PENDING_PARTIES = { producer: PARTSCO.msp, custodian: PARTSCO.msp, receive
 
 const MAKERS = ['admin', 'quality_manager', 'inspector'] as const;
 
-/** DESIGN.md §4 and chaincode/README.md "who", as data. Nobody not listed may act. */
+/** docs/design.md §3 and chaincode/README.md "who", as data. Nobody not listed may act. */
 const RULES = {
   createOwnLot: [{ roles: MAKERS, orgs: ['any'] }],
   createLotQualifiedByAnotherOrg: [],
