@@ -118,6 +118,28 @@ export function assertCanReadConfidential(caller: Caller, recorderMsp: string, c
   if (caller.msp !== recorderMsp && caller.msp !== counterpartyMsp) deny(caller, 'read these confidential details');
 }
 
+/** Who owns a GS1 company prefix, from the participant registry. */
+export interface Gs1PrefixOwner {
+  readonly prefix: string;
+  readonly msp: string;
+}
+
+/**
+ * Create a lot or container identified by a GS1 key (LGTIN, SGTIN, SSCC): only
+ * the organisation whose participant record lists its company prefix.
+ */
+export function assertOwnsGs1Prefix(caller: Caller, identifier: string, owner: Gs1PrefixOwner | undefined): void {
+  if (owner === undefined) {
+    throw fail(
+      'FORBIDDEN',
+      `${identifier}: its GS1 company prefix is registered to no organisation; the City admin must add it to the gs1CompanyPrefixes of ${caller.msp}'s participant record first`,
+    );
+  }
+  if (owner.msp !== caller.msp) {
+    throw fail('FORBIDDEN', `${identifier}: GS1 company prefix ${owner.prefix} belongs to ${owner.msp}; only ${owner.msp} may create it`);
+  }
+}
+
 /** Maintain the participant registry: City `admin` only. */
 export function assertCanManageParticipants(caller: Caller): void {
   if (caller.msp !== CITY_MSP || caller.role !== 'admin') deny(caller, 'maintain the participant registry');

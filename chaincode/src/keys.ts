@@ -19,8 +19,10 @@ export const KEYS = {
   lot: 'lot',
   /** [lotId] → pending custody Transfer. */
   transfer: 'transfer',
-  /** [lotId, eventId] → QualityEvent (eventId is the recording transaction id). */
+  /** [lotId, recordedAt, eventId] → QualityEvent: time-ordered (ISO-8601 UTC sorts lexically). */
   qualityEvent: 'qe',
+  /** [lotId, eventId] → `{recordedAt}`: finds an event by id. */
+  qualityEventId: 'qe~id',
   /** [lotId, eventId] → confidential inspection details, in implicit org collections only. */
   confidentialDetails: 'qe~details',
   /** [recallId] → Recall record. */
@@ -29,6 +31,8 @@ export const KEYS = {
   participant: 'participant',
   /** [capability, msp] → `{msp}`: index for SearchParticipants. */
   participantCapability: 'participant~capability',
+  /** [GS1 company prefix] → `{msp}`: who owns a prefix (participants' `gs1CompanyPrefixes`). */
+  gs1Prefix: 'participant~gs1prefix',
   /** [key] → `{value}`: benchmark baseline values. */
   baseline: 'baseline',
 } as const;

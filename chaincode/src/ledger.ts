@@ -1,4 +1,4 @@
-import { canonicalJson } from '@lotline/domain';
+import { canonicalJson, fail } from '@lotline/domain';
 import type { Context } from 'fabric-contract-api';
 
 type Stub = Context['stub'];
@@ -18,6 +18,25 @@ export interface HistoryEntry {
   readonly timestamp: string;
   readonly isDelete: boolean;
   readonly value: unknown;
+}
+
+/** One page of a paginated read: its entries and the bookmark of the next page ('' after the last). */
+export interface Page<T> {
+  readonly entries: readonly T[];
+  readonly bookmark: string;
+}
+
+/** Bookmarks travel as base64url text (Fabric's are composite keys, with NUL bytes). */
+function encodeBookmark(key: string): string {
+  return key === '' ? '' : Buffer.from(key, 'utf8').toString('base64url');
+}
+
+function decodeBookmark(bookmark: string, prefix: string): string {
+  const key = /^[A-Za-z0-9_-]{1,8000}$/.test(bookmark) ? Buffer.from(bookmark, 'base64url').toString('utf8') : '';
+  if (!key.startsWith(prefix)) {
+    throw fail('INVALID_ARGUMENT', 'bookmark: not a bookmark of this list; pass the bookmark the previous page returned, or none');
+  }
+  return key;
 }
 
 function decode(bytes: Uint8Array | undefined): unknown {
@@ -137,12 +156,43 @@ export class Ledger {
       }));
   }
 
-  /** The full modification history of a key, oldest first, at most `limit` entries. */
-  async history(key: string, limit: number): Promise<HistoryEntry[]> {
+  /**
+   * One page (at most `pageSize` entries, in key order) of a partial composite
+   * key, from the `bookmark` a previous page returned ('' for the first page).
+   * Uses Fabric's paginated range query, so it is for read-only transactions
+   * only; it does not see this transaction's writes. A bookmark from another
+   * list is refused with INVALID_ARGUMENT.
+   */
+  async page<T>(objectType: string, attributes: readonly string[], pageSize: number, bookmark: string): Promise<Page<ScanEntry<T>>> {
+    const start = bookmark === '' ? '' : decodeBookmark(bookmark, this.key(objectType, attributes));
+    const response = await this.stub.getStateByPartialCompositeKeyWithPagination(objectType, [...attributes], pageSize, start);
+    // fabric-shim leaves `metadata` out when the peer's is empty (nothing fetched, no bookmark).
+    const { iterator, metadata } = response as { iterator: typeof response.iterator; metadata?: { bookmark?: string } };
+    const entries = await drain(iterator, pageSize, (key, value) => ({
+      key,
+      attributes: this.stub.splitCompositeKey(key).attributes,
+      value: JSON.parse(Buffer.from(value).toString('utf8')) as T,
+    }));
+    return { entries, bookmark: encodeBookmark(metadata?.bookmark ?? '') };
+  }
+
+  /**
+   * One page of the modification history of a key, oldest first: at most
+   * `pageSize` entries after the first `offset` (history is append-only, so
+   * offsets are stable). Returns the offset of the next page, or undefined after the last.
+   */
+  async history(key: string, pageSize: number, offset = 0): Promise<{ entries: HistoryEntry[]; next: number | undefined }> {
     const iterator = await this.stub.getHistoryForKey(key);
     const out: HistoryEntry[] = [];
+    let seen = 0;
+    let more = false;
     try {
-      for (let res = await iterator.next(); !res.done && out.length < limit; res = await iterator.next()) {
+      for (let res = await iterator.next(); !res.done; res = await iterator.next()) {
+        if (seen++ < offset) continue;
+        if (out.length === pageSize) {
+          more = true;
+          break;
+        }
         const mod = res.value;
         out.push({
           txId: mod.txId,
@@ -154,7 +204,7 @@ export class Ledger {
     } finally {
       await release(iterator);
     }
-    return out;
+    return { entries: out, next: more ? offset + out.length : undefined };
   }
 
   /** Read a JSON value from a private data collection, with its raw bytes. */

@@ -1,4 +1,4 @@
-import { fail, type Micro } from '@lotline/domain';
+import { fail, LIMITS, type Micro } from '@lotline/domain';
 import type { Ledger } from './ledger';
 import { remainingMicro, remainingOf } from './models/balance';
 import { childEdges, type Direction, type Edge, parentEdges } from './models/edge';
@@ -14,9 +14,9 @@ import { findLatestInspection, type LatestInspection } from './models/quality-ev
  */
 
 /** Hard cap on trace and recall depth. */
-export const MAX_TRACE_DEPTH = 50;
+export const MAX_TRACE_DEPTH = LIMITS.traceDepth;
 /** Hard cap on trace and recall node count. */
-export const MAX_TRACE_NODES = 5000;
+export const MAX_TRACE_NODES = LIMITS.traceNodes;
 /** Edges a traversal may scan per node it is allowed to return. */
 const EDGES_PER_NODE = 10;
 /** Hard cap on the lots one transaction may load to decide whether a lot is affected. */

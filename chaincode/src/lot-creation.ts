@@ -1,10 +1,12 @@
-import { assertCanConsume, type Caller } from './access';
+import { assertCanConsume, assertOwnsGs1Prefix, type Caller } from './access';
+import { gs1CompanyDigits } from './epcis/identifiers';
 import { fail, type LotInput, ORG_LOT_ID, toMicro } from '@lotline/domain';
 import type { Ledger } from './ledger';
 import type { LineageReader } from './lineage';
 import { consume } from './models/balance';
 import { putEdge } from './models/edge';
 import { findLot, type Lot, saveLot } from './models/lot';
+import { gs1PrefixOwner } from './models/participant';
 import { assertSameUnit } from './models/quantity';
 
 /** Fields that the chaincode takes from the certificate and refuses to accept as input. */
@@ -21,11 +23,14 @@ export function rejectClaimedParties(raw: unknown, what: string): void {
   }
 }
 
-function assertIdOwnedBy(id: string, caller: Caller): void {
+/** A lot id names its owner: `<MSP>:` ids that MSP, GS1 (LGTIN) ids the owner of their company prefix. */
+async function assertIdOwnedBy(ledger: Ledger, id: string, caller: Caller): Promise<void> {
   const qualifier = ORG_LOT_ID.exec(id)?.[1];
   if (qualifier !== undefined && qualifier !== caller.msp) {
     throw fail('FORBIDDEN', `lot id ${id} is qualified by ${qualifier}; ${caller.msp} may only create ids qualified by its own MSP ID`);
   }
+  const digits = gs1CompanyDigits(id);
+  if (digits !== undefined) assertOwnsGs1Prefix(caller, `lot id ${id}`, await gs1PrefixOwner(ledger, digits));
 }
 
 function assertDistinctInputs(input: LotInput): void {
@@ -48,7 +53,7 @@ function assertDistinctInputs(input: LotInput): void {
  * one parent conflict only when they debit the same shard.
  */
 export async function createLot(ledger: Ledger, reader: LineageReader, caller: Caller, input: LotInput): Promise<Lot> {
-  assertIdOwnedBy(input.id, caller);
+  await assertIdOwnedBy(ledger, input.id, caller);
   assertDistinctInputs(input);
   if ((await findLot(ledger, input.id)) !== undefined) throw fail('LOT_EXISTS', `lot ${input.id} already exists`);
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Endorsed } from './support/fake-network';
-import { input, lotJson, world, type World } from './support/fixtures';
+import { expectCode, input, lotJson, world, type World } from './support/fixtures';
 
 const HOT = 'PartsCoMSP:HOT';
 
@@ -57,12 +57,19 @@ describe('concurrency (simulated endorsement against one snapshot, MVCC validati
     expect(w.net.commitBlock([hold, consume])).to.deep.equal(['VALID', 'MVCC_READ_CONFLICT']);
   });
 
-  it('invalidates a recall whose scope changed by a concurrently committed child, so the retry includes it', async () => {
+  it('a child committed in the same block as a recall of its grandparent is listed when the recall is read', async () => {
     await w.partsQm.submit('Lot:CreateLot', lotJson('PartsCoMSP:MID', { inputs: [input(HOT, 10)] }));
     const child = await w.partsQm.endorse('Lot:CreateLot', lotJson('PartsCoMSP:NEW', { inputs: [input('PartsCoMSP:MID', 1)] }));
-    const recall = await w.partsQm.endorse('Quality:StartRecall', HOT, JSON.stringify({ reason: 'r' }));
-    expect(w.net.commitBlock([child, recall])).to.deep.equal(['VALID', 'PHANTOM_READ_CONFLICT']);
-    const report = await w.partsQm.submit('Quality:StartRecall', HOT, JSON.stringify({ reason: 'r' }));
+    const recall = await w.partsQm.endorse('Quality:StartRecall', HOT, JSON.stringify({ reason: 'r', recallId: 'R-1' }));
+    expect(w.net.commitBlock([child, recall])).to.deep.equal(['VALID', 'VALID']);
+    const report = await w.partsQm.evaluate('Quality:GetRecall', 'R-1', '50', '5000');
     expect(report.affected.map((a: { lotId: string }) => a.lotId)).to.include('PartsCoMSP:NEW');
+  });
+
+  it('a child endorsed before a recall of its parent committed first is invalidated, and its retry is refused with LOT_RECALLED', async () => {
+    const recall = await w.partsQm.endorse('Quality:StartRecall', HOT, JSON.stringify({ reason: 'r' }));
+    const child = await w.partsQm.endorse('Lot:CreateLot', lotJson('PartsCoMSP:NEW', { inputs: [input(HOT, 1)] }));
+    expect(w.net.commitBlock([recall, child])).to.deep.equal(['VALID', 'MVCC_READ_CONFLICT']);
+    await expectCode(w.partsQm.submit('Lot:CreateLot', lotJson('PartsCoMSP:NEW', { inputs: [input(HOT, 1)] })), 'LOT_RECALLED');
   });
 });

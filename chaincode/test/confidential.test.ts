@@ -28,7 +28,7 @@ describe('confidential inspection details', () => {
   });
 
   it('puts only the salted hash on the public record, event and return value', async () => {
-    const stored = w.net.read('qe', [P1, eventId]);
+    const stored = w.net.readQualityEvent(P1, eventId);
     expect(stored.measurements).to.deep.equal([]);
     expect(stored.confidential).to.deep.include({ counterpartyMsp: 'AssemblyCoMSP', detailsHash: expectedHash() });
     const everythingPublic = [...w.net.state.values()].map((v) => v.value.toString()).join('\n') + JSON.stringify(w.net.events);

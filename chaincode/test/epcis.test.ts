@@ -1,17 +1,16 @@
-import { canonicalJson } from '@lotline/domain';
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Context } from 'fabric-contract-api';
 import { EpcisContract } from '../src/contracts/epcis-contract';
+import { eventHashId } from '../src/epcis/hash';
+import { gs1CompanyDigits, identifierKey } from '../src/epcis/identifiers';
 import { FakeStub, type FakeClient, type FakeIdentity, type FakeNetwork } from './support/fake-network';
-import { expectCode, world, type World } from './support/fixtures';
+import { expectCode, registerPrefixes, world, type World } from './support/fixtures';
 
 /*
- * Epcis contract on the in-memory peer. The API computes real CBV event hash
- * IDs with epcis2.js; here a stand-in hash (sha256 of the event without
- * eventID, recordTime and errorDeclaration) keeps the same equalities.
+ * Epcis contract on the in-memory peer. The chaincode computes each event's
+ * CBV 2.0 hash ID itself (epcis2.js); a supplied one must match.
  */
 
 const contract = new EpcisContract();
@@ -50,20 +49,35 @@ async function call(net: FakeNetwork, client: FakeClient, fn: string, write: boo
   return JSON.parse(result);
 }
 
-function hashOf(event: Record<string, unknown>): string {
-  const rest = { ...event };
-  for (const field of ['eventID', 'recordTime', 'errorDeclaration']) delete rest[field];
-  return `ni:///sha-256;${createHash('sha256').update(canonicalJson(rest)).digest('hex')}?ver=CBV2.0`;
-}
-
 type Doc = { '@context'?: unknown; epcisBody: { eventList: Record<string, unknown>[] } };
 
+const CONTEXT = ['https://ref.gs1.org/standards/epcis/epcis-context.jsonld'];
+
+function hashOf(event: Record<string, unknown>, context: unknown = CONTEXT): string {
+  return eventHashId(event, context);
+}
+
+/** The capture argument, with the hash ID of each event as the API sends it. */
 function captureJson(doc: Doc, options: Record<string, unknown> = {}): string {
   return JSON.stringify({
-    events: doc.epcisBody.eventList.map((event) => ({ hashId: hashOf(event), event })),
+    events: doc.epcisBody.eventList.map((event) => ({ hashId: hashOf(event, doc['@context']), event })),
     context: doc['@context'],
     ...options,
   });
+}
+
+/** The 7-digit GS1 company prefixes of every GS1 key a document names (lots, SGTINs, SSCCs), for the registry. */
+function prefixesOf(doc: Doc): string[] {
+  const found = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      const digits = gs1CompanyDigits(identifierKey(value));
+      if (digits !== undefined) found.add(digits.slice(0, 7));
+    } else if (Array.isArray(value)) value.forEach(visit);
+    else if (typeof value === 'object' && value !== null) Object.values(value).forEach(visit);
+  };
+  visit(doc.epcisBody);
+  return [...found].sort();
 }
 
 function capture(w: World, client: FakeClient, doc: Doc, options: Record<string, unknown> = {}): Promise<any> {
@@ -99,7 +113,7 @@ function event(fields: Record<string, unknown>): Record<string, unknown> {
 }
 
 function doc(...events: Record<string, unknown>[]): Doc {
-  return { '@context': ['https://ref.gs1.org/standards/epcis/epcis-context.jsonld'], epcisBody: { eventList: events } };
+  return { '@context': CONTEXT, epcisBody: { eventList: events } };
 }
 
 function addLot(epcClass: string, quantity = 100, uom = 'KGM', extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -108,11 +122,15 @@ function addLot(epcClass: string, quantity = 100, uom = 'KGM', extra: Record<str
 
 const GTIN_A = '04012345000016';
 const GTIN_B = '04012345000023';
+/** A GTIN under AssemblyCo's company prefix 4000001. */
+const GTIN_ASSEMBLY = '04000001000012';
 
 describe('Epcis:Capture', () => {
   let w: World;
-  beforeEach(() => {
+  beforeEach(async () => {
     w = world();
+    await registerPrefixes(w, 'PartsCoMSP', '4012345', '0860009');
+    await registerPrefixes(w, 'AssemblyCoMSP', '4000001');
   });
 
   describe('the fsma204 chain, captured in order by one recording organisation', function () {
@@ -177,6 +195,11 @@ describe('Epcis:Capture', () => {
       const files = readdirSync(dir)
         .filter((f) => f.endsWith('.json') && !brokenSchema.includes(f))
         .sort();
+      const prefixes = new Set(files.flatMap((file) => prefixesOf(fixture(`openepcis-capture/valid/${file}`))));
+      prefixes.delete('4012345');
+      prefixes.delete('0860009');
+      prefixes.delete('4000001');
+      await registerPrefixes(w, 'PartsCoMSP', '4012345', '0860009', ...prefixes);
       const failures: string[] = [];
       for (const file of files) {
         try {
@@ -199,8 +222,9 @@ describe('Epcis:Capture', () => {
           outputQuantityList: [{ epcClass: DL(GTIN_B, 'P1'), quantity: 1, uom: 'KGM' }],
         }),
       );
+      const before = [...w.net.state.keys()];
       await expectCode(capture(w, w.partsQm, d), 'INSUFFICIENT_QUANTITY');
-      expect(w.net.state.size).to.equal(0);
+      expect([...w.net.state.keys()]).to.deep.equal(before);
     });
 
     it('refuses an event already on the ledger with CONFLICT', async () => {
@@ -238,13 +262,13 @@ describe('Epcis:Capture', () => {
       expect(lot.remaining).to.deep.equal({ amount: 6, unit: 'KGM' });
     });
 
-    it('takes the producer from the certificate: a partner document captured by AssemblyCo makes AssemblyCo the producer', async () => {
+    it('takes the producer from the certificate: a document naming PartsCo as owner, captured by AssemblyCo, makes AssemblyCo the producer', async () => {
       await capture(
         w,
         w.assemblyQm,
-        doc(addLot(DL(GTIN_A, 'L1'), 10, 'KGM', { sourceList: [{ type: 'owning_party', source: 'urn:lotline:msp:PartsCoMSP' }] })),
+        doc(addLot(DL(GTIN_ASSEMBLY, 'L1'), 10, 'KGM', { sourceList: [{ type: 'owning_party', source: 'urn:lotline:msp:PartsCoMSP' }] })),
       );
-      expect(w.net.read('lot', ['urn:epc:class:lgtin:4012345.000001.L1'])).to.include({
+      expect(w.net.read('lot', ['urn:epc:class:lgtin:4000001.000001.L1'])).to.include({
         producer: 'AssemblyCoMSP',
         custodian: 'AssemblyCoMSP',
       });
@@ -416,6 +440,7 @@ describe('Epcis:QueryEvents', () => {
   const P = DL(GTIN_B, 'P1');
   beforeEach(async () => {
     w = world();
+    await registerPrefixes(w, 'PartsCoMSP', '4012345');
     await capture(
       w,
       w.partsQm,
@@ -461,13 +486,34 @@ describe('Epcis:QueryEvents', () => {
     expect(r.events.map((e: any) => e.type)).to.deep.equal(['TransformationEvent']);
   });
 
-  it('pages with perPage and the next token, without repeats', async () => {
+  it('pages with perPage and the bookmark, without repeats', async () => {
     const first = await query({ perPage: 2 });
     expect(first.events).to.have.length(2);
-    const second = await query({ perPage: 2, after: first.next });
+    const second = await query({ perPage: 2, bookmark: first.bookmark });
     expect(second.events).to.have.length(1);
-    expect(second.next).to.equal(null);
+    expect(second.bookmark).to.equal('');
     const all = [...first.events, ...second.events].map((e: any) => e.hashId);
     expect(new Set(all).size).to.equal(3);
+  });
+
+  it('pages across the values of a MATCH parameter, listing an event that matches two values once', async () => {
+    const values = [A, 'urn:epc:class:lgtin:4012345.000001.L1', P];
+    const seen: string[] = [];
+    let bookmark = '';
+    let pages = 0;
+    do {
+      const page = await query({ perPage: 1, anyEPCClass: values, ...(bookmark !== '' ? { bookmark } : {}) });
+      seen.push(...page.events.map((e: any) => e.hashId));
+      bookmark = page.bookmark;
+      pages++;
+    } while (bookmark !== '' && pages < 20);
+    // A (two spellings, one key) is in the commissioning and the transformation; P in the transformation and the shipping.
+    expect(seen).to.have.length(3);
+    expect(new Set(seen).size).to.equal(3);
+  });
+
+  it('refuses a bookmark it did not issue with INVALID_ARGUMENT', async () => {
+    await expectCode(query({ bookmark: 'not-a-bookmark' }), 'INVALID_ARGUMENT');
+    await expectCode(query({ bookmark: '0.AAAA' }), 'INVALID_ARGUMENT');
   });
 });

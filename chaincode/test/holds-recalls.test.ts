@@ -73,11 +73,11 @@ describe('holds', () => {
       const released = await w.partsQm.submit('Quality:ReleaseHold', R, holdId, 'retested fine');
       expect(released).to.include({ type: 'release', holdId, reason: 'retested fine' });
       expect(w.net.events.at(-1)?.name).to.equal(EVENTS.HoldReleased);
-      expect(w.net.read('qe', [R, holdId])).to.include({ type: 'hold', holdId });
+      expect(w.net.readQualityEvent(R, holdId)).to.include({ type: 'hold', holdId });
       expect((await w.bankAuditor.evaluate('Lot:ReadLot', R)).status).to.equal('active');
       expect((await w.bankAuditor.evaluate('Lot:ReadLot', G1)).affected).to.equal(false);
       await w.assemblyQm.submit('Lot:ProposeTransfer', G1, 'CityMSP');
-      const history = await w.bankAuditor.evaluate('Lot:GetLotHistory', R);
+      const { history } = await w.bankAuditor.evaluate('Lot:GetLotHistory', R, '1000', '');
       expect(history.map((h: { value: { status: string } }) => h.value.status)).to.deep.equal(['active', 'on_hold', 'active']);
     });
 
@@ -130,8 +130,21 @@ describe('recalls', () => {
     await lineage(w);
   });
 
-  it('returns a report listing the lot and every descendant with custodian, producer, status and depth', async () => {
-    const report = await w.partsQm.submit('Quality:StartRecall', R, JSON.stringify({ reason: 'bad alloy', recallId: 'RC-2026-001' }));
+  it('records the recall without walking the lineage: three keys written and no range read, whatever the descendants', async () => {
+    const endorsed = await w.partsQm.endorse('Quality:StartRecall', R, JSON.stringify({ reason: 'bad alloy', recallId: 'RC-2026-001' }));
+    expect(endorsed.error).to.equal(undefined);
+    expect(endorsed.stub.ranges).to.deep.equal([]);
+    expect([...endorsed.stub.writes.keys()].map((k) => k.split('\u0000')[1]).sort()).to.deep.equal(['lot', 'qe', 'qe~id', 'recall']);
+    expect(w.net.commitBlock([endorsed])).to.deep.equal(['VALID']);
+    expect(JSON.parse(endorsed.result as string))
+      .to.include({ recallId: 'RC-2026-001', sourceLotId: R })
+      .and.not.have.property('affected');
+    expect(w.net.events.at(-1)?.payload).to.include({ type: EVENTS.RecallStarted, lotId: R, recallId: 'RC-2026-001' });
+  });
+
+  it('reads a report listing the lot and every descendant with custodian, producer, status and depth', async () => {
+    await w.partsQm.submit('Quality:StartRecall', R, JSON.stringify({ reason: 'bad alloy', recallId: 'RC-2026-001' }));
+    const report = await w.bankAuditor.evaluate('Quality:GetRecall', 'RC-2026-001', '50', '5000');
     expect(report).to.include({ recallId: 'RC-2026-001', sourceLotId: R, reason: 'bad alloy', truncated: false });
     expect(report.startedBy.msp).to.equal('PartsCoMSP');
     expect(report.affected).to.deep.equal([
@@ -141,7 +154,13 @@ describe('recalls', () => {
       { lotId: G1, custodian: 'AssemblyCoMSP', producer: 'PartsCoMSP', status: 'active', depth: 2 },
       { lotId: M, custodian: 'PartsCoMSP', producer: 'PartsCoMSP', status: 'active', depth: 2 },
     ]);
-    expect(w.net.events.at(-1)?.payload).to.include({ type: EVENTS.RecallStarted, lotId: R, recallId: 'RC-2026-001', affectedCount: 5 });
+  });
+
+  it('says when the report was cut by its bounds', async () => {
+    await w.partsQm.submit('Quality:StartRecall', R, JSON.stringify({ reason: 'bad alloy', recallId: 'RC-2026-001' }));
+    const report = await w.bankAuditor.evaluate('Quality:GetRecall', 'RC-2026-001', '50', '2');
+    expect(report).to.include({ truncated: true, maxNodes: 2 });
+    expect(report.affected.map((a: { lotId: string }) => a.lotId)).to.deep.equal([R, C1]);
   });
 
   it('makes reading any descendant show it is affected by the recall', async () => {
@@ -168,7 +187,7 @@ describe('recalls', () => {
     await w.partsQm.submit('Lot:ProposeTransfer', M, 'CityMSP');
     await w.partsQm.submit('Quality:StartRecall', C1, JSON.stringify({ reason: 'r', recallId: 'RC-1' }));
     await w.assemblyQm.submit('Quality:PlaceHold', G1, hold(false));
-    const report = await w.bankAuditor.evaluate('Quality:GetRecall', 'RC-1');
+    const report = await w.bankAuditor.evaluate('Quality:GetRecall', 'RC-1', '50', '5000');
     expect(report.affected.map((a: { lotId: string; status: string }) => [a.lotId, a.status])).to.deep.equal([
       [C1, 'recalled'],
       [G1, 'on_hold'],
@@ -176,7 +195,7 @@ describe('recalls', () => {
   });
 
   it('answers NOT_FOUND for an unknown recall', async () => {
-    await expectCode(w.bankAuditor.evaluate('Quality:GetRecall', 'RC-none'), 'NOT_FOUND');
+    await expectCode(w.bankAuditor.evaluate('Quality:GetRecall', 'RC-none', '50', '5000'), 'NOT_FOUND');
   });
 
   it('refuses a second recall of the same lot and a reused recall id with CONFLICT', async () => {

@@ -1,6 +1,6 @@
-import { EVENTS } from '@lotline/domain';
 import { expect } from 'chai';
-import { expectCode, input, lotInput, lotJson, world, type World } from './support/fixtures';
+import { EVENTS } from '@lotline/domain';
+import { expectCode, input, lotInput, lotJson, registerPrefixes, world, type World } from './support/fixtures';
 
 const P1 = 'PartsCoMSP:P1';
 
@@ -70,7 +70,8 @@ describe('Lot:CreateLot', () => {
   });
 
   describe('input validation', () => {
-    it('accepts a GS1 LGTIN id', async () => {
+    it('accepts a GS1 LGTIN id from the owner of its company prefix', async () => {
+      await registerPrefixes(w, 'PartsCoMSP', '4012345');
       const lot = await w.partsQm.submit('Lot:CreateLot', lotJson('urn:epc:class:lgtin:4012345.012345.998877'));
       expect(lot.id).to.equal('urn:epc:class:lgtin:4012345.012345.998877');
     });
@@ -278,7 +279,7 @@ describe('Lot:ReadLot and Lot:GetLotHistory', () => {
   it('answers LOT_NOT_FOUND for an unknown lot', async () => {
     const w = world();
     await expectCode(w.bankAuditor.evaluate('Lot:ReadLot', 'PartsCoMSP:none'), 'LOT_NOT_FOUND');
-    await expectCode(w.bankAuditor.evaluate('Lot:GetLotHistory', 'PartsCoMSP:none'), 'LOT_NOT_FOUND');
+    await expectCode(w.bankAuditor.evaluate('Lot:GetLotHistory', 'PartsCoMSP:none', '10', ''), 'LOT_NOT_FOUND');
   });
 
   it('returns every modification of the lot with tx ids and ISO timestamps', async () => {
@@ -288,9 +289,42 @@ describe('Lot:ReadLot and Lot:GetLotHistory', () => {
     await w.partsQm.submit('Lot:ProposeTransfer', P1, 'AssemblyCoMSP');
     await w.assemblyQm.submit('Lot:AcceptTransfer', P1);
     const acceptTx = w.net.last?.txId;
-    const history = await w.bankAuditor.evaluate('Lot:GetLotHistory', P1);
+    const { history, bookmark } = await w.bankAuditor.evaluate('Lot:GetLotHistory', P1, '10', '');
     expect(history.map((h: { txId: string }) => h.txId)).to.deep.equal([createTx, acceptTx]);
     expect(history[1]).to.deep.include({ isDelete: false, timestamp: '2026-01-01T00:00:03.500Z' });
     expect(history[1].value.custodian).to.equal('AssemblyCoMSP');
+    expect(bookmark).to.equal('');
+  });
+
+  it('pages the history with a bookmark, oldest first, without repeats or gaps', async () => {
+    const w = world();
+    await w.partsQm.submit('Lot:CreateLot', lotJson(P1));
+    const txIds = [w.net.last?.txId];
+    for (let i = 0; i < 4; i++) {
+      const hold = await w.partsQm.submit('Quality:PlaceHold', P1, JSON.stringify({ reason: `r${i}`, includeDescendants: false }));
+      txIds.push(w.net.last?.txId);
+      await w.partsQm.submit('Quality:ReleaseHold', P1, hold.holdId, 'ok');
+      txIds.push(w.net.last?.txId);
+    }
+    const seen: string[] = [];
+    let bookmark = '';
+    let pages = 0;
+    do {
+      const page = await w.bankAuditor.evaluate('Lot:GetLotHistory', P1, '4', bookmark);
+      expect(page.history.length).to.be.at.most(4);
+      seen.push(...page.history.map((h: { txId: string }) => h.txId));
+      bookmark = page.bookmark;
+      pages++;
+    } while (bookmark !== '' && pages < 10);
+    expect(pages).to.equal(3);
+    expect(seen).to.deep.equal(txIds);
+  });
+
+  it('refuses a bookmark it did not issue, and a page size out of range, with INVALID_ARGUMENT', async () => {
+    const w = world();
+    await w.partsQm.submit('Lot:CreateLot', lotJson(P1));
+    await expectCode(w.bankAuditor.evaluate('Lot:GetLotHistory', P1, '10', 'x1'), 'INVALID_ARGUMENT');
+    await expectCode(w.bankAuditor.evaluate('Lot:GetLotHistory', P1, '0', ''), 'INVALID_ARGUMENT');
+    await expectCode(w.bankAuditor.evaluate('Lot:GetLotHistory', P1, '1001', ''), 'INVALID_ARGUMENT');
   });
 });

@@ -112,10 +112,10 @@ describe('Quality:RecordQualityEvent and ListQualityEvents', () => {
     );
     expect(ca).to.include({ correctsEventId: nc.eventId, reference: 'CAPA-7' });
     expect(w.net.events.at(-1)?.payload).to.include({ type: EVENTS.QualityEventRecorded, lotId: P1, eventType: 'corrective_action' });
-    expect(w.net.read('qe', [P1, nc.eventId]).type).to.equal('nonconformance');
-    const list = await w.bankAuditor.evaluate('Quality:ListQualityEvents', P1);
+    expect(w.net.readQualityEvent(P1, nc.eventId).type).to.equal('nonconformance');
+    const list = await w.bankAuditor.evaluate('Quality:ListQualityEvents', P1, '100', '');
     expect(list.events.map((e: { type: string }) => e.type)).to.deep.equal(['nonconformance', 'corrective_action']);
-    expect(list.truncated).to.equal(false);
+    expect(list.bookmark).to.equal('');
   });
 
   it('refuses correctsEventId that is unknown or not a nonconformance', async () => {
@@ -156,7 +156,37 @@ describe('Quality:RecordQualityEvent and ListQualityEvents', () => {
     const hold = await w.partsQm.submit('Quality:PlaceHold', P1, JSON.stringify({ reason: 'r', includeDescendants: false }));
     await w.partsQm.submit('Quality:ReleaseHold', P1, hold.holdId, 'ok');
     await w.partsQm.submit('Quality:StartRecall', P1, JSON.stringify({ reason: 'r' }));
-    const list = await w.partsAuditor.evaluate('Quality:ListQualityEvents', P1);
+    const list = await w.partsAuditor.evaluate('Quality:ListQualityEvents', P1, '100', '');
     expect(list.events.map((e: { type: string }) => e.type)).to.deep.equal(['inspection', 'hold', 'release', 'recall']);
+  });
+
+  it('lists more than 1000 events in time order, page by page with bookmarks, without repeats or gaps', async function () {
+    this.timeout(60_000);
+    const recorded: string[] = [];
+    for (let i = 0; i < 1003; i++) {
+      const event = await w.partsQm.submit(
+        'Quality:RecordQualityEvent',
+        P1,
+        JSON.stringify({ type: 'nonconformance', description: `n${i}` }),
+      );
+      recorded.push(event.eventId);
+    }
+    // Event ids are transaction ids, in no particular order: only a time-ordered key lists them as recorded.
+    expect([...recorded].sort()).not.to.deep.equal(recorded);
+    const first = await w.bankAuditor.evaluate('Quality:ListQualityEvents', P1, '1000', '');
+    expect(first.events).to.have.length(1000);
+    expect(first.bookmark).to.be.a('string').and.not.equal('');
+    const second = await w.bankAuditor.evaluate('Quality:ListQualityEvents', P1, '1000', first.bookmark);
+    expect(second.bookmark).to.equal('');
+    expect([...first.events, ...second.events].map((e: { eventId: string }) => e.eventId)).to.deep.equal(recorded);
+  });
+
+  it('refuses a bookmark of another lot with INVALID_ARGUMENT', async () => {
+    await w.partsQm.submit('Lot:CreateLot', lotJson('PartsCoMSP:OTHER'));
+    for (const lotId of [P1, 'PartsCoMSP:OTHER'])
+      for (let i = 0; i < 2; i++)
+        await w.partsQm.submit('Quality:RecordQualityEvent', lotId, JSON.stringify({ type: 'nonconformance', description: 'x' }));
+    const page = await w.bankAuditor.evaluate('Quality:ListQualityEvents', 'PartsCoMSP:OTHER', '1', '');
+    await expectCode(w.bankAuditor.evaluate('Quality:ListQualityEvents', P1, '1', page.bookmark), 'INVALID_ARGUMENT');
   });
 });

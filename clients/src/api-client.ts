@@ -20,6 +20,7 @@ import type {
   Participant,
   ParticipantInput,
   QualityEvent,
+  RecallRecord,
   RecallReport,
   Trace,
   TraceDirection,
@@ -277,10 +278,26 @@ export class ApiClient {
     });
   }
 
-  lotHistory(id: string): Promise<HistoryEntry[]> {
-    return this.json<HistoryEntry[] | { history: HistoryEntry[] }>('GET', `lots/${enc(id)}/history`).then((b) =>
-      Array.isArray(b) ? b : b.history,
+  /** Every modification of a lot, oldest first, following the API's bookmarks (at most 100 pages of 1000). */
+  async lotHistory(id: string): Promise<HistoryEntry[]> {
+    return this.allPages(
+      (q) => this.json<{ history: HistoryEntry[]; bookmark: string }>('GET', `lots/${enc(id)}/history?${q}`),
+      (b) => b.history,
     );
+  }
+
+  /** Fetch a paginated list page by page (`limit=1000`, then each returned `bookmark`) until its last page. */
+  private async allPages<B extends { bookmark: string }, T>(fetch: (query: string) => Promise<B>, items: (body: B) => T[]): Promise<T[]> {
+    const out: T[] = [];
+    let bookmark = '';
+    for (let page = 0; page < 100; page++) {
+      const query = new URLSearchParams({ limit: '1000', ...(bookmark !== '' ? { bookmark } : {}) });
+      const body = await fetch(query.toString());
+      out.push(...items(body));
+      if (body.bookmark === '') return out;
+      bookmark = body.bookmark;
+    }
+    throw new Error('the list has more than 100 pages: read it page by page with limit and bookmark');
   }
 
   splitLot(parentId: string, child: NewSplitChild): Promise<Committed<Lot>> {
@@ -307,9 +324,11 @@ export class ApiClient {
 
   // --- quality -----------------------------------------------------------------
 
-  qualityEvents(lotId: string): Promise<QualityEvent[]> {
-    return this.json<QualityEvent[] | { events: QualityEvent[] }>('GET', `lots/${enc(lotId)}/quality-events`).then((b) =>
-      Array.isArray(b) ? b : b.events,
+  /** Every quality event of a lot, oldest first, following the API's bookmarks. */
+  async qualityEvents(lotId: string): Promise<QualityEvent[]> {
+    return this.allPages(
+      (q) => this.json<{ events: QualityEvent[]; bookmark: string }>('GET', `lots/${enc(lotId)}/quality-events?${q}`),
+      (b) => b.events,
     );
   }
 
@@ -332,7 +351,8 @@ export class ApiClient {
     return this.write('POST', `lots/${enc(lotId)}/holds/${enc(holdId)}/release`, { body: { reason } });
   }
 
-  startRecall(recall: NewRecall): Promise<Committed<RecallReport>> {
+  /** Record a recall; read its report of affected lots with getRecall. */
+  startRecall(recall: NewRecall): Promise<Committed<RecallRecord>> {
     return this.write('POST', 'recalls', { body: recall });
   }
 

@@ -17,6 +17,7 @@ export type {
   Quantity,
   QualityEvent,
   RecallAffectedLot,
+  RecallRecord,
   RecallReport,
   RecordedBy,
   Role,

@@ -50,4 +50,6 @@ export const report: RecallReport = {
     { lotId: 'AssemblyCoMSP:SEAT-1', custodian: 'AssemblyCoMSP', producer: 'AssemblyCoMSP', status: 'active', depth: 1 },
   ],
   truncated: false,
+  maxDepth: 50,
+  maxNodes: 5000,
 };

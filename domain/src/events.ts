@@ -17,7 +17,12 @@ export const EVENTS = {
   RecallStarted: 'RecallStarted',
   ParticipantUpserted: 'ParticipantUpserted',
   BaselineValuePut: 'BaselineValuePut',
-  /** An EPCIS capture (payload: `{type, txId, captured, declarations, skipped, lotIds}`). */
+  /**
+   * An EPCIS capture. Payload: `{type, txId, captured, declarations, skipped,
+   * lotIds, events}`; `events` lists the domain events of its operations
+   * (`[{type: 'LotCreated' | 'HoldPlaced' | ..., ...fields}]`) with the fields
+   * the Lot and Quality contracts emit, since a transaction keeps one event.
+   */
   EpcisCaptured: 'EpcisCaptured',
 } as const;
 

@@ -25,6 +25,12 @@ export const LIMITS = {
   measurements: 200,
   /** Largest quantity amount. Amounts have at most 6 decimals (see quantity.ts). */
   maxAmount: MAX_AMOUNT,
+  /** Hard cap on the depth of a trace or a recall report. */
+  traceDepth: 50,
+  /** Hard cap on the lots of a trace or a recall report. */
+  traceNodes: 5000,
+  /** Largest page of a paginated list (history, quality events). */
+  page: 1000,
 } as const;
 
 /** An organisation-qualified lot id: `<MSP ID>:<local id>`, e.g. `PartsCoMSP:LOT-2024-0001`. */
@@ -134,6 +140,11 @@ const participant = z.strictObject({
     lon: z.number().min(-180).max(180).optional(),
   }),
   capabilities: z.array(capability).max(50),
+  /** GS1 company prefixes the organisation owns: only it may create lots and containers identified by them. */
+  gs1CompanyPrefixes: z
+    .array(z.string().regex(/^\d{6,12}$/, 'must be a GS1 company prefix (6 to 12 digits)'))
+    .max(50)
+    .default([]),
   certifications: z
     .array(
       z.strictObject({

@@ -99,6 +99,13 @@ export interface HistoryEntry {
   value: Lot | null;
 }
 
+/** One page of a lot's history, oldest first; `bookmark` fetches the next ('' after the last page). */
+export interface HistoryPage {
+  lotId: string;
+  history: HistoryEntry[];
+  bookmark: string;
+}
+
 export interface Measurement {
   characteristic: string;
   value: number;
@@ -126,10 +133,27 @@ export interface QualityEvent {
   [field: string]: unknown;
 }
 
+/** One page of a lot's quality events, oldest first; `bookmark` fetches the next ('' after the last page). */
 export interface QualityEventList {
   lotId: string;
   events: QualityEvent[];
-  truncated: boolean;
+  bookmark: string;
+}
+
+/** A page request of a paginated list: at most `limit` entries from `bookmark` ('' or absent for the first page). */
+export interface PageRequest {
+  limit?: number;
+  bookmark?: string;
+}
+
+/** The stored recall: the lots it affects are computed when its report is read. */
+export interface RecallRecord {
+  recallId: string;
+  sourceLotId: string;
+  reason: string;
+  startedAt: string;
+  startedBy: RecordedBy;
+  eventId: string;
 }
 
 /** One lot that a recall reaches, with its current holder to notify. */
@@ -149,7 +173,10 @@ export interface RecallReport {
   startedBy: RecordedBy;
   eventId: string;
   affected: RecallAffectedLot[];
+  /** True when `maxDepth` or `maxNodes` cut the walk: raise them to see more. */
   truncated: boolean;
+  maxDepth: number;
+  maxNodes: number;
 }
 
 export type ParticipantKind = 'municipality' | 'supplier' | 'manufacturer' | 'testing_institute' | 'bank' | 'other';

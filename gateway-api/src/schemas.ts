@@ -28,6 +28,18 @@ export const queries = {
     depth: z.coerce.number().int().min(0).max(50).default(10).describe('depth limit (0..50)'),
     maxNodes: z.coerce.number().int().min(1).max(5000).default(1000).describe('node limit (1..5000)'),
   }),
+  page: z.strictObject({
+    limit: z.coerce.number().int().min(1).max(1000).default(100).describe('entries per page (1..1000)'),
+    bookmark: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,8192}$/, 'must be a bookmark this API returned')
+      .optional()
+      .describe('the `bookmark` of the previous page; absent for the first page'),
+  }),
+  recall: z.strictObject({
+    maxDepth: z.coerce.number().int().min(0).max(50).default(50).describe('depth limit of the affected lots (0..50)'),
+    maxNodes: z.coerce.number().int().min(1).max(5000).default(5000).describe('lot limit of the report (1..5000)'),
+  }),
   participants: z.strictObject({ capability: chaincode.capability.optional().describe('only participants with this capability') }),
   proof: z.strictObject({
     lotId: chaincode.lotId.optional().describe('check the lot document this transaction wrote against the lot history'),

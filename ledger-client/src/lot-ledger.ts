@@ -22,19 +22,25 @@ import { decodeTransaction } from './proof';
 import type { RetryPolicy } from './retry';
 import { evaluateTransaction, submitTransaction, type SubmitOptions as TransactionOptions, type Submitted } from './transactions';
 import {
+  LIMITS,
   TRANSIENT_DETAILS_KEY,
-  type HistoryEntry,
+  type HistoryPage,
   type LedgerEvent,
   type Lot,
+  type PageRequest,
   type Participant,
   type QualityEvent,
   type QualityEventList,
+  type RecallRecord,
   type RecallReport,
   type Trace,
   type TraceDirection,
   type TransactionProof,
   type Transfer,
 } from '@lotline/domain';
+
+/** Entries per page of a paginated list when the caller does not say. */
+const DEFAULT_PAGE = 100;
 
 /** What a LotLedger works on. */
 export interface LotLedgerOptions {
@@ -135,8 +141,9 @@ export class LotLedger {
     return this.evaluate('Lot', 'TraceLot', id, direction, String(maxDepth), String(maxNodes));
   }
 
-  lotHistory(id: string): Promise<HistoryEntry[]> {
-    return this.evaluate('Lot', 'GetLotHistory', id);
+  /** One page of a lot's history (default 100 entries). */
+  lotHistory(id: string, page: PageRequest = {}): Promise<HistoryPage> {
+    return this.evaluate('Lot', 'GetLotHistory', id, String(page.limit ?? DEFAULT_PAGE), page.bookmark ?? '');
   }
 
   // --- custody -----------------------------------------------------------------
@@ -180,8 +187,9 @@ export class LotLedger {
     return this.submit('Quality', 'RecordQualityEvent', [lotId, JSON.stringify(event)]);
   }
 
-  listQualityEvents(lotId: string): Promise<QualityEventList> {
-    return this.evaluate('Quality', 'ListQualityEvents', lotId);
+  /** One page of a lot's quality events, oldest first (default 100). */
+  listQualityEvents(lotId: string, page: PageRequest = {}): Promise<QualityEventList> {
+    return this.evaluate('Quality', 'ListQualityEvents', lotId, String(page.limit ?? DEFAULT_PAGE), page.bookmark ?? '');
   }
 
   placeHold(lotId: string, hold: unknown): Promise<Submitted<QualityEvent>> {
@@ -192,12 +200,20 @@ export class LotLedger {
     return this.submit('Quality', 'ReleaseHold', [lotId, holdId, reason]);
   }
 
-  startRecall(lotId: string, recall: unknown): Promise<Submitted<RecallReport>> {
+  /** Record a recall; its report of affected lots is read with getRecall. */
+  startRecall(lotId: string, recall: unknown): Promise<Submitted<RecallRecord>> {
     return this.submit('Quality', 'StartRecall', [lotId, JSON.stringify(recall)]);
   }
 
-  getRecall(recallId: string): Promise<RecallReport> {
-    return this.evaluate('Quality', 'GetRecall', recallId);
+  /** A recall report, computed when read, within the trace bounds (default: the largest). */
+  getRecall(recallId: string, bounds: { maxDepth?: number; maxNodes?: number } = {}): Promise<RecallReport> {
+    return this.evaluate(
+      'Quality',
+      'GetRecall',
+      recallId,
+      String(bounds.maxDepth ?? LIMITS.traceDepth),
+      String(bounds.maxNodes ?? LIMITS.traceNodes),
+    );
   }
 
   readConfidentialDetails(lotId: string, eventId: string): Promise<Record<string, unknown>> {

@@ -32,9 +32,12 @@ const DATA_MARKER = '.lotline-data';
  * 1. the first release;
  * 2. chaincode world-state keys under one prefix per lot with lazy balance
  *    shards (old lots would show wrong remaining quantities), and the channel's
- *    Raft snapshot interval below PreferredMaxBytes (see checkOrdererTuning).
+ *    Raft snapshot interval below PreferredMaxBytes (see checkOrdererTuning);
+ * 3. quality events keyed by time (`qe [lotId, recordedAt, eventId]` with a
+ *    `qe~id` pointer), recalls without a stored scope, EPCIS container owners
+ *    and participants' GS1 company prefixes (old events would not be listed).
  */
-export const DATA_FORMAT = 2;
+export const DATA_FORMAT = 3;
 
 function local(config: NetworkConfig): Org[] {
   return config.orgs.filter((o) => config.localOrgs.has(o.key));

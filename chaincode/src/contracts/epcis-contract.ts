@@ -4,20 +4,19 @@ import { assertCanRead, type Caller, callerOf } from '../access';
 import { EpcisCapture, CAPTURE_LIMITS, type CaptureInput } from '../epcis/capture';
 import { containersOf, declarationsOf, findEvent } from '../epcis/model';
 import { queryEvents, querySchema } from '../epcis/query';
+import { EVENT_HASH_ID } from '../epcis/hash';
 import { canonicalJson, EVENTS, fail, schemas, WRITER_ROLES } from '@lotline/domain';
+import { emitEvent, listedEvent } from '../events';
 import { Ledger } from '../ledger';
 import { LineageReader, MAX_TRACE_DEPTH, MAX_TRACE_NODES, walk } from '../lineage';
 import { requireFound } from '../models/lot';
 import { parseIntArg, parseJsonArg, validate } from '../validation';
 
-/** A GS1 CBV 2.0 event hash ID: `ni:///sha-256;<64 hex>?ver=CBV2.0`. */
-export const EVENT_HASH_ID = /^ni:\/\/\/sha-256;[0-9a-f]{64}\?ver=CBV2\.0$/;
-
 const captureSchema = z.strictObject({
   events: z
     .array(
       z.strictObject({
-        hashId: z.string().regex(EVENT_HASH_ID, 'must be a CBV 2.0 event hash ID (ni:///sha-256;...?ver=CBV2.0)'),
+        hashId: z.string().regex(EVENT_HASH_ID, 'must be a CBV 2.0 event hash ID (ni:///sha-256;...?ver=CBV2.0)').optional(),
         event: z.record(z.string(), z.unknown()),
       }),
     )
@@ -50,7 +49,9 @@ export class EpcisContract extends Contract {
   }
 
   /**
-   * Capture `{events: [{hashId, event}], context?, onDuplicate?: reject|skip, parties?: {uri: msp}}`.
+   * Capture `{events: [{hashId?, event}], context?, onDuplicate?: reject|skip, parties?: {uri: msp}}`.
+   * The chaincode computes each event's CBV 2.0 hash ID; a supplied `hashId`
+   * that differs is refused (INVALID_ARGUMENT).
    * Returns `{captureTxId, captured: [{index, hashId, type, operations}], declarations, skipped, lotIds}`.
    */
   @Transaction()
@@ -61,16 +62,14 @@ export class EpcisContract extends Contract {
     const raw = parseJsonArg(captureJson, 'capture', CAPTURE_LIMITS.chars);
     const input = validate(captureSchema, raw, 'capture') as CaptureInput;
     const ledger = new Ledger(ctx.stub);
-    const result = await new EpcisCapture(ledger, caller, input).run();
-    const payload = {
-      type: EVENTS.EpcisCaptured,
-      txId: ctx.stub.getTxID(),
+    const { events, ...result } = await new EpcisCapture(ledger, caller, input).run();
+    emitEvent(ctx, EVENTS.EpcisCaptured, {
       captured: result.captured.length,
       declarations: result.declarations.length,
       skipped: result.skipped.length,
       lotIds: result.lotIds,
-    };
-    ctx.stub.setEvent(EVENTS.EpcisCaptured, Buffer.from(canonicalJson(payload)));
+      events: events.map(listedEvent),
+    });
     return canonicalJson(result);
   }
 
@@ -101,7 +100,7 @@ export class EpcisContract extends Contract {
 
   /**
    * EPCIS simple event query: `{anyEPC?, anyEPCClass?, inputEPCClass?, outputEPCClass?, bizStep?, disposition?,
-   * geEventTime?, ltEventTime?, perPage, after?}`. Returns `{events, next}`.
+   * geEventTime?, ltEventTime?, perPage, bookmark?}`. Returns `{events, bookmark}` (bookmark '' on the last page).
    */
   @Transaction(false)
   @Returns('string')

@@ -1,16 +1,31 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
-import { assertCanCreateLot, assertCanProposeTransfer, assertCanRead, assertCanRespondToTransfer, callerOf, recordedBy } from '../access';
+import { assertCanCreateLot, assertCanRead, callerOf } from '../access';
 import { canonicalJson, EVENTS, fail, fromMicro, LIMITS, schemas } from '@lotline/domain';
-import { emitEvent } from '../events';
+import { emitEvent, type Outcome } from '../events';
 import { Ledger } from '../ledger';
 import { LineageReader, MAX_TRACE_DEPTH, MAX_TRACE_NODES, summarise, walk } from '../lineage';
 import { createLot, rejectClaimedParties } from '../lot-creation';
-import { effectiveStatus, lotKey, requireFound, requireLot, saveLot } from '../models/lot';
-import { findTransfer, requireTransfer, type Transfer, transferKey } from '../models/transfer';
+import { effectiveStatus, lotKey, requireFound, requireLot } from '../models/lot';
+import { findTransfer } from '../models/transfer';
+import { acceptTransfer, cancelTransfer, proposeTransfer, rejectTransfer } from '../operations/custody';
 import { parseIntArg, parseJsonArg, validate } from '../validation';
 
-/** Modifications returned by GetLotHistory at most. */
-const MAX_HISTORY = 10_000;
+/** The largest page GetLotHistory returns. */
+const MAX_HISTORY_PAGE = 1000;
+
+/** A history bookmark is `h<offset>`: history is append-only, so an offset stays valid. */
+function parseHistoryBookmark(bookmark: string): number {
+  const match = /^h(\d{1,9})$/.exec(bookmark);
+  if (match === null)
+    throw fail('INVALID_ARGUMENT', 'bookmark: not a history bookmark; pass the bookmark the previous page returned, or none');
+  return Number(match[1]);
+}
+
+/** Emit an operation's event and return its result as the transaction's JSON result. */
+function finish<T>(ctx: Context, outcome: Outcome<T>): string {
+  emitEvent(ctx, outcome.event.name, outcome.event.fields);
+  return canonicalJson(outcome.result);
+}
 
 /**
  * Lots, lineage and custody. The default contract (first in `contracts`):
@@ -134,15 +149,23 @@ export class LotContract extends Contract {
     });
   }
 
-  /** Every modification of the lot document, oldest first: `[{txId, timestamp, isDelete, value}]`. */
+  /**
+   * One page of the modifications of the lot document, oldest first:
+   * `{lotId, history: [{txId, timestamp, isDelete, value}], bookmark}`.
+   * `pageSize` 1..1000; `bookmark` '' for the first page, then the one the
+   * previous page returned ('' after the last page).
+   */
   @Transaction(false)
   @Returns('string')
-  async GetLotHistory(ctx: Context, id: string): Promise<string> {
+  async GetLotHistory(ctx: Context, id: string, pageSize: string, bookmark: string): Promise<string> {
     assertCanRead(callerOf(ctx));
     const lotId = validate(schemas.lotId, id, 'id');
+    const size = parseIntArg(pageSize, 'pageSize', 1, MAX_HISTORY_PAGE);
+    const offset = bookmark === '' ? 0 : parseHistoryBookmark(bookmark);
     const ledger = new Ledger(ctx.stub);
     await requireLot(ledger, lotId);
-    return canonicalJson(await ledger.history(lotKey(ledger, lotId), MAX_HISTORY));
+    const page = await ledger.history(lotKey(ledger, lotId), size, offset);
+    return canonicalJson({ lotId, history: page.entries, bookmark: page.next === undefined ? '' : `h${page.next}` });
   }
 
   /** The custodian proposes handing the lot to `toMsp`. Returns the pending transfer. */
@@ -152,25 +175,7 @@ export class LotContract extends Contract {
     const caller = callerOf(ctx);
     const id = validate(schemas.lotId, lotId, 'lotId');
     const to = validate(schemas.mspId, toMsp, 'toMsp');
-    const ledger = new Ledger(ctx.stub);
-    const lot = await requireLot(ledger, id);
-    assertCanProposeTransfer(caller, lot);
-    if (to === lot.custodian) throw fail('INVALID_ARGUMENT', `lot ${id} is already held by ${to}`);
-    const pending = await findTransfer(ledger, id);
-    if (pending !== undefined) throw fail('CONFLICT', `lot ${id} already has a transfer pending to ${pending.to}`);
-    await new LineageReader(ledger).assertUsable(lot);
-    const transfer: Transfer = {
-      docType: 'transfer',
-      lotId: id,
-      from: lot.custodian,
-      to,
-      proposedAt: ledger.now,
-      proposedBy: recordedBy(caller),
-      proposalTxId: ledger.txId,
-    };
-    await ledger.put(transferKey(ledger, id), transfer);
-    emitEvent(ctx, EVENTS.CustodyTransferProposed, { lotId: id, from: transfer.from, to });
-    return canonicalJson(transfer);
+    return finish(ctx, await proposeTransfer(new Ledger(ctx.stub), caller, id, to));
   }
 
   /**
@@ -183,16 +188,7 @@ export class LotContract extends Contract {
   async AcceptTransfer(ctx: Context, lotId: string): Promise<string> {
     const caller = callerOf(ctx);
     const id = validate(schemas.lotId, lotId, 'lotId');
-    const ledger = new Ledger(ctx.stub);
-    const transfer = await requireTransfer(ledger, id);
-    assertCanRespondToTransfer(caller, id, transfer.to);
-    const lot = await requireLot(ledger, id);
-    if (lot.custodian !== transfer.from) throw fail('CONFLICT', `lot ${id} is no longer held by ${transfer.from}`);
-    await new LineageReader(ledger).assertUsable(lot);
-    const saved = await saveLot(ledger, { ...lot, custodian: transfer.to });
-    await ledger.delete(transferKey(ledger, id));
-    emitEvent(ctx, EVENTS.CustodyTransferred, { lotId: id, from: transfer.from, to: transfer.to });
-    return canonicalJson(saved);
+    return finish(ctx, await acceptTransfer(new Ledger(ctx.stub), caller, id));
   }
 
   /** The receiving organisation rejects a pending transfer; the lot stays with its custodian. */
@@ -202,13 +198,7 @@ export class LotContract extends Contract {
     const caller = callerOf(ctx);
     const id = validate(schemas.lotId, lotId, 'lotId');
     const why = validate(schemas.reason, reason, 'reason');
-    const ledger = new Ledger(ctx.stub);
-    const transfer = await requireTransfer(ledger, id);
-    assertCanRespondToTransfer(caller, id, transfer.to);
-    await ledger.delete(transferKey(ledger, id));
-    const result = { lotId: id, from: transfer.from, to: transfer.to, reason: why, rejectedBy: recordedBy(caller) };
-    emitEvent(ctx, EVENTS.CustodyTransferRejected, result);
-    return canonicalJson(result);
+    return finish(ctx, await rejectTransfer(new Ledger(ctx.stub), caller, id, why));
   }
 
   /** The custodian withdraws its own pending proposal (for example, one addressed to the wrong org). */
@@ -217,12 +207,6 @@ export class LotContract extends Contract {
   async CancelTransfer(ctx: Context, lotId: string): Promise<string> {
     const caller = callerOf(ctx);
     const id = validate(schemas.lotId, lotId, 'lotId');
-    const ledger = new Ledger(ctx.stub);
-    const transfer = await requireTransfer(ledger, id);
-    assertCanProposeTransfer(caller, await requireLot(ledger, id));
-    await ledger.delete(transferKey(ledger, id));
-    const result = { lotId: id, from: transfer.from, to: transfer.to, cancelledBy: recordedBy(caller) };
-    emitEvent(ctx, EVENTS.CustodyTransferCancelled, result);
-    return canonicalJson(result);
+    return finish(ctx, await cancelTransfer(new Ledger(ctx.stub), caller, id));
   }
 }

@@ -20,7 +20,12 @@ export class ParticipantContract extends Contract {
     super('Participant');
   }
 
-  /** Create or replace a participant (City `admin` only). Returns the stored participant. */
+  /**
+   * Create or replace a participant (City `admin` only). `gs1CompanyPrefixes`
+   * are the GS1 company prefixes the organisation owns: only it may create
+   * lots and containers identified by them. A prefix that overlaps another
+   * organisation's is refused with CONFLICT. Returns the stored participant.
+   */
   @Transaction()
   @Returns('string')
   async UpsertParticipant(ctx: Context, participantJson: string): Promise<string> {
@@ -32,6 +37,7 @@ export class ParticipantContract extends Contract {
     const participant: Participant = {
       ...input,
       capabilities: [...new Set(input.capabilities)].sort(),
+      gs1CompanyPrefixes: [...new Set(input.gs1CompanyPrefixes)].sort(),
       docType: 'participant',
       createdAt: previous?.createdAt ?? ledger.now,
       updatedAt: ledger.now,

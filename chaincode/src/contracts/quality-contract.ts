@@ -1,61 +1,17 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
-import {
-  assertCanManageHold,
-  assertCanRead,
-  assertCanReadConfidential,
-  assertCanRecordInspection,
-  assertCanRecordQualityEvent,
-  assertCanStartRecall,
-  type Caller,
-  callerOf,
-  recordedBy,
-} from '../access';
-import {
-  canonicalDigest,
-  canonicalJson,
-  type ConfidentialDetailsInput,
-  EVENTS,
-  fail,
-  type InspectionInput,
-  schemas,
-  TRANSIENT_DETAILS_KEY,
-} from '@lotline/domain';
-import { emitEvent } from '../events';
+import { assertCanRead, assertCanReadConfidential, type Caller, callerOf } from '../access';
+import { canonicalDigest, canonicalJson, type ConfidentialDetailsInput, fail, schemas, TRANSIENT_DETAILS_KEY } from '@lotline/domain';
+import { emitEvent, type Outcome } from '../events';
 import { implicitCollection, KEYS } from '../keys';
 import { Ledger } from '../ledger';
 import { LineageReader, MAX_TRACE_DEPTH, MAX_TRACE_NODES, summarise, walk } from '../lineage';
-import { requireLot, saveLot } from '../models/lot';
-import {
-  type ConfidentialRef,
-  type FindingEvent,
-  type HoldEvent,
-  type InspectionEvent,
-  listEvents,
-  type Measurement,
-  putEvent,
-  putLatestInspection,
-  type RecallEvent,
-  type ReleaseEvent,
-  requireEvent,
-} from '../models/quality-event';
-import { type Recall, recallKey, requireRecall } from '../models/recall';
-import { parseJson, validate } from '../validation';
+import { requireLot } from '../models/lot';
+import { type ConfidentialRef, type InspectionEvent, listEvents, MAX_EVENTS_PAGE, requireEvent } from '../models/quality-event';
+import { type Recall, requireRecall } from '../models/recall';
+import { placeHold, recordFinding, recordInspection, releaseHold, startRecall } from '../operations/quality';
+import { parseIntArg, parseJson, validate } from '../validation';
 
-/** sha256 (hex) of the canonical (sorted-key, compact) JSON of `{measurements, salt}`. */
-export function detailsHash(details: ConfidentialDetailsInput): string {
-  return canonicalDigest(details);
-}
-
-function assertVerdictConsistent(verdict: InspectionInput['verdict'], measurements: readonly Measurement[]): void {
-  if (verdict !== 'pass') return;
-  const outside = measurements.find((m) => m.value < m.lower || m.value > m.upper);
-  if (outside !== undefined) {
-    throw fail(
-      'INVALID_ARGUMENT',
-      `verdict pass refused: ${outside.characteristic} = ${outside.value} ${outside.unit} is outside [${outside.lower}, ${outside.upper}]`,
-    );
-  }
-}
+export { detailsHash } from '../operations/quality';
 
 function readTransientDetails(ledger: Ledger): ConfidentialDetailsInput {
   const bytes = ledger.transient(TRANSIENT_DETAILS_KEY);
@@ -63,21 +19,6 @@ function readTransientDetails(ledger: Ledger): ConfidentialDetailsInput {
     throw fail('INVALID_ARGUMENT', `confidential inspection needs transient data "${TRANSIENT_DETAILS_KEY}" with {measurements, salt}`);
   }
   return parseJson(schemas.confidentialDetails, bytes.toString('utf8'), `transient ${TRANSIENT_DETAILS_KEY}`);
-}
-
-/** Write confidential details to the recorder's and the counterparty's implicit collections; return the public reference. */
-async function storeConfidential(
-  ledger: Ledger,
-  caller: Caller,
-  lotId: string,
-  counterpartyMsp: string,
-  details: ConfidentialDetailsInput,
-): Promise<ConfidentialRef> {
-  const collections = [...new Set([caller.msp, counterpartyMsp])].sort().map(implicitCollection);
-  const raw = Buffer.from(canonicalJson(details));
-  const key = ledger.key(KEYS.confidentialDetails, [lotId, ledger.txId]);
-  for (const collection of collections) await ledger.putPrivate(collection, key, raw);
-  return { counterpartyMsp, detailsHash: detailsHash(details), collections };
 }
 
 async function requireConfidentialInspection(
@@ -104,10 +45,15 @@ async function readOwnDetails(
   return { details: found.value, collection };
 }
 
-/** The report of a recall, with each listed lot's current state read through `reader`. */
-async function recallReport(reader: LineageReader, recall: Recall): Promise<unknown> {
+/**
+ * The report of a recall, computed when it is read: the recalled lot and its
+ * descendants (breadth-first, within the trace caps, `truncated` when a cap
+ * cut the walk), each with its current custodian and status.
+ */
+async function recallReport(reader: LineageReader, recall: Recall, maxDepth: number, maxNodes: number): Promise<unknown> {
+  const scope = await walk(reader, recall.sourceLotId, 'forward', maxDepth, maxNodes);
   const affected = [];
-  for (const { lotId, depth } of recall.scope) {
+  for (const { id: lotId, depth } of scope.visited) {
     const lot = await reader.load(lotId);
     if (lot === undefined) continue;
     const summary = await summarise(reader, lot);
@@ -121,8 +67,16 @@ async function recallReport(reader: LineageReader, recall: Recall): Promise<unkn
     startedBy: recall.startedBy,
     eventId: recall.eventId,
     affected,
-    truncated: recall.truncated,
+    truncated: scope.truncated,
+    maxDepth,
+    maxNodes,
   };
+}
+
+/** Emit an operation's event and return its result as the transaction's JSON result. */
+function finish<T>(ctx: Context, outcome: Outcome<T>): string {
+  emitEvent(ctx, outcome.event.name, outcome.event.fields);
+  return canonicalJson(outcome.result);
 }
 
 /** Quality events: inspections (optionally confidential), findings, holds, releases and recalls. */
@@ -145,42 +99,8 @@ export class QualityContract extends Contract {
     const id = validate(schemas.lotId, lotId, 'lotId');
     const input = parseJson(schemas.inspection, inspectionJson, 'inspection');
     const ledger = new Ledger(ctx.stub);
-    const lot = await requireLot(ledger, id);
-    assertCanRecordInspection(caller, lot);
-
     const details = input.confidential !== undefined ? readTransientDetails(ledger) : undefined;
-    if (details !== undefined && (input.measurements ?? []).length > 0) {
-      throw fail('INVALID_ARGUMENT', 'a confidential inspection carries its measurements only in transient data');
-    }
-    const measurements = details?.measurements ?? input.measurements ?? [];
-    assertVerdictConsistent(input.verdict, measurements);
-
-    const confidential =
-      details !== undefined && input.confidential !== undefined
-        ? await storeConfidential(ledger, caller, id, input.confidential.counterpartyMsp, details)
-        : undefined;
-    const event: InspectionEvent = {
-      docType: 'qualityEvent',
-      type: 'inspection',
-      eventId: ledger.txId,
-      lotId: id,
-      verdict: input.verdict,
-      measurements: confidential !== undefined ? [] : measurements,
-      certificate: input.certificate,
-      ...(input.notes !== undefined ? { notes: input.notes } : {}),
-      ...(confidential !== undefined ? { confidential } : {}),
-      recordedBy: recordedBy(caller),
-      recordedAt: ledger.now,
-    };
-    await putEvent(ledger, event);
-    await putLatestInspection(ledger, id, { eventId: event.eventId, verdict: event.verdict, recordedAt: event.recordedAt });
-    emitEvent(ctx, EVENTS.InspectionRecorded, {
-      lotId: id,
-      eventId: event.eventId,
-      verdict: event.verdict,
-      confidential: confidential !== undefined,
-    });
-    return canonicalJson(event);
+    return finish(ctx, await recordInspection(ledger, caller, id, input, ledger.txId, details));
   }
 
   /** Record a `nonconformance` or a `corrective_action` (which may name the nonconformance it corrects). */
@@ -191,26 +111,7 @@ export class QualityContract extends Contract {
     const id = validate(schemas.lotId, lotId, 'lotId');
     const input = parseJson(schemas.qualityEvent, eventJson, 'event');
     const ledger = new Ledger(ctx.stub);
-    const lot = await requireLot(ledger, id);
-    assertCanRecordQualityEvent(caller, lot);
-    if (input.correctsEventId !== undefined) {
-      if (input.type !== 'corrective_action') throw fail('INVALID_ARGUMENT', 'only a corrective_action may set correctsEventId');
-      const corrected = await requireEvent(ledger, id, input.correctsEventId);
-      if (corrected.type !== 'nonconformance') {
-        throw fail('INVALID_ARGUMENT', `event ${input.correctsEventId} is a ${corrected.type}, not a nonconformance`);
-      }
-    }
-    const event: FindingEvent = {
-      docType: 'qualityEvent',
-      eventId: ledger.txId,
-      lotId: id,
-      ...input,
-      recordedBy: recordedBy(caller),
-      recordedAt: ledger.now,
-    };
-    await putEvent(ledger, event);
-    emitEvent(ctx, EVENTS.QualityEventRecorded, { lotId: id, eventId: event.eventId, eventType: event.type });
-    return canonicalJson(event);
+    return finish(ctx, await recordFinding(ledger, caller, id, input, ledger.txId));
   }
 
   /** Place a hold on a lot, optionally on all its descendants. Returns the hold event (`holdId` = its eventId). */
@@ -221,24 +122,7 @@ export class QualityContract extends Contract {
     const id = validate(schemas.lotId, lotId, 'lotId');
     const input = parseJson(schemas.hold, holdJson, 'hold');
     const ledger = new Ledger(ctx.stub);
-    const lot = await requireLot(ledger, id);
-    assertCanManageHold(caller, lot);
-    const holdId = ledger.txId;
-    await saveLot(ledger, { ...lot, holds: [...lot.holds, { holdId, includeDescendants: input.includeDescendants }] });
-    const event: HoldEvent = {
-      docType: 'qualityEvent',
-      type: 'hold',
-      eventId: holdId,
-      holdId,
-      lotId: id,
-      reason: input.reason,
-      includeDescendants: input.includeDescendants,
-      recordedBy: recordedBy(caller),
-      recordedAt: ledger.now,
-    };
-    await putEvent(ledger, event);
-    emitEvent(ctx, EVENTS.HoldPlaced, { lotId: id, holdId, includeDescendants: input.includeDescendants });
-    return canonicalJson(event);
+    return finish(ctx, await placeHold(ledger, caller, id, input, ledger.txId));
   }
 
   /** Release a hold. The hold event stays; a release event is added. Returns the release event. */
@@ -250,33 +134,13 @@ export class QualityContract extends Contract {
     const hold = validate(schemas.eventId, holdId, 'holdId');
     const why = validate(schemas.reason, reason, 'reason');
     const ledger = new Ledger(ctx.stub);
-    const lot = await requireLot(ledger, id);
-    assertCanManageHold(caller, lot);
-    if (!lot.holds.some((h) => h.holdId === hold)) {
-      const event = await requireEvent(ledger, id, hold);
-      if (event.type === 'hold') throw fail('CONFLICT', `hold ${hold} on lot ${id} is already released`);
-      throw fail('NOT_FOUND', `lot ${id} has no hold ${hold}`);
-    }
-    await saveLot(ledger, { ...lot, holds: lot.holds.filter((h) => h.holdId !== hold) });
-    const event: ReleaseEvent = {
-      docType: 'qualityEvent',
-      type: 'release',
-      eventId: ledger.txId,
-      holdId: hold,
-      lotId: id,
-      reason: why,
-      recordedBy: recordedBy(caller),
-      recordedAt: ledger.now,
-    };
-    await putEvent(ledger, event);
-    emitEvent(ctx, EVENTS.HoldReleased, { lotId: id, holdId: hold });
-    return canonicalJson(event);
+    return finish(ctx, await releaseHold(ledger, caller, id, hold, why, ledger.txId));
   }
 
   /**
-   * Recall a lot. Every descendant (found breadth-first within the trace caps)
-   * is listed in the report with its custodian, and reads and traces show it
-   * as affected. Returns the recall report.
+   * Recall a lot. Its descendants are affected at read time; the report of
+   * affected lots is computed by GetRecall, not here, so this transaction
+   * writes three keys whatever the size of the lineage. Returns the recall record.
    */
   @Transaction()
   @Returns('string')
@@ -285,69 +149,41 @@ export class QualityContract extends Contract {
     const id = validate(schemas.lotId, lotId, 'lotId');
     const input = parseJson(schemas.recall, recallJson, 'recall');
     const ledger = new Ledger(ctx.stub);
-    const lot = await requireLot(ledger, id);
-    assertCanStartRecall(caller, lot);
-    if (lot.recall !== null) throw fail('CONFLICT', `lot ${id} is already recalled by ${lot.recall.recallId}`);
     const recallId = input.recallId ?? ledger.txId;
-    if ((await ledger.get(recallKey(ledger, recallId))) !== undefined) throw fail('CONFLICT', `recall ${recallId} already exists`);
-
-    const scope = await walk(new LineageReader(ledger), id, 'forward', MAX_TRACE_DEPTH, MAX_TRACE_NODES);
-    const eventId = ledger.txId;
-    await saveLot(ledger, { ...lot, recall: { recallId, eventId } });
-    const event: RecallEvent = {
-      docType: 'qualityEvent',
-      type: 'recall',
-      eventId,
-      recallId,
-      lotId: id,
-      reason: input.reason,
-      recordedBy: recordedBy(caller),
-      recordedAt: ledger.now,
-    };
-    await putEvent(ledger, event);
-    const recall: Recall = {
-      docType: 'recall',
-      recallId,
-      sourceLotId: id,
-      reason: input.reason,
-      startedAt: ledger.now,
-      startedBy: recordedBy(caller),
-      eventId,
-      scope: scope.visited.map((v) => ({ lotId: v.id, depth: v.depth })),
-      truncated: scope.truncated,
-    };
-    await ledger.put(recallKey(ledger, recallId), recall);
-    ctx.logging.getLogger('Quality').info(`recall ${recallId} of ${id}: ${recall.scope.length} lots, truncated=${recall.truncated}`);
-    emitEvent(ctx, EVENTS.RecallStarted, {
-      lotId: id,
-      recallId,
-      affectedCount: recall.scope.length,
-      truncated: recall.truncated,
-    });
-    // A new reader: the recalled lot's document changed above.
-    return canonicalJson(await recallReport(new LineageReader(ledger), recall));
+    return finish(ctx, await startRecall(ledger, caller, id, { reason: input.reason, recallId }, ledger.txId));
   }
 
-  /** A recall report with the current custodian and status of every affected lot. */
+  /**
+   * A recall report: the recalled lot and its descendants within `maxDepth`
+   * (0..50) and `maxNodes` (1..5000), each with its current custodian and
+   * status, and `truncated` when a bound cut the walk.
+   */
   @Transaction(false)
   @Returns('string')
-  async GetRecall(ctx: Context, recallId: string): Promise<string> {
+  async GetRecall(ctx: Context, recallId: string, maxDepth: string, maxNodes: string): Promise<string> {
     assertCanRead(callerOf(ctx));
     const id = validate(schemas.recallId, recallId, 'recallId');
+    const depthLimit = parseIntArg(maxDepth, 'maxDepth', 0, MAX_TRACE_DEPTH);
+    const nodeLimit = parseIntArg(maxNodes, 'maxNodes', 1, MAX_TRACE_NODES);
     const ledger = new Ledger(ctx.stub);
     const recall = await requireRecall(ledger, id);
-    return canonicalJson(await recallReport(new LineageReader(ledger, { readOnly: true }), recall));
+    return canonicalJson(await recallReport(new LineageReader(ledger, { readOnly: true }), recall, depthLimit, nodeLimit));
   }
 
-  /** Every quality event of a lot, oldest first, bounded: `{lotId, events, truncated}`. */
+  /**
+   * One page of a lot's quality events, oldest first: `{lotId, events, bookmark}`.
+   * `pageSize` 1..1000; `bookmark` '' for the first page, then the one the
+   * previous page returned ('' after the last page).
+   */
   @Transaction(false)
   @Returns('string')
-  async ListQualityEvents(ctx: Context, lotId: string): Promise<string> {
+  async ListQualityEvents(ctx: Context, lotId: string, pageSize: string, bookmark: string): Promise<string> {
     assertCanRead(callerOf(ctx));
     const id = validate(schemas.lotId, lotId, 'lotId');
+    const size = parseIntArg(pageSize, 'pageSize', 1, MAX_EVENTS_PAGE);
     const ledger = new Ledger(ctx.stub);
     await requireLot(ledger, id);
-    return canonicalJson({ lotId: id, ...(await listEvents(ledger, id)) });
+    return canonicalJson({ lotId: id, ...(await listEvents(ledger, id, size, bookmark)) });
   }
 
   /** Confidential measurements of an inspection, from the caller's own implicit collection. */

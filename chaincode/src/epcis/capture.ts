@@ -1,38 +1,29 @@
 import { createHash } from 'node:crypto';
-import {
-  assertCanManageHold,
-  assertCanProposeTransfer,
-  assertCanRecordInspection,
-  assertCanRecordQualityEvent,
-  assertCanRespondToTransfer,
-  assertCanStartRecall,
-  type Caller,
-  recordedBy,
-} from '../access';
-import { canonicalJson, fail, fromMicro, schemas, toMicro } from '@lotline/domain';
-import { type Ledger } from '../ledger';
-import { LineageReader, MAX_TRACE_DEPTH, MAX_TRACE_NODES, walk } from '../lineage';
+import { assertOwnsGs1Prefix, type Caller, recordedBy } from '../access';
+import { canonicalJson, EVENTS, fail, fromMicro, schemas, toMicro } from '@lotline/domain';
+import { type DomainEvent, type Outcome } from '../events';
+import type { Ledger } from '../ledger';
+import { LineageReader } from '../lineage';
 import { createLot } from '../lot-creation';
-import { findLot, type Lot, saveLot } from '../models/lot';
-import {
-  type FindingEvent,
-  type HoldEvent,
-  type InspectionEvent,
-  putEvent,
-  putLatestInspection,
-  type RecallEvent,
-} from '../models/quality-event';
-import { type Recall, recallKey } from '../models/recall';
-import { findTransfer, type Transfer, transferKey } from '../models/transfer';
+import { findLot, type Lot } from '../models/lot';
+import { gs1PrefixOwner } from '../models/participant';
+import type { InspectionEvent } from '../models/quality-event';
+import { findTransfer } from '../models/transfer';
+import { acceptTransfer, proposeTransfer } from '../operations/custody';
+import { placeHold, recordFinding, recordInspection, startRecall } from '../operations/quality';
 import { validate } from '../validation';
 import { cbvWord, EventFields, type Json, type QuantityElement } from './event-fields';
-import { identifierKey, lgtinDigitalLink, type LotRef, lotRefOfClass, mspOfParty } from './identifiers';
+import { eventHashId } from './hash';
+import { gs1CompanyDigits, identifierKey, lgtinDigitalLink, type LotRef, lotRefOfClass, mspOfParty } from './identifiers';
 import {
+  type Container,
   type Containment,
+  containerKeyOf,
   contentsOf,
   EPCIS_KEYS,
   type ErrorDeclarationRecord,
   eventKey,
+  findContainer,
   findEvent,
   type Operation,
   type StoredEvent,
@@ -50,9 +41,12 @@ export const CAPTURE_LIMITS = {
   operations: 2000,
 } as const;
 
-/** One event to capture, with the hash ID the API computed for it. */
+/**
+ * One event to capture. `hashId`, when given (the API sends the one it listed
+ * duplicates with), must equal the CBV 2.0 hash the chaincode computes.
+ */
 export interface CaptureItem {
-  readonly hashId: string;
+  readonly hashId?: string;
   readonly event: Json;
 }
 
@@ -73,6 +67,8 @@ export interface CaptureResult {
   readonly declarations: readonly { index: number; hashId: string; declaredEventKnown: boolean }[];
   readonly skipped: readonly { index: number; hashId: string; reason: 'duplicate' }[];
   readonly lotIds: readonly string[];
+  /** The domain events of the operations, in order: the `events` of the `EpcisCaptured` chaincode event. */
+  readonly events: readonly DomainEvent[];
 }
 
 interface PlannedLot {
@@ -115,6 +111,11 @@ function ilmdAttributes(ilmd: Json | undefined, room: number): Record<string, st
   return out;
 }
 
+/** An extension field of the event whose name is `name` in any namespace (`lotline:includeDescendants`). */
+function extensionFlag(event: Json, name: string): boolean {
+  return Object.keys(event).some((k) => (k === name || k.endsWith(`:${name}`)) && event[k] === true);
+}
+
 function ilmdString(ilmd: Json | undefined, suffix: string): string | undefined {
   if (ilmd === undefined) return undefined;
   const key = Object.keys(ilmd).find((k) => k === suffix || k.endsWith(`:${suffix}`) || k.endsWith(`#${suffix}`));
@@ -135,6 +136,7 @@ export class EpcisCapture {
   private readonly captured: CaptureResult['captured'][number][] = [];
   private readonly declarations: CaptureResult['declarations'][number][] = [];
   private readonly skipped: CaptureResult['skipped'][number][] = [];
+  private readonly events: DomainEvent[] = [];
 
   constructor(
     private readonly ledger: Ledger,
@@ -153,39 +155,53 @@ export class EpcisCapture {
       declarations: this.declarations,
       skipped: this.skipped,
       lotIds: [...this.lotIds].sort(),
+      events: this.events,
     };
+  }
+
+  /** The hash ID of an event, computed here; a supplied one that differs is refused. */
+  private hashOf(item: CaptureItem, pointer: string): string {
+    const hashId = eventHashId(item.event, this.input.context, pointer);
+    if (item.hashId !== undefined && item.hashId !== hashId) {
+      throw fail(
+        'INVALID_ARGUMENT',
+        `${pointer}: hashId ${item.hashId} is not this event's CBV 2.0 event hash (${hashId}); send the computed hash or none`,
+      );
+    }
+    return hashId;
   }
 
   private async captureOne(index: number, item: CaptureItem): Promise<void> {
     const f = new EventFields(item.event, `/epcisBody/eventList/${index}`);
+    const hashId = this.hashOf(item, f.pointer);
     const declaration = f.obj('errorDeclaration');
-    const known = this.seen.has(item.hashId) || (await findEvent(this.ledger, item.hashId)) !== undefined;
+    const known = this.seen.has(hashId) || (await findEvent(this.ledger, hashId)) !== undefined;
     if (declaration !== undefined) {
-      await this.storeDeclaration(index, item, declaration, known);
+      await this.storeDeclaration(index, item.event, hashId, declaration, known);
       return;
     }
     if (known) {
       if (this.input.onDuplicate === 'skip') {
-        this.skipped.push({ index, hashId: item.hashId, reason: 'duplicate' });
+        this.skipped.push({ index, hashId, reason: 'duplicate' });
         return;
       }
-      throw fail('CONFLICT', `${f.pointer}: duplicate event ${item.hashId} is already captured`);
+      throw fail('CONFLICT', `${f.pointer}: duplicate event ${hashId} is already captured`);
     }
-    this.seen.add(item.hashId);
+    this.seen.add(hashId);
 
     const operations: Operation[] = [];
     const type = f.str('type') ?? '';
     const action = f.str('action');
-    if (type === 'TransformationEvent') await this.transform(f, item.hashId, operations);
-    if (type === 'ObjectEvent' && action === 'ADD') await this.commission(f, item.hashId, operations);
-    if (type === 'AggregationEvent') await this.aggregate(f, item.hashId, operations);
+    if (type === 'TransformationEvent') await this.transform(f, hashId, operations);
+    if (type === 'ObjectEvent' && action === 'ADD') await this.commission(f, hashId, operations);
+    if (type === 'AggregationEvent') await this.aggregate(f, hashId, operations);
     const touched = await this.touchedLots(f, operations);
-    if (action !== 'DELETE') await this.applyBusinessStep(f, item.hashId, touched, operations);
+    if (action !== 'DELETE') await this.applyBusinessStep(f, hashId, touched, operations);
 
     const lotIds = [...new Set([...touched.map((l) => l.id), ...operations.map((o) => o.lotId)])].sort();
     for (const id of lotIds) this.lotIds.add(id);
-    await this.store(f, item, type, lotIds, operations);
-    this.captured.push({ index, hashId: item.hashId, type, operations });
+    await this.store(f, item.event, hashId, type, lotIds, operations);
+    this.captured.push({ index, hashId, type, operations });
   }
 
   // ---------------------------------------------------------------- lots
@@ -267,7 +283,12 @@ export class EpcisCapture {
   private async newLot(raw: unknown, pointer: string): Promise<Lot> {
     this.count();
     const input = validate(schemas.lot, raw, pointer);
-    return createLot(this.ledger, this.reader, this.caller, input);
+    const lot = await createLot(this.ledger, this.reader, this.caller, input);
+    this.events.push({
+      name: EVENTS.LotCreated,
+      fields: { lotId: lot.id, producer: lot.producer, inputs: lot.inputs.map((i) => i.lotId) },
+    });
+    return lot;
   }
 
   /** An existing lot restated by a later document: allowed for its producer or custodian. */
@@ -353,12 +374,21 @@ export class EpcisCapture {
     this.reader = new LineageReader(this.ledger);
   }
 
-  /** AggregationEvent ADD / DELETE: containment of lots in the parent (SSCC, GRAI...), which traces and custody follow. */
+  /**
+   * AggregationEvent ADD / DELETE: containment of lots in the parent (SSCC,
+   * GRAI...), which traces and custody follow. A container has an owner: the
+   * organisation that first packed into it (which must own its GS1 company
+   * prefix when it is an SSCC or SGTIN). Only the owner packs into it, or an
+   * organisation that holds every lot it contains (which then becomes its
+   * owner); only the owner unpacks it, or the custodian of a contained lot,
+   * for that lot. Everything else is FORBIDDEN.
+   */
   private async aggregate(f: EventFields, hashId: string, operations: Operation[]): Promise<void> {
     const parent = f.str('parentID');
     const action = f.str('action');
     if (parent === undefined || (action !== 'ADD' && action !== 'DELETE')) return;
     const containerKey = identifierKey(parent);
+    const container = await findContainer(this.ledger, containerKey);
     const children: { lot: Lot; quantity: Containment['quantity'] }[] = [];
     for (const q of f.quantities('childQuantityList')) {
       const ref = lotRefOfClass(q.epcClass);
@@ -366,7 +396,9 @@ export class EpcisCapture {
       if (lot !== undefined)
         children.push({ lot, quantity: q.quantity !== undefined ? { amount: q.quantity, unit: q.uom ?? 'EA' } : null });
     }
+    const contents = await contentsOf(this.ledger, containerKey, CAPTURE_LIMITS.containerContents);
     if (action === 'ADD') {
+      await this.claimContainer(f, parent, containerKey, container, contents);
       for (const { lot, quantity } of children) {
         if (lot.custodian !== this.caller.msp) {
           throw fail('FORBIDDEN', `${f.pointer}: ${this.caller.msp} may not pack lot ${lot.id} held by ${lot.custodian}`);
@@ -380,15 +412,63 @@ export class EpcisCapture {
       return;
     }
     const listed = f.quantities('childQuantityList').length > 0 || f.strings('childEPCs').length > 0;
-    const removed = listed
-      ? children.map((c) => c.lot.id)
-      : (await contentsOf(this.ledger, containerKey, CAPTURE_LIMITS.containerContents)).map((c) => c.lotId);
+    const removed = listed ? children.map((c) => c.lot.id) : contents.map((c) => c.lotId);
     for (const lotId of removed) {
+      await this.assertMayUnpack(f, parent, container, lotId);
       this.count();
       await this.ledger.delete(this.ledger.key(EPCIS_KEYS.contains, [containerKey, lotId]));
       await this.ledger.delete(this.ledger.key(EPCIS_KEYS.containedIn, [lotId, containerKey]));
       operations.push({ kind: 'uncontained', lotId, ref: parent });
     }
+  }
+
+  /** Check that the caller may pack into a container, and record it as the owner when it is new or changes hands. */
+  private async claimContainer(
+    f: EventFields,
+    parent: string,
+    containerKey: string,
+    container: Container | undefined,
+    contents: readonly Containment[],
+  ): Promise<void> {
+    if (container?.owner === this.caller.msp) return;
+    if (container === undefined) {
+      const digits = gs1CompanyDigits(containerKey);
+      if (digits !== undefined)
+        assertOwnsGs1Prefix(this.caller, `${f.pointer}/parentID ${parent}`, await gs1PrefixOwner(this.ledger, digits));
+    } else {
+      const held = contents.length > 0 && (await this.allHeldByCaller(contents));
+      if (!held) {
+        throw fail(
+          'FORBIDDEN',
+          `${f.pointer}: container ${parent} belongs to ${container.owner}; only ${container.owner} (or an organisation holding everything in it) may pack into it`,
+        );
+      }
+    }
+    const record: Container = {
+      docType: 'epcisContainer',
+      container: parent,
+      containerKey,
+      owner: this.caller.msp,
+      since: this.ledger.now,
+      sinceTxId: this.ledger.txId,
+    };
+    await this.ledger.put(containerKeyOf(this.ledger, containerKey), record);
+  }
+
+  private async allHeldByCaller(contents: readonly Containment[]): Promise<boolean> {
+    for (const c of contents) if ((await findLot(this.ledger, c.lotId))?.custodian !== this.caller.msp) return false;
+    return true;
+  }
+
+  /** The owner of a container may unpack any lot; anyone else only lots in its own custody. */
+  private async assertMayUnpack(f: EventFields, parent: string, container: Container | undefined, lotId: string): Promise<void> {
+    if (container?.owner === this.caller.msp) return;
+    const custodian = (await findLot(this.ledger, lotId))?.custodian;
+    if (custodian === this.caller.msp) return;
+    throw fail(
+      'FORBIDDEN',
+      `${f.pointer}: container ${parent} belongs to ${container?.owner ?? 'no organisation'}; ${this.caller.msp} may unpack only lots in its own custody, and lot ${lotId} is held by ${custodian ?? 'no one'}`,
+    );
   }
 
   /** The existing lots an event is about: its classes, and the contents of containers it names. */
@@ -420,24 +500,23 @@ export class EpcisCapture {
 
   // ---------------------------------------------------------------- quality and custody
 
-  /** bizStep / disposition → inspection, nonconformance, hold, recall, custody transfer. */
+  /**
+   * bizStep / disposition → inspection, nonconformance, hold, recall, custody
+   * transfer: each through the same operation as the Quality and Lot
+   * contracts, with the same rules and the same domain event.
+   */
   private async applyBusinessStep(f: EventFields, hashId: string, touched: readonly Lot[], operations: Operation[]): Promise<void> {
     if (touched.length === 0) return;
     const bizStep = cbvWord(f.str('bizStep') ?? '', 'BizStep');
     const disposition = cbvWord(f.str('disposition') ?? '', 'Disp');
-    for (const stale of touched) {
-      const lot = (await findLot(this.ledger, stale.id)) as Lot;
+    for (const lot of touched) {
       if (bizStep === 'inspecting' && disposition !== '') await this.inspect(f, hashId, lot, disposition, operations);
       else if (disposition === 'non_conformant') await this.nonconformance(f, hashId, lot, operations);
-      if (bizStep === 'holding') await this.hold(hashId, lot, operations);
+      if (bizStep === 'holding') await this.hold(f, hashId, lot, operations);
       if (disposition === 'recalled') await this.recall(hashId, lot, operations);
       if (bizStep === 'shipping') await this.ship(f, lot, operations);
       if (bizStep === 'receiving') await this.receive(lot, operations);
     }
-  }
-
-  private stamp(): { recordedBy: ReturnType<typeof recordedBy>; recordedAt: string } {
-    return { recordedBy: recordedBy(this.caller), recordedAt: this.ledger.now };
   }
 
   /** Quality event ids: the transaction id, then a suffix per operation (one capture may record several). */
@@ -445,91 +524,71 @@ export class EpcisCapture {
     return `${this.ledger.txId}${String(this.operationCount).padStart(4, '0')}`;
   }
 
+  /** Record an operation's outcome; lot documents may have changed, so the lineage cache starts afresh. */
+  private record<T>(outcome: Outcome<T>, operation: Operation, operations: Operation[]): T {
+    this.events.push(outcome.event);
+    operations.push(operation);
+    this.reader = new LineageReader(this.ledger);
+    return outcome.result;
+  }
+
   private async inspect(f: EventFields, hashId: string, lot: Lot, disposition: string, operations: Operation[]): Promise<void> {
-    assertCanRecordInspection(this.caller, lot);
     this.count();
     const eventId = this.qualityEventId();
     const certificate = f.event.certificationInfo;
-    const event: InspectionEvent = {
-      docType: 'qualityEvent',
-      type: 'inspection',
-      eventId,
-      lotId: lot.id,
-      verdict: VERDICTS[disposition] ?? 'conditional',
+    const input = {
+      verdict: VERDICTS[disposition] ?? ('conditional' as const),
       measurements: [],
       certificate: {
         sha256: sha256(canonicalJson(f.event)),
         uri: text(typeof certificate === 'string' ? certificate : hashId, 2048),
       },
       notes: text(`EPCIS event ${hashId}, disposition ${disposition}`, 2000),
-      ...this.stamp(),
     };
-    await putEvent(this.ledger, event);
-    await putLatestInspection(this.ledger, lot.id, { eventId, verdict: event.verdict, recordedAt: event.recordedAt });
-    operations.push({ kind: 'inspection', lotId: lot.id, ref: eventId });
+    this.record(
+      await recordInspection(this.ledger, this.caller, lot.id, input, eventId),
+      { kind: 'inspection', lotId: lot.id, ref: eventId },
+      operations,
+    );
   }
 
   private async nonconformance(f: EventFields, hashId: string, lot: Lot, operations: Operation[]): Promise<void> {
-    assertCanRecordQualityEvent(this.caller, lot);
     this.count();
-    const event: FindingEvent = {
-      docType: 'qualityEvent',
-      type: 'nonconformance',
-      eventId: this.qualityEventId(),
-      lotId: lot.id,
+    const eventId = this.qualityEventId();
+    const input = {
+      type: 'nonconformance' as const,
       description: text(`EPCIS event ${hashId}: disposition non_conformant (bizStep ${f.str('bizStep') ?? 'none'})`, 2000),
       reference: text(hashId, 200),
-      ...this.stamp(),
     };
-    await putEvent(this.ledger, event);
-    operations.push({ kind: 'nonconformance', lotId: lot.id, ref: event.eventId });
+    this.record(
+      await recordFinding(this.ledger, this.caller, lot.id, input, eventId),
+      { kind: 'nonconformance', lotId: lot.id, ref: eventId },
+      operations,
+    );
   }
 
-  private async hold(hashId: string, lot: Lot, operations: Operation[]): Promise<void> {
-    assertCanManageHold(this.caller, lot);
+  /** bizStep holding: a hold, on the lot's descendants too when the event sets the extension `includeDescendants: true`. */
+  private async hold(f: EventFields, hashId: string, lot: Lot, operations: Operation[]): Promise<void> {
     this.count();
     const holdId = this.qualityEventId();
-    await saveLot(this.ledger, { ...lot, holds: [...lot.holds, { holdId, includeDescendants: false }] });
-    const event: HoldEvent = {
-      docType: 'qualityEvent',
-      type: 'hold',
-      eventId: holdId,
-      holdId,
-      lotId: lot.id,
+    const input = {
       reason: text(`EPCIS event ${hashId}: bizStep holding`, 500),
-      includeDescendants: false,
-      ...this.stamp(),
+      includeDescendants: extensionFlag(f.event, 'includeDescendants'),
     };
-    await putEvent(this.ledger, event);
-    this.reader = new LineageReader(this.ledger);
-    operations.push({ kind: 'hold', lotId: lot.id, ref: holdId });
+    this.record(await placeHold(this.ledger, this.caller, lot.id, input, holdId), { kind: 'hold', lotId: lot.id, ref: holdId }, operations);
   }
 
+  /** disposition recalled: a recall, refused with CONFLICT when the lot is already recalled (as StartRecall). */
   private async recall(hashId: string, lot: Lot, operations: Operation[]): Promise<void> {
-    assertCanStartRecall(this.caller, lot);
-    if (lot.recall !== null) return;
     this.count();
     const eventId = this.qualityEventId();
     const recallId = `epcis-${eventId.slice(0, 40)}${eventId.slice(-4)}`;
-    const scope = await walk(this.reader, lot.id, 'forward', MAX_TRACE_DEPTH, MAX_TRACE_NODES);
-    await saveLot(this.ledger, { ...lot, recall: { recallId, eventId } });
-    const reason = text(`EPCIS event ${hashId}: disposition recalled`, 500);
-    const event: RecallEvent = { docType: 'qualityEvent', type: 'recall', eventId, recallId, lotId: lot.id, reason, ...this.stamp() };
-    await putEvent(this.ledger, event);
-    const record: Recall = {
-      docType: 'recall',
-      recallId,
-      sourceLotId: lot.id,
-      reason,
-      startedAt: this.ledger.now,
-      startedBy: recordedBy(this.caller),
-      eventId,
-      scope: scope.visited.map((v) => ({ lotId: v.id, depth: v.depth })),
-      truncated: scope.truncated,
-    };
-    await this.ledger.put(recallKey(this.ledger, recallId), record);
-    this.reader = new LineageReader(this.ledger);
-    operations.push({ kind: 'recall', lotId: lot.id, ref: recallId });
+    const input = { reason: text(`EPCIS event ${hashId}: disposition recalled`, 500), recallId };
+    this.record(
+      await startRecall(this.ledger, this.caller, lot.id, input, eventId),
+      { kind: 'recall', lotId: lot.id, ref: recallId },
+      operations,
+    );
   }
 
   /** Shipping to a party that names a Lotline organisation proposes a custody transfer to it. */
@@ -543,63 +602,56 @@ export class EpcisCapture {
     if (to.length === 0) return;
     if (to.length > 1) throw fail('INVALID_ARGUMENT', `${f.pointer}/destinationList: names more than one receiving organisation`);
     const toMsp = validate(schemas.mspId, to[0], `${f.pointer}/destinationList`);
-    assertCanProposeTransfer(this.caller, lot);
-    const pending = await findTransfer(this.ledger, lot.id);
-    if (pending !== undefined) throw fail('CONFLICT', `lot ${lot.id} already has a transfer pending to ${pending.to}`);
-    await this.reader.assertUsable(lot);
     this.count();
-    const transfer: Transfer = {
-      docType: 'transfer',
-      lotId: lot.id,
-      from: lot.custodian,
-      to: toMsp,
-      proposedAt: this.ledger.now,
-      proposedBy: recordedBy(this.caller),
-      proposalTxId: this.ledger.txId,
-    };
-    await this.ledger.put(transferKey(this.ledger, lot.id), transfer);
-    operations.push({ kind: 'transfer_proposed', lotId: lot.id, ref: toMsp });
+    this.record(
+      await proposeTransfer(this.ledger, this.caller, lot.id, toMsp),
+      { kind: 'transfer_proposed', lotId: lot.id, ref: toMsp },
+      operations,
+    );
   }
 
   /** Receiving a lot with a transfer pending to the recorder accepts it (the receiver signs the capture). */
   private async receive(lot: Lot, operations: Operation[]): Promise<void> {
     const transfer = await findTransfer(this.ledger, lot.id);
     if (transfer === undefined || transfer.to !== this.caller.msp) return;
-    assertCanRespondToTransfer(this.caller, lot.id, transfer.to);
-    if (lot.custodian !== transfer.from) throw fail('CONFLICT', `lot ${lot.id} is no longer held by ${transfer.from}`);
-    await this.reader.assertUsable(lot);
     this.count();
-    await saveLot(this.ledger, { ...lot, custodian: transfer.to });
-    await this.ledger.delete(transferKey(this.ledger, lot.id));
-    this.reader = new LineageReader(this.ledger);
-    operations.push({ kind: 'transfer_accepted', lotId: lot.id, ref: transfer.from });
+    this.record(
+      await acceptTransfer(this.ledger, this.caller, lot.id),
+      { kind: 'transfer_accepted', lotId: lot.id, ref: transfer.from },
+      operations,
+    );
   }
 
   // ---------------------------------------------------------------- storage
 
-  private async storeDeclaration(index: number, item: CaptureItem, declaration: Json, known: boolean): Promise<void> {
+  private stamp(): { recordedBy: ReturnType<typeof recordedBy>; recordedAt: string } {
+    return { recordedBy: recordedBy(this.caller), recordedAt: this.ledger.now };
+  }
+
+  private async storeDeclaration(index: number, event: Json, hashId: string, declaration: Json, known: boolean): Promise<void> {
     const corrective = declaration.correctiveEventIDs;
     const record: ErrorDeclarationRecord = {
       docType: 'epcisErrorDeclaration',
-      hashId: item.hashId,
-      eventID: typeof item.event.eventID === 'string' ? item.event.eventID : null,
+      hashId,
+      eventID: typeof event.eventID === 'string' ? event.eventID : null,
       declarationTime: typeof declaration.declarationTime === 'string' ? declaration.declarationTime : null,
       reason: typeof declaration.reason === 'string' ? cbvWord(declaration.reason, 'ER') : null,
       correctiveEventIDs: Array.isArray(corrective) ? corrective.filter((c): c is string => typeof c === 'string') : [],
-      event: item.event,
+      event,
       context: this.input.context,
       declaredEventKnown: known,
       ...this.stamp(),
       captureTxId: this.ledger.txId,
     };
     this.count();
-    await this.ledger.put(this.ledger.key(EPCIS_KEYS.declaration, [item.hashId, this.ledger.txId, String(index).padStart(4, '0')]), record);
-    this.declarations.push({ index, hashId: item.hashId, declaredEventKnown: known });
+    await this.ledger.put(this.ledger.key(EPCIS_KEYS.declaration, [hashId, this.ledger.txId, String(index).padStart(4, '0')]), record);
+    this.declarations.push({ index, hashId, declaredEventKnown: known });
   }
 
   private async store(
     f: EventFields,
-    item: CaptureItem,
+    event: Json,
+    hashId: string,
     type: string,
     lotIds: readonly string[],
     operations: readonly Operation[],
@@ -611,10 +663,10 @@ export class EpcisCapture {
     const disposition = f.str('disposition');
     const record: StoredEvent = {
       docType: 'epcisEvent',
-      hashId: item.hashId,
+      hashId,
       eventID: f.str('eventID') ?? null,
       type,
-      event: item.event,
+      event,
       context: this.input.context,
       eventTimeMs,
       bizStep: bizStep !== undefined ? cbvWord(bizStep, 'BizStep') : null,
@@ -624,8 +676,8 @@ export class EpcisCapture {
       ...this.stamp(),
       captureTxId: this.ledger.txId,
     };
-    await this.ledger.put(eventKey(this.ledger, item.hashId), record);
-    await this.index(f, item.hashId, type, lotIds, operations);
+    await this.ledger.put(eventKey(this.ledger, hashId), record);
+    await this.index(f, hashId, type, lotIds, operations);
   }
 
   /** Index an event by class (any / input / output), by EPC and by lot, for queries. */

@@ -163,6 +163,21 @@ export function identifierKey(identifier: string): string {
   return identifier;
 }
 
+/**
+ * The digits of a GS1 key that begin with its company prefix: after the
+ * indicator digit of a GTIN-14 (LGTIN lot ids, SGTINs) or the extension digit
+ * of an SSCC. Undefined for identifiers with no GS1 company prefix that
+ * Lotline checks (Lotline lot ids, GRAIs, unknown schemes). Takes a lot id or
+ * an `identifierKey`.
+ */
+export function gs1CompanyDigits(idOrKey: string): string | undefined {
+  const lgtin = LGTIN_ID.test(idOrKey) ? parseLgtin(idOrKey) : undefined;
+  if (lgtin !== undefined) return lgtin.gtin.slice(1);
+  const key = /^(?:01\/(\d{14})(?:\/.*)?|00\/(\d{18}))$/.exec(idOrKey);
+  const digits = key?.[1] ?? key?.[2];
+  return digits?.slice(1);
+}
+
 /** The MSP ID a party URI names: `urn:lotline:msp:<MSP>`, or an entry of the recorder's party map. */
 export function mspOfParty(uri: string, parties: Readonly<Record<string, string>>): string | undefined {
   if (uri.startsWith(LOTLINE_MSP_URN)) return uri.slice(LOTLINE_MSP_URN.length) || undefined;

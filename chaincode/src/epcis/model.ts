@@ -26,6 +26,8 @@ export const EPCIS_KEYS = {
   contains: 'epcis~contains',
   /** [childLotId, containerKey] → Containment; scan by lot for the containers holding it. */
   containedIn: 'epcis~containedin',
+  /** [containerKey] → Container: who owns a container. */
+  container: 'epcis~container',
 } as const;
 
 /** What a capture did with one event. */
@@ -100,6 +102,30 @@ export interface Containment {
   readonly quantity: { readonly amount: number; readonly unit: string } | null;
   readonly hashId: string;
   readonly recordedAt: string;
+}
+
+/**
+ * A container (SSCC, SGTIN, GRAI...) that lots were packed into, and the
+ * organisation that owns it: the first packer, or since `since` an
+ * organisation that held everything in it when it packed into it.
+ */
+export interface Container {
+  readonly docType: 'epcisContainer';
+  readonly container: string;
+  readonly containerKey: string;
+  readonly owner: string;
+  readonly since: string;
+  readonly sinceTxId: string;
+}
+
+/** The key of a container record. */
+export function containerKeyOf(ledger: Ledger, containerKey: string): string {
+  return ledger.key(EPCIS_KEYS.container, [containerKey]);
+}
+
+/** Read a container record, or undefined when nothing was ever packed into it. */
+export async function findContainer(ledger: Ledger, containerKey: string): Promise<Container | undefined> {
+  return ledger.get<Container>(containerKeyOf(ledger, containerKey));
 }
 
 /** The key of a stored event. */

@@ -6,17 +6,19 @@ import { identifierKey } from './identifiers';
 import { declarationsOf, EPCIS_KEYS, type ErrorDeclarationRecord, findEvent, type StoredEvent } from './model';
 
 /**
- * EPCIS simple event query over the captured events. MATCH_* parameters are
- * answered from the class and EPC indexes (values OR'ed within a parameter,
- * parameters AND'ed); the other parameters filter. Results come in hash-ID
- * order; `after` is the last hash ID of the previous page.
+ * EPCIS simple event query over the captured events, paginated with
+ * bookmarks (read-only: Fabric's paginated range queries). With MATCH_*
+ * parameters, the first one given drives the scan: its values' index ranges
+ * are read one after the other (an event found under an earlier value is not
+ * repeated), and every other MATCH_* parameter is checked with one GetState
+ * per value on its index; without one, the stored events are scanned. The
+ * other parameters filter. One call reads at most `QUERY_LIMITS.scanned`
+ * entries, so a page may come back short with a bookmark: ask again with it.
  */
 
 /** Bounds of one query call. */
 export const QUERY_LIMITS = {
-  /** Index entries one MATCH_* parameter may select. */
-  candidates: 10_000,
-  /** Stored events one call may read (a page may come back short, with a `next` token). */
+  /** Index or event entries one call may read. */
   scanned: 2_000,
   /** Largest page. */
   perPage: 1_000,
@@ -44,7 +46,7 @@ export const querySchema = z.strictObject({
   geEventTime: time,
   ltEventTime: time,
   perPage: z.number().int().min(1).max(QUERY_LIMITS.perPage),
-  after: z.string().max(512).optional(),
+  bookmark: z.string().max(8192).optional(),
 });
 
 /** A validated query. */
@@ -56,41 +58,59 @@ export type QueriedEvent = StoredEvent & { readonly errorDeclarations: readonly 
 /** One page of results. */
 export interface QueryPage {
   readonly events: readonly QueriedEvent[];
-  /** The `after` value for the next page, or null on the last page. */
-  readonly next: string | null;
+  /** The bookmark of the next page, or '' on the last page. */
+  readonly bookmark: string;
 }
 
-async function indexed(ledger: Ledger, objectType: string, prefix: readonly string[], hashAt: number): Promise<Set<string>> {
-  const entries = await ledger.scan<unknown>(objectType, prefix, QUERY_LIMITS.candidates + 1);
-  if (entries.length > QUERY_LIMITS.candidates) {
-    throw fail(
-      'LIMIT_EXCEEDED',
-      `query parameter value ${prefix.join(' ')} matches more than ${QUERY_LIMITS.candidates} events; narrow it`,
-    );
-  }
-  return new Set(entries.map((e) => e.attributes[hashAt] as string));
+/** A MATCH_* parameter: the index range of each value, where the hash ID sits in the key. */
+interface MatchParam {
+  readonly objectType: string;
+  readonly prefixes: readonly (readonly string[])[];
 }
 
-async function candidates(ledger: Ledger, q: EventQuery): Promise<string[] | undefined> {
-  const sets: Set<string>[] = [];
-  const params: [string[] | undefined, (v: string) => Promise<Set<string>>][] = [
-    [q.anyEPC, (v) => indexed(ledger, EPCIS_KEYS.epcIndex, [identifierKey(v)], 1)],
-    [q.anyEPCClass, (v) => indexed(ledger, EPCIS_KEYS.classIndex, ['any', identifierKey(v)], 2)],
-    [q.inputEPCClass, (v) => indexed(ledger, EPCIS_KEYS.classIndex, ['input', identifierKey(v)], 2)],
-    [q.outputEPCClass, (v) => indexed(ledger, EPCIS_KEYS.classIndex, ['output', identifierKey(v)], 2)],
+function matchParams(q: EventQuery): MatchParam[] {
+  const params: [string[] | undefined, string, (v: string) => string[]][] = [
+    [q.anyEPC, EPCIS_KEYS.epcIndex, (v) => [identifierKey(v)]],
+    [q.anyEPCClass, EPCIS_KEYS.classIndex, (v) => ['any', identifierKey(v)]],
+    [q.inputEPCClass, EPCIS_KEYS.classIndex, (v) => ['input', identifierKey(v)]],
+    [q.outputEPCClass, EPCIS_KEYS.classIndex, (v) => ['output', identifierKey(v)]],
   ];
-  for (const [given, lookup] of params) {
-    if (given === undefined) continue;
-    const union = new Set<string>();
-    for (const value of given) for (const hash of await lookup(value)) union.add(hash);
-    sets.push(union);
-  }
-  if (sets.length === 0) return undefined;
-  const [first, ...rest] = sets as [Set<string>, ...Set<string>[]];
-  return [...first].filter((h) => rest.every((s) => s.has(h))).sort();
+  return params
+    .filter((p): p is [string[], string, (v: string) => string[]] => p[0] !== undefined)
+    .map(([given, objectType, prefix]) => ({ objectType, prefixes: given.map(prefix) }));
 }
 
-function matches(event: StoredEvent, q: EventQuery): boolean {
+/** The query's position: which value of the driving parameter, and the bookmark inside its range. */
+interface Position {
+  readonly value: number;
+  readonly inner: string;
+}
+
+function decodePosition(bookmark: string | undefined): Position {
+  if (bookmark === undefined || bookmark === '') return { value: 0, inner: '' };
+  const match = /^([0-9]{1,3})\.([A-Za-z0-9_-]*)$/.exec(bookmark);
+  if (match === null)
+    throw fail('INVALID_ARGUMENT', 'bookmark: not a bookmark of this query; pass the one the previous page returned, or none');
+  return { value: Number(match[1]), inner: match[2] as string };
+}
+
+const encodePosition = (p: Position): string => `${p.value}.${p.inner}`;
+
+async function indexed(ledger: Ledger, param: MatchParam, prefix: readonly string[], hashId: string): Promise<boolean> {
+  return (await ledger.get(ledger.key(param.objectType, [...prefix, hashId]))) !== undefined;
+}
+
+/** Whether an event passes every MATCH_* parameter but the driving one (one GetState per value). */
+async function matchesOthers(ledger: Ledger, others: readonly MatchParam[], hashId: string): Promise<boolean> {
+  for (const param of others) {
+    let any = false;
+    for (const prefix of param.prefixes) if ((any = await indexed(ledger, param, prefix, hashId))) break;
+    if (!any) return false;
+  }
+  return true;
+}
+
+function matchesFilters(event: StoredEvent, q: EventQuery): boolean {
   if (q.bizStep !== undefined && !q.bizStep.map((b) => cbvWord(b, 'BizStep')).includes(event.bizStep ?? '')) return false;
   if (q.disposition !== undefined && !q.disposition.map((d) => cbvWord(d, 'Disp')).includes(event.disposition ?? '')) return false;
   if (q.geEventTime !== undefined && event.eventTimeMs < Date.parse(q.geEventTime)) return false;
@@ -98,26 +118,38 @@ function matches(event: StoredEvent, q: EventQuery): boolean {
   return true;
 }
 
-/** Run a query: one page of matching events, in hash-ID order. */
+/** Run a query: one page of matching events and the bookmark of the next. */
 export async function queryEvents(ledger: Ledger, q: EventQuery): Promise<QueryPage> {
-  const selected = await candidates(ledger, q);
-  const hashes =
-    selected ?? (await ledger.scan<StoredEvent>(EPCIS_KEYS.event, [], QUERY_LIMITS.candidates + 1)).map((e) => e.attributes[0] as string);
-  if (selected === undefined && hashes.length > QUERY_LIMITS.candidates) {
-    throw fail('LIMIT_EXCEEDED', `more than ${QUERY_LIMITS.candidates} events are stored; give a MATCH_* parameter`);
-  }
-  const after = q.after;
-  const pending = after === undefined ? hashes : hashes.filter((h) => h > after);
+  const [driving, ...others] = matchParams(q);
+  const ranges = driving?.prefixes.map((prefix) => ({ objectType: driving.objectType, prefix })) ?? [
+    { objectType: EPCIS_KEYS.event, prefix: [] },
+  ];
+  let position = decodePosition(q.bookmark);
+  if (position.value >= ranges.length)
+    throw fail('INVALID_ARGUMENT', 'bookmark: not a bookmark of this query; pass the one the previous page returned, or none');
   const events: QueriedEvent[] = [];
-  let scanned = 0;
-  let last: string | undefined;
-  for (const hash of pending) {
-    if (events.length === q.perPage || scanned === QUERY_LIMITS.scanned) return { events, next: last ?? null };
-    scanned++;
-    last = hash;
-    const event = await findEvent(ledger, hash);
-    if (event === undefined || !matches(event, q)) continue;
-    events.push({ ...event, errorDeclarations: await declarationsOf(ledger, hash, QUERY_LIMITS.declarations) });
+  let budget = QUERY_LIMITS.scanned;
+  while (events.length < q.perPage && budget > 0) {
+    const range = ranges[position.value] as { objectType: string; prefix: readonly string[] };
+    const page = await ledger.page<unknown>(range.objectType, range.prefix, Math.min(budget, q.perPage - events.length), position.inner);
+    budget -= page.entries.length;
+    for (const entry of page.entries) {
+      const hashId = entry.attributes[entry.attributes.length - 1] as string;
+      if (driving !== undefined && (await repeated(ledger, driving, position.value, hashId))) continue;
+      if (!(await matchesOthers(ledger, others, hashId))) continue;
+      const event = driving === undefined ? (entry.value as StoredEvent) : await findEvent(ledger, hashId);
+      if (event === undefined || !matchesFilters(event, q)) continue;
+      events.push({ ...event, errorDeclarations: await declarationsOf(ledger, hashId, QUERY_LIMITS.declarations) });
+    }
+    if (page.bookmark !== '') position = { value: position.value, inner: page.bookmark };
+    else if (position.value + 1 < ranges.length) position = { value: position.value + 1, inner: '' };
+    else return { events, bookmark: '' };
   }
-  return { events, next: null };
+  return { events, bookmark: encodePosition(position) };
+}
+
+/** Whether an event found under value `at` of the driving parameter was already returned under an earlier value. */
+async function repeated(ledger: Ledger, driving: MatchParam, at: number, hashId: string): Promise<boolean> {
+  for (let i = 0; i < at; i++) if (await indexed(ledger, driving, driving.prefixes[i] as string[], hashId)) return true;
+  return false;
 }

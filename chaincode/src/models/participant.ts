@@ -1,3 +1,4 @@
+import type { Gs1PrefixOwner } from '../access';
 import { fail, type ParticipantInput } from '@lotline/domain';
 import { KEYS } from '../keys';
 import type { Ledger } from '../ledger';
@@ -25,9 +26,60 @@ export async function requireParticipant(ledger: Ledger, msp: string): Promise<P
   return participant;
 }
 
-/** Write a participant and bring its capability index entries in line with `previous`. */
+/** Shortest and longest GS1 company prefix. */
+const PREFIX_DIGITS = { min: 6, max: 12 } as const;
+
+/**
+ * The organisation that owns the company prefix at the start of `digits` (a
+ * GS1 key after its indicator or extension digit). Company prefixes vary in
+ * length and never overlap, so each length from 6 to 12 digits is looked up
+ * (one GetState each, until found).
+ */
+export async function gs1PrefixOwner(ledger: Ledger, digits: string): Promise<Gs1PrefixOwner | undefined> {
+  let known = prefixCache.get(ledger);
+  if (known === undefined) prefixCache.set(ledger, (known = new Map<string, string | null>()));
+  for (let length = PREFIX_DIGITS.min; length <= Math.min(PREFIX_DIGITS.max, digits.length); length++) {
+    const prefix = digits.slice(0, length);
+    let msp = known.get(prefix);
+    if (msp === undefined) {
+      msp = (await ledger.get<{ msp: string }>(ledger.key(KEYS.gs1Prefix, [prefix])))?.msp ?? null;
+      known.set(prefix, msp);
+    }
+    if (msp !== null) return { prefix, msp };
+  }
+  return undefined;
+}
+
+/**
+ * Prefix owners already read by a transaction (a batch import of many lots of one
+ * company reads each prefix once). Registry writes go through saveParticipant,
+ * which clears its transaction's entry.
+ */
+const prefixCache = new WeakMap<Ledger, Map<string, string | null>>();
+
+/** Refuse (CONFLICT) a company prefix that another organisation owns, or that overlaps one it owns. */
+async function assertPrefixesFree(ledger: Ledger, participant: Participant): Promise<void> {
+  for (const prefix of participant.gs1CompanyPrefixes) {
+    const owner = await gs1PrefixOwner(ledger, prefix);
+    if (owner !== undefined && owner.msp !== participant.msp) {
+      throw fail(
+        'CONFLICT',
+        `GS1 company prefix ${prefix} overlaps ${owner.prefix}, registered to ${owner.msp}; remove it from ${owner.msp}'s participant record first`,
+      );
+    }
+  }
+}
+
+/** Write a participant and bring its capability and GS1 prefix index entries in line with `previous`. */
 export async function saveParticipant(ledger: Ledger, participant: Participant, previous: Participant | undefined): Promise<void> {
+  await assertPrefixesFree(ledger, participant);
+  prefixCache.delete(ledger);
   await ledger.put(ledger.key(KEYS.participant, [participant.msp]), participant);
+  const prefixes = new Set(participant.gs1CompanyPrefixes);
+  for (const prefix of previous?.gs1CompanyPrefixes ?? []) {
+    if (!prefixes.has(prefix)) await ledger.delete(ledger.key(KEYS.gs1Prefix, [prefix]));
+  }
+  for (const prefix of [...prefixes].sort()) await ledger.put(ledger.key(KEYS.gs1Prefix, [prefix]), { msp: participant.msp });
   const next = new Set(participant.capabilities);
   for (const capability of previous?.capabilities ?? []) {
     if (!next.has(capability)) await ledger.delete(ledger.key(KEYS.participantCapability, [capability, participant.msp]));

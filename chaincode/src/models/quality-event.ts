@@ -82,36 +82,47 @@ export interface LatestInspection {
   readonly recordedAt: string;
 }
 
-/** The largest number of events ListQualityEvents returns. */
-export const MAX_EVENTS_PER_LOT = 1000;
+/** The largest page ListQualityEvents returns. */
+export const MAX_EVENTS_PAGE = 1000;
 
-/** The key of a quality event. */
-export function eventKey(ledger: Ledger, lotId: string, eventId: string): string {
-  return ledger.key(KEYS.qualityEvent, [lotId, eventId]);
+/**
+ * The key of a quality event: `qe [lotId, recordedAt, eventId]`. The ISO-8601
+ * transaction time (fixed width, UTC) sorts lexically in time order, so a key
+ * scan lists a lot's events oldest first however many there are; events of one
+ * transaction (an EPCIS capture) follow in eventId order.
+ */
+export function eventKey(ledger: Ledger, lotId: string, recordedAt: string, eventId: string): string {
+  return ledger.key(KEYS.qualityEvent, [lotId, recordedAt, eventId]);
 }
 
-/** Store a quality event under its own key. */
+/** The key of the pointer from an event id to its time-ordered key: `qe~id [lotId, eventId]` → `{recordedAt}`. */
+function eventIdKey(ledger: Ledger, lotId: string, eventId: string): string {
+  return ledger.key(KEYS.qualityEventId, [lotId, eventId]);
+}
+
+/** Store a quality event under its time-ordered key, with the pointer from its id. */
 export async function putEvent(ledger: Ledger, event: QualityEvent): Promise<void> {
-  await ledger.put(eventKey(ledger, event.lotId, event.eventId), event);
+  await ledger.put(eventKey(ledger, event.lotId, event.recordedAt, event.eventId), event);
+  await ledger.put(eventIdKey(ledger, event.lotId, event.eventId), { recordedAt: event.recordedAt });
 }
 
-/** Read a quality event of a lot, or throw NOT_FOUND. */
+/** Read a quality event of a lot by id (two GetStates), or throw NOT_FOUND. */
 export async function requireEvent(ledger: Ledger, lotId: string, eventId: string): Promise<QualityEvent> {
-  const event = await ledger.get<QualityEvent>(eventKey(ledger, lotId, eventId));
+  const pointer = await ledger.get<{ recordedAt: string }>(eventIdKey(ledger, lotId, eventId));
+  const event = pointer !== undefined ? await ledger.get<QualityEvent>(eventKey(ledger, lotId, pointer.recordedAt, eventId)) : undefined;
   if (event === undefined) throw fail('NOT_FOUND', `lot ${lotId} has no quality event ${eventId}`);
   return event;
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** A lot's quality events, oldest first (by transaction time, then id), at most MAX_EVENTS_PER_LOT. */
-export async function listEvents(ledger: Ledger, lotId: string): Promise<{ events: QualityEvent[]; truncated: boolean }> {
-  const entries = await ledger.scan<QualityEvent>(KEYS.qualityEvent, [lotId], MAX_EVENTS_PER_LOT + 1);
-  const events = entries.slice(0, MAX_EVENTS_PER_LOT).map((e) => e.value);
-  events.sort((a, b) => compare(a.recordedAt, b.recordedAt) || compare(a.eventId, b.eventId));
-  return { events, truncated: entries.length > MAX_EVENTS_PER_LOT };
+/** One page of a lot's quality events, oldest first, and the bookmark of the next page ('' after the last). */
+export async function listEvents(
+  ledger: Ledger,
+  lotId: string,
+  pageSize: number,
+  bookmark: string,
+): Promise<{ events: QualityEvent[]; bookmark: string }> {
+  const page = await ledger.page<QualityEvent>(KEYS.qualityEvent, [lotId], pageSize, bookmark);
+  return { events: page.entries.map((e) => e.value), bookmark: page.bookmark };
 }
 
 /** The key of a lot's latest-inspection pointer: `lot [lotId, "inspection"]`. */

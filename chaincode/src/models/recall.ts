@@ -3,13 +3,11 @@ import { KEYS } from '../keys';
 import type { RecordedBy } from '../access';
 import type { Ledger } from '../ledger';
 
-/** A lot in a recall's scope, with its distance from the recalled lot. */
-export interface RecallScopeEntry {
-  readonly lotId: string;
-  readonly depth: number;
-}
-
-/** The stored recall record. Custodian and status of each lot are read fresh by GetRecall. */
+/**
+ * The stored recall record. It lists no lots: the lots it affects (the source
+ * and its descendants) are found, with their current custodian and status,
+ * when the recall is read (GetRecall).
+ */
 export interface Recall {
   readonly docType: 'recall';
   readonly recallId: string;
@@ -18,9 +16,6 @@ export interface Recall {
   readonly startedAt: string;
   readonly startedBy: RecordedBy;
   readonly eventId: string;
-  /** The recalled lot (depth 0) and every descendant found, in BFS order. */
-  readonly scope: readonly RecallScopeEntry[];
-  readonly truncated: boolean;
 }
 
 /** The key of a recall. */

@@ -3,6 +3,7 @@ import { compositeKey, splitCompositeKey } from '@lotline/domain';
 import { Context } from 'fabric-contract-api';
 import Long from 'long';
 import { BaselineContract, LotContract, ParticipantContract, QualityContract } from '../../src';
+import { EpcisContract } from '../../src/contracts/epcis-contract';
 
 /**
  * An in-memory stand-in for a peer, good enough to run the real transaction
@@ -124,6 +125,8 @@ export class FakeStub {
   readonly events: { name: string; payload: Buffer }[] = [];
   /** Requests this transaction sent to the "peer", by shim message type (each one a round trip). */
   readonly calls = new Map<string, number>();
+  /** Whether the transaction ran a paginated query (the peer allows them in read-only transactions only). */
+  paginated = false;
 
   constructor(
     private readonly network: FakeNetwork,
@@ -220,6 +223,16 @@ export class FakeStub {
     );
   }
 
+  /** Fabric's paginated range query: a page from `bookmark` (inclusive), and the next key as the next bookmark ('' at the end). */
+  async getStateByPartialCompositeKeyWithPagination(objectType: string, attributes: string[], pageSize: number, bookmark = '') {
+    this.count('GET_STATE_BY_RANGE');
+    this.paginated = true;
+    const all = this.network.rangeEntries(objectType, attributes).filter(({ key }) => bookmark === '' || key >= bookmark);
+    const page = all.slice(0, pageSize).map(({ key, entry }) => ({ namespace: 'lotline', key, value: entry.value }));
+    const iterator = new FakeIterator(page, this.network, this);
+    return { iterator, metadata: { fetchedRecordsCount: page.length, bookmark: all[pageSize]?.key ?? '' } };
+  }
+
   async getHistoryForKey(key: string) {
     this.count('GET_HISTORY_FOR_KEY');
     const records = this.network.history.get(key) ?? [];
@@ -279,6 +292,7 @@ const CONTRACTS: Record<string, object> = {
   Quality: new QualityContract(),
   Participant: new ParticipantContract(),
   Baseline: new BaselineContract(),
+  Epcis: new EpcisContract(),
 };
 
 const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -351,6 +365,8 @@ export class FakeNetwork {
   commitBlock(txs: readonly Endorsed[]): ValidationCode[] {
     return txs.map(({ stub, error }) => {
       if (error !== undefined) throw new Error(`cannot commit a failed endorsement: ${error.message}`);
+      if (stub.paginated)
+        throw new Error('a transaction with a paginated query cannot be submitted (Fabric allows them in read-only transactions only)');
       const code = this.validate(stub);
       if (code === 'VALID') this.apply(stub);
       return code;
@@ -415,6 +431,12 @@ export class FakeNetwork {
   }
 
   /** The committed value of a composite key, parsed, or undefined. */
+  /** A committed quality event by id, through its `qe~id` pointer (events are keyed by time). */
+  readQualityEvent(lotId: string, eventId: string): any {
+    const pointer = this.read('qe~id', [lotId, eventId]) as { recordedAt: string } | undefined;
+    return pointer === undefined ? undefined : this.read('qe', [lotId, pointer.recordedAt, eventId]);
+  }
+
   read(objectType: string, attributes: string[]): any {
     const entry = this.state.get(compositeKey(objectType, attributes));
     return entry === undefined ? undefined : JSON.parse(entry.value.toString());

@@ -80,3 +80,19 @@ export async function transfer(from: FakeClient, to: FakeClient, lotId: string):
   await from.submit('Lot:ProposeTransfer', lotId, to.identity.msp);
   await to.submit('Lot:AcceptTransfer', lotId);
 }
+
+/** Register GS1 company prefixes to an organisation (as City's admin), so that it may create lots and containers with them. */
+export async function registerPrefixes(w: World, msp: string, ...gs1CompanyPrefixes: string[]): Promise<void> {
+  await w.cityAdmin.submit(
+    'Participant:UpsertParticipant',
+    JSON.stringify({
+      msp,
+      name: `${msp} Ltd`,
+      kind: 'supplier',
+      location: { city: 'Rivertown', country: 'DE' },
+      capabilities: [],
+      certifications: [],
+      gs1CompanyPrefixes,
+    }),
+  );
+}

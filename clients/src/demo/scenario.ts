@@ -219,6 +219,7 @@ export function demoScenario(): Step[] {
       kind: 'municipality',
       location: { city: 'Eastfield', country: 'DE', lat: 51.34, lon: 12.37 },
       capabilities: ['coating_thickness_testing', 'material_testing', 'network_operation'],
+      gs1CompanyPrefixes: [],
       certifications: [{ name: 'ISO/IEC 17025', issuer: 'DAkkS', validUntil: '2028-06-30' }],
     }),
     participant({
@@ -227,6 +228,9 @@ export function demoScenario(): Step[] {
       kind: 'supplier',
       location: { city: 'Eastfield', country: 'DE' },
       capabilities: ['stamping', 'zinc_plating', 'laser_cutting'],
+      // The company prefix of the GS1 documents PartsCo captures in the EPCIS walkthrough (fsma204 chain,
+      // gateway-api/src/epcis/README.md): only the owner of a prefix may create lots and containers with it.
+      gs1CompanyPrefixes: ['0860009'],
       certifications: [{ name: 'IATF 16949', issuer: 'TÜV Nord', validUntil: '2027-03-31' }],
     }),
     participant({
@@ -235,6 +239,7 @@ export function demoScenario(): Step[] {
       kind: 'manufacturer',
       location: { city: 'Riverside', country: 'DE' },
       capabilities: ['welding', 'seat_frame_assembly', 'powder_coating'],
+      gs1CompanyPrefixes: [],
       certifications: [{ name: 'IATF 16949', issuer: 'DEKRA', validUntil: '2027-09-30' }],
     }),
     participant({
@@ -243,6 +248,7 @@ export function demoScenario(): Step[] {
       kind: 'bank',
       location: { city: 'Eastfield', country: 'DE' },
       capabilities: ['audit', 'supply_chain_finance'],
+      gs1CompanyPrefixes: [],
       certifications: [],
     }),
     participant({
@@ -251,6 +257,7 @@ export function demoScenario(): Step[] {
       kind: 'supplier',
       location: { city: 'Lindenau', country: 'DE' },
       capabilities: ['zinc_plating', 'zinc_nickel_plating'],
+      gs1CompanyPrefixes: [],
       certifications: [{ name: 'ISO 9001', issuer: 'TÜV Süd', validUntil: '2026-12-31' }],
     }),
     coil('0001', 'H-77120'),

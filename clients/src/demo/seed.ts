@@ -104,7 +104,7 @@ function describe(step: Step): string {
 }
 
 async function events(ledger: LotLedger, lotId: string): Promise<QualityEvent[]> {
-  return (await ledger.listQualityEvents(lotId)).events;
+  return (await ledger.listQualityEvents(lotId, { limit: 1000 })).events;
 }
 
 /** Applies one step unless its effect is already on the ledger; returns the transaction ids written. */
@@ -142,7 +142,7 @@ async function apply(step: Step, actors: Actors): Promise<string[]> {
     }
     case 'recall': {
       const ledger = actors.as(step.actor);
-      if (await find(ledger.getRecall(step.recallId))) return [];
+      if (await find(ledger.getRecall(step.recallId, { maxDepth: 0, maxNodes: 1 }))) return [];
       const input = { reason: step.reason, recallId: step.recallId };
       return [await actors.synced(ledger.startRecall(step.lotId, input))];
     }

@@ -123,8 +123,9 @@ async function duplicates(
 
 /**
  * Capture an EPCIS 2.0 document: validate it against the GS1 schema, compute
- * each event's CBV event hash ID, refuse duplicates (409) unless `proceed`,
- * and apply the whole document in one Fabric transaction.
+ * each event's CBV event hash ID (with the chaincode's function, which
+ * recomputes and checks it), refuse duplicates (409) unless `proceed`, and
+ * apply the whole document in one Fabric transaction.
  */
 export async function captureDocument(ledger: EpcisLedger, body: unknown, options: CaptureOptions): Promise<CaptureResponse> {
   const { events, context, ignored } = validateDocument(body);

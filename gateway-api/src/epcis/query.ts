@@ -78,9 +78,8 @@ export function parseQuery(params: Record<string, QueryValue>): Record<string, u
   }
   const token = single('nextPageToken', params.nextPageToken);
   if (token !== undefined) {
-    const after = Buffer.from(token, 'base64url').toString('utf8');
-    if (!/^ni:\/\/\/sha-256;[0-9a-f]{64}\?ver=CBV2\.0$/.test(after)) throw bad('nextPageToken', 'is not a token this API issued');
-    query.after = after;
+    if (!/^[A-Za-z0-9_.-]{1,8192}$/.test(token)) throw bad('nextPageToken', 'is not a token this API issued');
+    query.bookmark = token;
   }
   return query;
 }
@@ -116,9 +115,9 @@ export function mergedContext(contexts: readonly unknown[]): unknown[] {
 /** Run `GET /epcis/events`: one page, as an EPCISQueryDocument. */
 export async function queryEvents(ledger: EpcisLedger, params: Record<string, QueryValue>, now: Date = new Date()): Promise<QueryResult> {
   const query = parseQuery(params);
-  let page: { events: StoredEvent[]; next: string | null };
+  let page: { events: StoredEvent[]; bookmark: string };
   try {
-    page = await ledger.evaluate<{ events: StoredEvent[]; next: string | null }>('Epcis', 'QueryEvents', JSON.stringify(query));
+    page = await ledger.evaluate<{ events: StoredEvent[]; bookmark: string }>('Epcis', 'QueryEvents', JSON.stringify(query));
   } catch (error) {
     throw fromLedgerError(error);
   }
@@ -130,6 +129,6 @@ export async function queryEvents(ledger: EpcisLedger, params: Record<string, Qu
       creationDate: now.toISOString(),
       epcisBody: { queryResults: { queryName: 'SimpleEventQuery', resultsBody: { eventList: page.events.map(outputEvent) } } },
     },
-    nextPageToken: page.next !== null ? Buffer.from(page.next, 'utf8').toString('base64url') : undefined,
+    nextPageToken: page.bookmark !== '' ? page.bookmark : undefined,
   };
 }

@@ -7,6 +7,7 @@
 import type { Request } from 'express';
 import { invalidRequest } from '../errors';
 import { unavailable } from '../ledger/errors';
+import type { LedgerEvent } from '@lotline/domain';
 import type { EventPosition } from '@lotline/ledger-client';
 import { ApiRouter } from '../http/route';
 import { queries } from '../schemas';
@@ -24,6 +25,26 @@ export function resumePosition(req: Request): EventPosition | undefined {
     ]);
   }
   return { blockNumber: Number(match[1]), txId: match[2] };
+}
+
+/**
+ * The events to deliver for one chaincode event. A Fabric transaction keeps a
+ * single chaincode event, so an EPCIS capture lists the domain events of its
+ * operations (`LotCreated`, `HoldPlaced`, `RecallStarted`, ...) inside its
+ * `EpcisCaptured` event: each is delivered under its own name (with `via:
+ * "EpcisCaptured"`), exactly as if the Lot or Quality contract had emitted it,
+ * followed by the `EpcisCaptured` summary without the list.
+ */
+export function deliveredEvents(event: LedgerEvent): LedgerEvent[] {
+  const { events: listed, ...summary } = event.payload;
+  if (event.type !== 'EpcisCaptured' || !Array.isArray(listed)) return [event];
+  const inner = listed
+    .filter(
+      (p): p is Record<string, unknown> & { type: string } =>
+        typeof p === 'object' && p !== null && typeof (p as { type?: unknown }).type === 'string',
+    )
+    .map((p) => ({ ...event, type: p.type, payload: { ...p, via: 'EpcisCaptured' } }));
+  return [...inner, { ...event, payload: summary }];
 }
 
 export function eventRoutes(api: ApiRouter, options: { ready: () => Promise<boolean>; heartbeatMs?: number }): void {
@@ -62,16 +83,18 @@ export function eventRoutes(api: ApiRouter, options: { ready: () => Promise<bool
       };
       req.on('close', stop);
       try {
-        for await (const event of stream) {
-          if (types !== undefined && !types.has(event.type)) continue;
-          if (
-            query.lotId !== undefined &&
-            event.payload.lotId !== query.lotId &&
-            !(Array.isArray(event.payload.lotIds) && event.payload.lotIds.includes(query.lotId))
-          )
-            continue;
-          const data = { ...event.payload, type: event.type, txId: event.txId, blockNumber: event.blockNumber, id: event.id };
-          res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`);
+        for await (const received of stream) {
+          for (const event of deliveredEvents(received)) {
+            if (types !== undefined && !types.has(event.type)) continue;
+            if (
+              query.lotId !== undefined &&
+              event.payload.lotId !== query.lotId &&
+              !(Array.isArray(event.payload.lotIds) && event.payload.lotIds.includes(query.lotId))
+            )
+              continue;
+            const data = { ...event.payload, type: event.type, txId: event.txId, blockNumber: event.blockNumber, id: event.id };
+            res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`);
+          }
         }
       } catch {
         // The stream ends when the client leaves (close) or the peer goes away; the client resumes with Last-Event-ID.

@@ -91,13 +91,15 @@ export function lotRoutes(api: ApiRouter): void {
       path: '/lots/:id/history',
       operationId: 'lotHistory',
       tag: 'lots',
-      summary: 'Every modification of a lot, oldest first',
+      summary: 'The modifications of a lot, oldest first, a page at a time',
+      description: 'Pass the returned `bookmark` as `?bookmark=` for the next page; it is empty after the last page.',
       params: params.lot,
-      success: { status: 200, description: '`[{txId, timestamp, isDelete, value}]`' },
+      query: queries.page,
+      success: { status: 200, description: '`{lotId, history: [{txId, timestamp, isDelete, value}], bookmark}`' },
       errors: [400, 404],
     },
-    async ({ res, params: p, caller }) => {
-      res.json(await caller.ledger.lotHistory(p.id));
+    async ({ res, params: p, query, caller }) => {
+      res.json(await caller.ledger.lotHistory(p.id, query));
     },
   );
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { forbidden, invalidRequest } from '../errors';
 import { ApiRouter, sendCommitted } from '../http/route';
-import { bodies, params } from '../schemas';
+import { bodies, params, queries } from '../schemas';
 
 /**
  * Endorsers for a confidential inspection: the recorder and the counterparty (the
@@ -67,13 +67,15 @@ export function qualityRoutes(api: ApiRouter, memberMsps: readonly string[]): vo
       path: '/lots/:id/quality-events',
       operationId: 'listQualityEvents',
       tag: 'quality',
-      summary: 'List the quality events of a lot',
+      summary: 'List the quality events of a lot, oldest first, a page at a time',
+      description: 'Pass the returned `bookmark` as `?bookmark=` for the next page; it is empty after the last page.',
       params: params.lot,
-      success: { status: 200, description: '`{lotId, events, truncated}`, oldest first' },
+      query: queries.page,
+      success: { status: 200, description: '`{lotId, events, bookmark}`, oldest first' },
       errors: [400, 404],
     },
-    async ({ res, params: p, caller }) => {
-      res.json(await caller.ledger.listQualityEvents(p.id));
+    async ({ res, params: p, query, caller }) => {
+      res.json(await caller.ledger.listQualityEvents(p.id, query));
     },
   );
 

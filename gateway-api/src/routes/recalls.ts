@@ -1,6 +1,6 @@
 /** Recalls and their affected-lot reports. */
 import { ApiRouter, sendCommitted } from '../http/route';
-import { bodies, params } from '../schemas';
+import { bodies, params, queries } from '../schemas';
 
 export function recallRoutes(api: ApiRouter): void {
   api.route(
@@ -10,10 +10,14 @@ export function recallRoutes(api: ApiRouter): void {
       operationId: 'startRecall',
       tag: 'recalls',
       summary: 'Start a recall',
-      description: "Quality manager of the lot's producer. The report lists the lot and every descendant with its current custodian.",
+      description:
+        "Quality manager of the lot's producer. Records the recall; every descendant is affected from then on. The report of affected lots is computed when read: GET the `Location`.",
       body: bodies.recall,
       roles: ['quality_manager'],
-      success: { status: 201, description: 'committed: `{result: recall report, txId, blockNumber}`' },
+      success: {
+        status: 201,
+        description: 'committed: `{result: {recallId, sourceLotId, reason, startedAt, startedBy, eventId}, txId, blockNumber}`',
+      },
       errors: [400, 403, 404, 409],
     },
     async ({ res, body, caller }) => {
@@ -30,13 +34,15 @@ export function recallRoutes(api: ApiRouter): void {
       operationId: 'getRecall',
       tag: 'recalls',
       summary: 'Read a recall report',
-      description: 'Every affected lot with its current custodian and status.',
+      description:
+        'Every affected lot (the recalled lot and its descendants, breadth-first within `maxDepth` and `maxNodes`) with its current custodian and status, computed now; `truncated` says a bound cut it.',
       params: params.recall,
-      success: { status: 200, description: 'the recall report' },
+      query: queries.recall,
+      success: { status: 200, description: 'the recall report `{…, affected, truncated, maxDepth, maxNodes}`' },
       errors: [400, 404],
     },
-    async ({ res, params: p, caller }) => {
-      res.json(await caller.ledger.getRecall(p.id));
+    async ({ res, params: p, query, caller }) => {
+      res.json(await caller.ledger.getRecall(p.id, query));
     },
   );
 }

@@ -2,13 +2,27 @@
 import {
   canonicalDigest,
   compositeKey,
+  type HistoryEntry,
   type RecordCheck,
   type TransactionProof,
   type TransactionProofResponse,
   type TxWrite,
 } from '@lotline/domain';
 import { ApiRouter } from '../http/route';
+import type { LotLedger } from '@lotline/ledger-client';
 import { params, queries } from '../schemas';
+
+/** The lot's history entry written by `txId`, reading the history page by page (at most 10 000 entries). */
+async function historyEntryOf(ledger: LotLedger, lotId: string, txId: string): Promise<HistoryEntry | undefined> {
+  let bookmark = '';
+  for (let pages = 0; pages < 10; pages++) {
+    const page = await ledger.lotHistory(lotId, { limit: 1000, bookmark });
+    const entry = page.history.find((h) => h.txId === txId);
+    if (entry !== undefined || page.bookmark === '') return entry;
+    bookmark = page.bookmark;
+  }
+  return undefined;
+}
 
 /** `objectType/attr/attr` (or the plain key) for display and `?key=` selection. */
 export function displayKey(write: Pick<TxWrite, 'objectType' | 'attributes' | 'key'>): string {
@@ -52,7 +66,7 @@ export function transactionRoutes(api: ApiRouter): void {
         } else if (query.expect !== undefined) {
           record = { ...record, comparedWith: 'expect', expected: query.expect, matches: sha256 === query.expect };
         } else if (query.lotId !== undefined) {
-          const entry = (await caller.ledger.lotHistory(query.lotId)).find((h) => h.txId === p.txId);
+          const entry = await historyEntryOf(caller.ledger, query.lotId, p.txId);
           const expected = entry === undefined || entry.isDelete ? null : canonicalDigest(entry.value);
           record = { ...record, comparedWith: 'lot-history', expected, matches: expected !== null && sha256 === expected };
         }

@@ -257,8 +257,9 @@ describe('API lots and custody', function () {
         .get(`/lots/${encodeURIComponent(parentId)}/history`)
         .set('Authorization', await bearer('PartsCo', 'auditor1'));
       expect(res.status).to.equal(200);
-      expect(res.body).to.be.an('array').with.length.greaterThan(0);
-      expect(res.body[0].value.id).to.equal(parentId);
+      expect(res.body.history).to.be.an('array').with.length.greaterThan(0);
+      expect(res.body.history[0].value.id).to.equal(parentId);
+      expect(res.body.bookmark).to.equal('');
     });
   });
 

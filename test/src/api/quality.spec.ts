@@ -146,6 +146,35 @@ describe('API quality events, holds and recalls', function () {
     });
   });
 
+  describe('GET /lots/:id/quality-events', function () {
+    it('pages with limit and bookmark, oldest first, without repeats; a bookmark it did not issue is 400', async function () {
+      const lotId = await createLot();
+      const qm = await bearer('PartsCo', 'qm1');
+      const recorded: string[] = [];
+      for (const description of ['first', 'second', 'third']) {
+        const res = await request(parts.app).post(events(lotId)).set('Authorization', qm).send({ type: 'nonconformance', description });
+        expect(res.status).to.equal(201);
+        recorded.push(res.body.result.eventId as string);
+      }
+      const auditor = await bearer('PartsCo', 'auditor1');
+      const first = await request(parts.app).get(events(lotId)).query({ limit: 2 }).set('Authorization', auditor);
+      expect(first.status).to.equal(200);
+      expect(first.body.bookmark).to.be.a('string').and.not.equal('');
+      const second = await request(parts.app)
+        .get(events(lotId))
+        .query({ limit: 2, bookmark: first.body.bookmark })
+        .set('Authorization', auditor);
+      expect(second.body.bookmark).to.equal('');
+      const ids = [...first.body.events, ...second.body.events].map((e: { eventId: string }) => e.eventId);
+      expect(ids).to.deep.equal(recorded);
+      const foreign = await request(parts.app)
+        .get(events(await createLot()))
+        .query({ bookmark: first.body.bookmark })
+        .set('Authorization', auditor);
+      expect(problemOf(foreign)).to.include({ status: 400, code: 'INVALID_ARGUMENT' });
+    });
+  });
+
   describe('holds', function () {
     it('a held lot cannot be shipped (409 LOT_ON_HOLD); after the release it can', async function () {
       const lotId = await createLot();
@@ -213,7 +242,7 @@ describe('API quality events, holds and recalls', function () {
   });
 
   describe('recalls', function () {
-    it('POST /recalls reports every descendant with its custodian; GET /recalls/:id returns the report; consuming the lot is refused', async function () {
+    it('POST /recalls records the recall; GET /recalls/:id reports every descendant with its custodian; consuming the lot is refused', async function () {
       const sourceId = await createLot();
       const childId = await createLot({ inputs: [{ lotId: sourceId, quantity: { amount: 5, unit: 'EA' } }] });
       const recall = await request(parts.app)
@@ -221,14 +250,22 @@ describe('API quality events, holds and recalls', function () {
         .set('Authorization', await bearer('PartsCo', 'qm1'))
         .send({ lotId: sourceId, reason: 'contamination' });
       expect(recall.status, JSON.stringify(recall.body)).to.equal(201);
-      expect(recall.body.result.affected.map((a: { lotId: string }) => a.lotId)).to.have.members([sourceId, childId]);
+      expect(recall.body.result).to.include({ sourceLotId: sourceId, reason: 'contamination' }).and.not.have.property('affected');
       expect(recall.headers.location).to.equal(`/recalls/${encodeURIComponent(recall.body.result.recallId)}`);
 
       const report = await request(parts.app)
         .get(recall.headers.location as string)
         .set('Authorization', await bearer('PartsCo', 'auditor1'));
       expect(report.status).to.equal(200);
+      expect(report.body.affected.map((a: { lotId: string }) => a.lotId)).to.have.members([sourceId, childId]);
+      expect(report.body).to.include({ truncated: false, maxDepth: 50, maxNodes: 5000 });
       expect(report.body.affected.find((a: { lotId: string }) => a.lotId === childId)).to.include({ custodian: 'PartsCoMSP' });
+
+      const bounded = await request(parts.app)
+        .get(`${recall.headers.location as string}?maxNodes=1`)
+        .set('Authorization', await bearer('PartsCo', 'auditor1'));
+      expect(bounded.body).to.include({ truncated: true, maxNodes: 1 });
+      expect(bounded.body.affected.map((a: { lotId: string }) => a.lotId)).to.deep.equal([sourceId]);
 
       const consume = await request(parts.app)
         .post('/lots')

@@ -50,7 +50,9 @@ describe('clients: demo seed and independent verification', function () {
       const read = decode(await lot.evaluateTransaction('ReadLot', DEFECTIVE_LOT)) as Lot;
       expect(read.status).to.equal('recalled');
       expect(read.recall?.recallId).to.equal(RECALL_ID);
-      const { events } = decode(await quality.evaluateTransaction('ListQualityEvents', DEFECTIVE_LOT)) as { events: QualityEvent[] };
+      const { events } = decode(await quality.evaluateTransaction('ListQualityEvents', DEFECTIVE_LOT, '1000', '')) as {
+        events: QualityEvent[];
+      };
       const failed = events.find((e) => e.type === 'inspection' && e.verdict === 'fail');
       expect(failed?.recordedBy).to.include({ msp: 'CityMSP', role: 'inspector' });
       expect(failed?.measurements?.[0]).to.include({ characteristic: 'zinc coating thickness', value: 6.1, lower: 8, upper: 12 });

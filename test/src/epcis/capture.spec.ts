@@ -4,9 +4,12 @@
  * schema, which are refused with the reason; every invalid document is
  * refused for the reason its name states; capture is all or nothing.
  */
+import { eventHashId } from '@lotline/chaincode/dist/epcis/hash';
 import { expect } from 'chai';
 import request from 'supertest';
-import { closeEpcis, epcisApp, fixtureDocument, fixtureFiles } from './support';
+import { expectRefused } from '../support/ledger';
+import { connect, contract } from '../support/network';
+import { closeEpcis, epcisApp, fixtureDocument, fixtureFiles, prefixesOf, registerPrefixes } from './support';
 
 const app = epcisApp();
 
@@ -60,6 +63,11 @@ function post(doc: unknown, user = 'PartsCo/qm1', behaviour?: string): request.T
 }
 
 describe('POST /epcis/capture', function () {
+  before(async function () {
+    // PartsCo captures every document: it must own the GS1 company prefixes they use (and 4012345 below).
+    const docs = fixtureFiles('openepcis-capture/valid').map((f) => fixtureDocument(`openepcis-capture/valid/${f}`));
+    await registerPrefixes('PartsCo', ['4012345', ...docs.flatMap(prefixesOf)]);
+  });
   after(closeEpcis);
 
   describe('the openepcis valid documents', function () {
@@ -154,6 +162,43 @@ describe('POST /epcis/capture', function () {
         .get('/epcis/events')
         .query({ MATCH_anyEPCClass: lot(3) });
       expect(query.body.epcisBody.queryResults.resultsBody.eventList).to.have.length(0);
+    });
+
+    it('when a direct peer caller supplies another event’s hash ID, the chaincode refuses the capture, and the real event is captured afterwards', async function () {
+      const context = ['https://ref.gs1.org/standards/epcis/epcis-context.jsonld'];
+      const victim = event(lot(6), 1, new Date(stamp + 5).toISOString());
+      const forged = event(lot(7), 1, new Date(stamp + 6).toISOString());
+      const peer = contract(connect('AssemblyCo', 'qm1'), 'Epcis');
+      const argument = { events: [{ hashId: eventHashId(victim, context), event: forged }], context };
+      await expectRefused(
+        peer.submitTransaction('Capture', JSON.stringify(argument)),
+        'INVALID_ARGUMENT',
+        'a capture under a forged hash ID',
+      );
+      const res = await post(doc(victim));
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      expect(res.body.captured[0].hashId).to.equal(eventHashId(victim, context));
+    });
+
+    it('when another organisation unpacks PartsCo’s container, the capture is refused with 403 and the lot stays packed', async function () {
+      const sscc = `urn:epc:id:sscc:4012345.${String(stamp % 1e10).padStart(10, '0')}`;
+      const packing = {
+        type: 'AggregationEvent',
+        action: 'ADD',
+        bizStep: 'packing',
+        parentID: sscc,
+        eventTime: new Date(stamp + 8).toISOString(),
+        eventTimeZoneOffset: '+00:00',
+        childQuantityList: [{ epcClass: lot(8), quantity: 1, uom: 'KGM' }],
+      };
+      expect((await post(doc(event(lot(8), 5, new Date(stamp + 7).toISOString()), packing))).status).to.equal(201);
+      const unpacking = { ...packing, action: 'DELETE', bizStep: 'unpacking', eventTime: new Date(stamp + 9).toISOString() };
+      delete (unpacking as Record<string, unknown>).childQuantityList;
+      const res = await post(doc(unpacking), 'AssemblyCo/qm1');
+      expect(res.status, JSON.stringify(res.body)).to.equal(403);
+      expect(res.body.code).to.equal('FORBIDDEN');
+      const query = await request(app).get('/epcis/events').query({ MATCH_anyEPC: sscc });
+      expect(query.body.epcisBody.queryResults.resultsBody.eventList.map((e: { action: string }) => e.action)).to.deep.equal(['ADD']);
     });
 
     it('refuses an auditor with 403', async function () {

@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { schemaViolations } from '../../../gateway-api/src/epcis';
 import { connect, contract } from '../support/network';
-import { closeEpcis, epcisApp, lotIdOf, fixtureDocument } from './support';
+import { closeEpcis, epcisApp, lotIdOf, fixtureDocument, registerPrefixes } from './support';
 
 const CHAIN = [
   'harvest-cte',
@@ -39,6 +39,8 @@ interface Trace {
 }
 
 const app = epcisApp();
+/** A company prefix for the re-import under fresh identifiers (registered to PartsCo, the recorder). */
+const freshPrefix = String(1_000_000 + Math.floor(Math.random() * 8_999_999));
 const decoder = new TextDecoder();
 
 async function trace(id: string, direction: 'backward' | 'forward'): Promise<Trace> {
@@ -56,6 +58,9 @@ function capture(doc: unknown, behaviour = 'proceed'): request.Test {
 }
 
 describe('the fsma204 chain through EPCIS', function () {
+  before(async function () {
+    await registerPrefixes('PartsCo', ['0860009', freshPrefix]);
+  });
   after(closeEpcis);
 
   describe('captured in order', function () {
@@ -166,7 +171,7 @@ describe('the fsma204 chain through EPCIS', function () {
   });
 
   describe('export of the trace and re-import under fresh identifiers', function () {
-    const prefix = String(1_000_000 + Math.floor(Math.random() * 8_999_999));
+    const prefix = freshPrefix;
     const fresh = (id: string): string => id.replace('urn:epc:class:lgtin:0860009.', `urn:epc:class:lgtin:${prefix}.`);
 
     it('exports a schema-valid EPCIS document that re-imports into the same backward and forward traces', async function () {

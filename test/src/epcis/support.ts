@@ -8,8 +8,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { gs1CompanyDigits, identifierKey } from '@lotline/chaincode/dist/epcis/identifiers';
 import { apiFor, bearer, closeApis, type TestApi } from '../api/support';
-import { closeAll, config } from '../support/network';
+import { closeAll, config, connect, contract, org } from '../support/network';
 
 /** The third-party EPCIS documents copied into the repository, with their provenance: test/fixtures/epcis/README.md. */
 export const EPCIS_FIXTURES = path.join(config.repoRoot, 'test', 'fixtures', 'epcis');
@@ -54,4 +55,46 @@ export async function closeEpcis(): Promise<void> {
 /** The Digital Link of a GTIN + lot, and Lotline's canonical LGTIN lot id for it. */
 export function lotIdOf(gtin: string, lot: string): string {
   return `urn:epc:class:lgtin:${gtin.slice(1, 8)}.${gtin[0]}${gtin.slice(8, 13)}.${lot}`;
+}
+
+/** The 7-digit GS1 company prefixes of every GS1 key (LGTIN, SGTIN, SSCC) that a document names. */
+export function prefixesOf(doc: unknown): string[] {
+  const found = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      const digits = gs1CompanyDigits(identifierKey(value));
+      if (digits !== undefined) found.add(digits.slice(0, 7));
+    } else if (Array.isArray(value)) value.forEach(visit);
+    else if (typeof value === 'object' && value !== null) Object.values(value).forEach(visit);
+  };
+  visit(doc);
+  return [...found].sort();
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Register GS1 company prefixes to an organisation in the participant
+ * registry (as City's admin), keeping the rest of its record, so that it may
+ * create lots and containers identified by them.
+ */
+export async function registerPrefixes(orgRef: string, prefixes: Iterable<string>): Promise<void> {
+  const msp = org(orgRef).mspId;
+  const participants = contract(connect('City', 'admin1'), 'Participant');
+  const list = JSON.parse(decoder.decode(await participants.evaluateTransaction('ListParticipants'))) as Record<string, unknown>[];
+  const existing = list.find((p) => p.msp === msp);
+  const record: Record<string, unknown> = existing
+    ? Object.fromEntries(Object.entries(existing).filter(([k]) => !['docType', 'createdAt', 'updatedAt', 'updatedBy'].includes(k)))
+    : {
+        msp,
+        name: `${msp} (integration tests)`,
+        kind: 'other',
+        location: { city: 'Eastfield', country: 'DE' },
+        capabilities: [],
+        certifications: [],
+      };
+  const had = new Set((record.gs1CompanyPrefixes as string[] | undefined) ?? []);
+  const wanted = new Set([...had, ...prefixes]);
+  if (wanted.size === had.size) return;
+  await participants.submitTransaction('UpsertParticipant', JSON.stringify({ ...record, gs1CompanyPrefixes: [...wanted].sort() }));
 }

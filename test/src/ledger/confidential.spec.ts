@@ -64,7 +64,7 @@ describe('confidential inspection measurements', function () {
 
   describe('on the shared ledger', function () {
     it('holds the inspection with its hash but without the measurements or the salt', async function () {
-      const { events } = await evaluate(contractFor(BANK, 'auditor1', 'Quality'), 'ListQualityEvents', lotId);
+      const { events } = await evaluate(contractFor(BANK, 'auditor1', 'Quality'), 'ListQualityEvents', lotId, '1000', '');
       const event = (events as { eventId: string }[]).find((e) => e.eventId === eventId());
       expect(event, 'the public inspection event').to.deep.include({ type: 'inspection', verdict: 'pass', measurements: [] });
       expect((event as any).confidential).to.deep.include({ counterpartyMsp: ASSEMBLYCO.msp });
@@ -178,7 +178,7 @@ describe('confidential inspection measurements', function () {
 
     before(async function () {
       read = await evaluate(contractFor(ASSEMBLYCO, 'qm1', 'Quality'), 'ReadConfidentialDetails', lotId, eventId());
-      const { events } = await evaluate(contractFor(BANK, 'auditor1', 'Quality'), 'ListQualityEvents', lotId);
+      const { events } = await evaluate(contractFor(BANK, 'auditor1', 'Quality'), 'ListQualityEvents', lotId, '1000', '');
       onLedgerHash = (events as { eventId: string; confidential?: { detailsHash: string } }[]).find((e) => e.eventId === eventId())
         ?.confidential?.detailsHash as string;
     });

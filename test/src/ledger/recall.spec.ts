@@ -115,7 +115,12 @@ describe('recalls and holds', function () {
 
     before(async function () {
       expect(descendants.length, 'descendants in the arranged graph').to.equal(6);
-      ({ result: report } = await submit(partsQuality(), 'StartRecall', [source, JSON.stringify({ reason: 'cracked housing', recallId })]));
+      const { result: recorded } = await submit(partsQuality(), 'StartRecall', [
+        source,
+        JSON.stringify({ reason: 'cracked housing', recallId }),
+      ]);
+      expect(recorded, 'StartRecall records the recall and lists no lots').to.not.have.property('affected');
+      report = await evaluate(contractFor(PARTSCO, 'auditor1', 'Quality'), 'GetRecall', recallId, '50', '5000');
     });
 
     it('reports exactly the recalled lot and its descendants, each with its custodian organisation and depth', function () {
@@ -131,7 +136,7 @@ describe('recalls and holds', function () {
     });
 
     it('reports the same scope to any member reading the recall later, with current status', async function () {
-      const later = await evaluate(contractFor(CITY, 'auditor1', 'Quality'), 'GetRecall', recallId);
+      const later = await evaluate(contractFor(CITY, 'auditor1', 'Quality'), 'GetRecall', recallId, '50', '5000');
       const ids = (later.affected as { lotId: string }[]).map((a) => a.lotId).sort();
       expect(ids).to.deep.equal([source, ...descendants].sort());
       const sourceEntry = (later.affected as { lotId: string; status: string }[]).find((a) => a.lotId === source);
@@ -267,7 +272,7 @@ describe('recalls and holds', function () {
       });
 
       it('keeps the hold and its release in the lot’s quality events', async function () {
-        const { events } = await evaluate(contractFor(BANK, 'auditor1', 'Quality'), 'ListQualityEvents', held);
+        const { events } = await evaluate(contractFor(BANK, 'auditor1', 'Quality'), 'ListQualityEvents', held, '1000', '');
         const hold = (events as { type: string; eventId: string; holdId?: string }[]).find((e) => e.type === 'hold');
         const release = (events as { type: string; holdId?: string; reason?: string }[]).find((e) => e.type === 'release');
         expect(hold, 'hold event').to.include({ eventId: holdId, holdId, includeDescendants: true });
@@ -279,7 +284,7 @@ describe('recalls and holds', function () {
         const history: {
           txId: string;
           value: { status: string; holds: { holdId: string }[] };
-        }[] = await evaluate(auditor(), 'GetLotHistory', held);
+        }[] = (await evaluate(auditor(), 'GetLotHistory', held, '1000', '')).history;
         const statuses = history.map((h) => h.value.status);
         const heldAt = history.findIndex((h) => h.txId === holdId);
         expect(heldAt, 'the hold transaction in the history').to.be.greaterThan(-1);
