@@ -5,7 +5,7 @@ import { Context } from 'fabric-contract-api';
 import { EpcisContract } from '../src/contracts/epcis-contract';
 import { eventHashId } from '../src/epcis/hash';
 import { gs1CompanyDigits, identifierKey } from '../src/epcis/identifiers';
-import { FakeStub, type FakeClient, type FakeIdentity, type FakeNetwork } from './support/fake-network';
+import { fakeClientIdentity, FakeStub, type FakeClient, type FakeNetwork } from './support/fake-network';
 import { expectCode, registerPrefixes, world, type World } from './support/fixtures';
 
 /*
@@ -16,22 +16,11 @@ import { expectCode, registerPrefixes, world, type World } from './support/fixtu
 const contract = new EpcisContract();
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-function clientIdentity(identity: FakeIdentity): Context['clientIdentity'] {
-  const id = `x509::/C=US/O=${identity.msp}/OU=client/CN=${identity.name ?? 'user'}::/C=US/O=${identity.msp}/CN=ca.${identity.msp}`;
-  return {
-    getMSPID: () => identity.msp,
-    getID: () => id,
-    getIDBytes: () => Buffer.from(id),
-    getAttributeValue: (name: string) => (name === 'role' ? (identity.role ?? null) : null),
-    assertAttributeValue: (name: string, value: string) => name === 'role' && identity.role === value,
-  };
-}
-
 async function call(net: FakeNetwork, client: FakeClient, fn: string, write: boolean, ...args: string[]): Promise<any> {
   const stub = new FakeStub(net, client.identity, new Map(), [`Epcis:${fn}`, ...args], '');
   const ctx = new Context();
   ctx.stub = stub as unknown as Context['stub'];
-  ctx.clientIdentity = clientIdentity(client.identity);
+  ctx.clientIdentity = fakeClientIdentity(client.identity);
   ctx.logging = { setLevel: () => undefined, getLogger: () => silent as unknown as ReturnType<Context['logging']['getLogger']> };
   const method = (contract as unknown as Record<string, (c: Context, ...a: string[]) => Promise<string>>)[fn] as (
     c: Context,

@@ -464,7 +464,8 @@ export class FakeClient {
   }
 }
 
-function fakeClientIdentity(identity: FakeIdentity): Context['clientIdentity'] {
+/** The client identity the chaincode sees for a fake caller (MSP ID, id and `role` attribute). */
+export function fakeClientIdentity(identity: FakeIdentity): Context['clientIdentity'] {
   const id = `x509::/C=US/O=${identity.msp}/OU=client/CN=${identity.name ?? 'user'}::/C=US/O=${identity.msp}/CN=ca.${identity.msp}`;
   return {
     getMSPID: () => identity.msp,
