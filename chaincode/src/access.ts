@@ -144,8 +144,3 @@ export function assertOwnsGs1Prefix(caller: Caller, identifier: string, owner: G
 export function assertCanManageParticipants(caller: Caller): void {
   if (caller.msp !== CITY_MSP || caller.role !== 'admin') deny(caller, 'maintain the participant registry');
 }
-
-/** Write benchmark baseline values: any member org's `admin`. */
-export function assertCanPutBaseline(caller: Caller): void {
-  if (caller.role !== 'admin') deny(caller, 'write baseline values');
-}

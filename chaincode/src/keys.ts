@@ -33,8 +33,6 @@ export const KEYS = {
   participantCapability: 'participant~capability',
   /** [GS1 company prefix] → `{msp}`: who owns a prefix (participants' `gs1CompanyPrefixes`). */
   gs1Prefix: 'participant~gs1prefix',
-  /** [key] → `{value}`: benchmark baseline values. */
-  baseline: 'baseline',
 } as const;
 
 /** The second attribute of a lot's sub-records under `KEYS.lot`. */

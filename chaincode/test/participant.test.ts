@@ -68,20 +68,3 @@ describe('Participant registry', () => {
     await expectCode(w.bankAuditor.evaluate('Participant:ReadParticipant', 'NobodyMSP'), 'NOT_FOUND');
   });
 });
-
-describe('Baseline:PutValue', () => {
-  it('lets any org’s admin write one value, with one event', async () => {
-    const w = world();
-    await w.bankAdmin.submit('Baseline:PutValue', 'k1', 'v1');
-    expect(w.net.read('baseline', ['k1'])).to.deep.equal({ value: 'v1' });
-    expect(w.net.last?.writes.size).to.equal(1);
-    expect(w.net.events.at(-1)?.name).to.equal(EVENTS.BaselineValuePut);
-  });
-
-  it('refuses non-admins and bad keys', async () => {
-    const w = world();
-    await expectCode(w.partsQm.submit('Baseline:PutValue', 'k1', 'v'), 'FORBIDDEN');
-    await expectCode(w.bankAuditor.submit('Baseline:PutValue', 'k1', 'v'), 'FORBIDDEN');
-    await expectCode(w.bankAdmin.submit('Baseline:PutValue', 'bad key', 'v'), 'INVALID_ARGUMENT');
-  });
-});

@@ -16,7 +16,6 @@ export const EVENTS = {
   HoldReleased: 'HoldReleased',
   RecallStarted: 'RecallStarted',
   ParticipantUpserted: 'ParticipantUpserted',
-  BaselineValuePut: 'BaselineValuePut',
   /**
    * An EPCIS capture. Payload: `{type, txId, captured, declarations, skipped,
    * lotIds, events}`; `events` lists the domain events of its operations

@@ -174,8 +174,6 @@ export const schemas = {
   eventId: z.string().regex(/^[A-Za-z0-9]{1,128}$/, 'invalid event id'),
   recallId: recall.shape.recallId.unwrap(),
   direction: z.enum(['backward', 'forward']),
-  baselineKey: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'invalid key'),
-  baselineValue: z.string().max(4096),
 } as const;
 
 /** Validated input types. */

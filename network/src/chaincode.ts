@@ -1,7 +1,11 @@
 /**
- * Chaincode as a service: package, install on every peer, run one chaincode
- * server per organisation, approve by every organisation and commit. A change
- * of the chaincode's build gives a new label and the next sequence.
+ * Chaincode as a service: package, install on every peer, run its chaincode
+ * server(s), approve by every organisation and commit. A change of the
+ * chaincode's build gives a new label and the next sequence.
+ *
+ * What is deployed is described by a {@link ChaincodeSpec}: `lotline` (see
+ * {@link lotlineChaincode}) runs one server per organisation; the benchmark's
+ * baseline chaincode (test/bench/baseline-chaincode) runs one shared server.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,9 +19,44 @@ import { NotEndorsableError } from '@lotline/ledger-client';
 import { waitForEndorsers } from './peer-access';
 import { ActionableError, detail, step, withHeartbeat } from './progress';
 
+/** The placeholder that the ccaas builder's `release` replaces with the peer's own `LOTLINE_CC_ADDRESS`. */
+export const PER_ORG_ADDRESS = '{{LOTLINE_CC_ADDRESS}}';
+
+/** Where the chaincode servers of a {@link ChaincodeSpec} listen. */
+export type ChaincodeServers =
+  /** One server per organisation, on that organisation's `chaincode` port (each peer dials its own). */
+  | { kind: 'perOrg' }
+  /** One server that every peer dials, at a fixed address written into the package. */
+  | { kind: 'shared'; processName: string; host: string; port: number };
+
+/** One chaincode to deploy: its name on the channel, the built module that its servers load, and where they listen. */
+export interface ChaincodeSpec {
+  /** The chaincode name on the channel (and the prefix of its package label). */
+  name: string;
+  /** The folder that `fabric-chaincode-node server --module-path` loads (its package.json `main`). */
+  moduleDir: string;
+  /** Built package folders (package.json and dist/) whose content is the chaincode's version. */
+  versionDirs: string[];
+  /** What to run when a folder in `versionDirs` is not built. */
+  buildHint: string;
+  servers: ChaincodeServers;
+}
+
 /** The chaincode project folder (`chaincode/`, or `LOTLINE_CHAINCODE_DIR`). */
 export function chaincodeDir(config: NetworkConfig): string {
   return path.resolve(process.env.LOTLINE_CHAINCODE_DIR ?? path.join(config.repoRoot, 'chaincode'));
+}
+
+/** The Lotline chaincode (`config.chaincode`): built from chaincode/ and the @lotline/domain it loads, one server per organisation. */
+export function lotlineChaincode(config: NetworkConfig): ChaincodeSpec {
+  const dir = chaincodeDir(config);
+  return {
+    name: config.chaincode,
+    moduleDir: dir,
+    versionDirs: [dir, domainDirOf(dir)],
+    buildHint: "run 'npm run build -w chaincode'",
+    servers: { kind: 'perOrg' },
+  };
 }
 
 function filesUnder(dir: string): string[] {
@@ -32,10 +71,10 @@ function domainDirOf(dir: string): string {
 }
 
 /** The files of a built package that its code depends on: package.json and dist/, without source maps or build info. */
-function builtFiles(dir: string): string[] {
+function builtFiles(dir: string, buildHint: string): string[] {
   const dist = path.join(dir, 'dist');
   if (!existsSync(dist)) {
-    throw new ActionableError(`${path.basename(dir)} is not built (${dist} is missing): run 'npm run build -w chaincode'`);
+    throw new ActionableError(`${path.basename(dir)} is not built (${dist} is missing): ${buildHint}`);
   }
   const built = filesUnder(dist).filter(
     (f) => !f.endsWith('.map') && !f.endsWith('.tsbuildinfo') && !f.includes(`${path.sep}test-build${path.sep}`),
@@ -43,33 +82,38 @@ function builtFiles(dir: string): string[] {
   return [path.join(dir, 'package.json'), ...built];
 }
 
+/** The address written into a spec's package: the per-organisation placeholder, or the shared server's address. */
+function packageAddress(spec: ChaincodeSpec): string {
+  return spec.servers.kind === 'perOrg' ? PER_ORG_ADDRESS : `${spec.servers.host}:${spec.servers.port}`;
+}
+
 /**
- * A short hash of the built chaincode and of the built @lotline/domain it
- * loads (each one's dist/ and package.json): its version and label, so that a
- * change of either redeploys.
+ * A short hash of the built chaincode and of the built packages it loads
+ * (each one's dist/ and package.json), and of the address in its package: its
+ * version and label, so that a change of any of them redeploys.
  */
-export function chaincodeVersion(config: NetworkConfig): string {
-  const dir = chaincodeDir(config);
+export function chaincodeVersion(spec: ChaincodeSpec): string {
   const hash = createHash('sha256');
-  for (const file of [...builtFiles(dir), ...builtFiles(domainDirOf(dir))]) {
-    hash.update(path.relative(dir, file));
-    hash.update(readFileSync(file));
+  for (const dir of spec.versionDirs) {
+    for (const file of builtFiles(dir, spec.buildHint)) {
+      hash.update(path.relative(spec.moduleDir, file));
+      hash.update(readFileSync(file));
+    }
   }
+  // The per-organisation placeholder hashes to nothing, so that lotline's version is its build's alone.
+  if (spec.servers.kind === 'shared') hash.update(packageAddress(spec));
   return hash.digest('hex').slice(0, 12);
 }
 
-/** Writes a deterministic ccaas package for a label and returns its path. */
-async function packageChaincode(config: NetworkConfig, label: string): Promise<string> {
+/** Writes a deterministic ccaas package for a label, whose servers are at `address`, and returns its path. */
+async function packageChaincode(config: NetworkConfig, label: string, address: string): Promise<string> {
   const out = path.join(config.dataDir, 'chaincode', `${label}.tar.gz`);
   if (existsSync(out)) return out;
   mkdirSync(path.dirname(out), { recursive: true });
   const work = mkdtempSync(path.join(config.dataDir, 'chaincode', 'pkg-'));
   const tarFlags = ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner'];
   try {
-    writeFileSync(
-      path.join(work, 'connection.json'),
-      JSON.stringify({ address: '{{LOTLINE_CC_ADDRESS}}', dial_timeout: '10s', tls_required: false }),
-    );
+    writeFileSync(path.join(work, 'connection.json'), JSON.stringify({ address, dial_timeout: '10s', tls_required: false }));
     writeFileSync(path.join(work, 'metadata.json'), JSON.stringify({ type: 'ccaas', label }));
     await run('sh', ['-c', `tar ${tarFlags.join(' ')} -C "$1" -cf - connection.json | gzip -n > "$1/code.tar.gz"`, 'sh', work], {
       what: 'packing the chaincode connection file',
@@ -105,51 +149,79 @@ export function chaincodeProcessName(org: Org): string {
   return `chaincode-${org.key}`;
 }
 
-/** Starts an organisation's chaincode server for a package id, replacing one that runs an older id. */
-async function startChaincodeServer(config: NetworkConfig, org: Org, packageId: string): Promise<void> {
-  const name = chaincodeProcessName(org);
-  const pid = runningPid(config, name);
+/** One chaincode server to run: its managed process name, where it listens, and the organisation it serves (if only one). */
+interface ServerPlan {
+  name: string;
+  host: string;
+  port: number;
+  what: string;
+  org?: Org;
+}
+
+/** The chaincode servers of a spec. */
+function serverPlans(config: NetworkConfig, spec: ChaincodeSpec): ServerPlan[] {
+  if (spec.servers.kind === 'shared') {
+    const { processName, host, port: p } = spec.servers;
+    return [{ name: processName, host, port: p, what: `${spec.name} chaincode server` }];
+  }
+  return config.orgs.map((org) => ({
+    name: chaincodeProcessName(org),
+    host: org.host,
+    port: port(org, 'chaincode'),
+    what: `${org.name} chaincode server`,
+    org,
+  }));
+}
+
+/** Starts a chaincode server for a package id, replacing one that runs an older id. */
+async function startChaincodeServer(config: NetworkConfig, spec: ChaincodeSpec, server: ServerPlan, packageId: string): Promise<void> {
+  const pid = runningPid(config, server.name);
   if (pid !== undefined) {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     if (cmd.includes(packageId)) return;
-    detail(`${org.name}: replacing the chaincode server of the previous version`);
-    await stopProcess(config, name);
+    detail(`${server.what}: replacing the server of the previous version`);
+    await stopProcess(config, server.name);
   }
   const cli = path.join(config.repoRoot, 'node_modules', 'fabric-shim', 'cli.js');
   if (!existsSync(cli)) throw new ActionableError(`fabric-shim is not installed (${cli} is missing): run 'npm ci'`);
-  const ccPort = port(org, 'chaincode');
   await startProcess(config, {
-    name,
+    name: server.name,
     command: process.execPath,
     match: cli,
     args: [
       cli,
       'server',
       '--chaincode-address',
-      `${config.listenHost}:${ccPort}`,
+      `${config.listenHost}:${server.port}`,
       '--chaincode-id',
       packageId,
       '--module-path',
-      chaincodeDir(config),
+      spec.moduleDir,
     ],
-    env: { PATH: process.env.PATH, CORE_CHAINCODE_LOGGING_LEVEL: 'info', CORE_CHAINCODE_LOGGING_SHIM: 'warning', LOTLINE_ORG: org.mspId },
-    ports: [{ host: config.listenHost, port: ccPort, what: `${org.name} chaincode server` }],
-    ready: () => isListening(org.host, ccPort),
+    env: {
+      PATH: process.env.PATH,
+      CORE_CHAINCODE_LOGGING_LEVEL: 'info',
+      CORE_CHAINCODE_LOGGING_SHIM: 'warning',
+      ...(server.org ? { LOTLINE_ORG: server.org.mspId } : {}),
+    },
+    ports: [{ host: config.listenHost, port: server.port, what: server.what }],
+    ready: () => isListening(server.host, server.port),
     readyTimeoutSec: 30,
   });
 }
 
-/** The committed definition of the chaincode on the channel, if any. */
+/** The committed definition of a chaincode (`config.chaincode` unless named) on the channel, if any. */
 export async function committedDefinition(
   config: NetworkConfig,
   org: Org,
+  name = config.chaincode,
 ): Promise<{ sequence: number; version: string; validation_parameter?: string; endorsement_plugin?: string } | undefined> {
   try {
     const out = await peerCli(
       config,
       org,
-      ['lifecycle', 'chaincode', 'querycommitted', '--channelID', config.channel, '--name', config.chaincode, '--output', 'json'],
-      `querying the committed chaincode on ${org.name}`,
+      ['lifecycle', 'chaincode', 'querycommitted', '--channelID', config.channel, '--name', name, '--output', 'json'],
+      `querying the committed chaincode ${name} on ${org.name}`,
     );
     return JSON.parse(out) as { sequence: number; version: string };
   } catch {
@@ -157,18 +229,8 @@ export async function committedDefinition(
   }
 }
 
-/**
- * Deploys the built chaincode: package, install, start servers, approve and
- * commit. Does nothing when that version is already committed and running.
- */
-export async function deployChaincode(config: NetworkConfig): Promise<{ version: string; sequence: number; packageId: string }> {
-  const version = chaincodeVersion(config);
-  const label = `${config.chaincode}_${version}`;
-  const pkg = await packageChaincode(config, label);
-  const packageId = `${label}:${createHash('sha256').update(readFileSync(pkg)).digest('hex')}`;
-  const first = config.orgs[0];
-  if (!first) throw new Error('the topology has no organisations');
-
+/** Installs a package on every peer unless it is there already. */
+async function installEverywhere(config: NetworkConfig, pkg: string, packageId: string, label: string): Promise<void> {
   for (const org of config.orgs) {
     const installed = await peerCli(
       config,
@@ -180,21 +242,40 @@ export async function deployChaincode(config: NetworkConfig): Promise<{ version:
       await peerCli(config, org, ['lifecycle', 'chaincode', 'install', pkg], `installing the chaincode on the ${org.name} peer`);
       detail(`installed ${label} on the ${org.name} peer`);
     }
-    await startChaincodeServer(config, org, packageId);
   }
+}
 
-  const current = await committedDefinition(config, first);
+/**
+ * Deploys a built chaincode (`lotline` unless another spec is given): package,
+ * install, start servers, approve and commit. Does nothing when that version
+ * is already committed and running.
+ */
+export async function deployChaincode(
+  config: NetworkConfig,
+  spec: ChaincodeSpec = lotlineChaincode(config),
+): Promise<{ version: string; sequence: number; packageId: string }> {
+  const version = chaincodeVersion(spec);
+  const label = `${spec.name}_${version}`;
+  const pkg = await packageChaincode(config, label, packageAddress(spec));
+  const packageId = `${label}:${createHash('sha256').update(readFileSync(pkg)).digest('hex')}`;
+  const first = config.orgs[0];
+  if (!first) throw new Error('the topology has no organisations');
+
+  await installEverywhere(config, pkg, packageId, label);
+  for (const server of serverPlans(config, spec)) await startChaincodeServer(config, spec, server, packageId);
+
+  const current = await committedDefinition(config, first, spec.name);
   if (current && current.version === version) {
-    step(`chaincode ${config.chaincode} ${version} is committed (sequence ${current.sequence}) and its servers run`);
+    step(`chaincode ${spec.name} ${version} is committed (sequence ${current.sequence}) and its servers run`);
     return { version, sequence: current.sequence, packageId };
   }
   const sequence = (current?.sequence ?? 0) + 1;
-  const definition = ['--channelID', config.channel, '--name', config.chaincode, '--version', version, '--sequence', String(sequence)];
+  const definition = ['--channelID', config.channel, '--name', spec.name, '--version', version, '--sequence', String(sequence)];
   const readinessOut = await peerCli(
     config,
     first,
     ['lifecycle', 'chaincode', 'checkcommitreadiness', ...definition, '--output', 'json'],
-    'checking which organisations approved the chaincode',
+    `checking which organisations approved the chaincode ${spec.name}`,
   );
   const approvals = (JSON.parse(readinessOut) as { approvals: Record<string, boolean> }).approvals;
   for (const org of config.orgs) {
@@ -203,18 +284,18 @@ export async function deployChaincode(config: NetworkConfig): Promise<{ version:
       config,
       org,
       ['lifecycle', 'chaincode', 'approveformyorg', ...(await ordererArgs(config, org)), ...definition, '--package-id', packageId],
-      `approving the chaincode for ${org.name}`,
+      `approving the chaincode ${spec.name} for ${org.name}`,
     );
-    detail(`${org.name} approved ${config.chaincode} ${version} (sequence ${sequence})`);
+    detail(`${org.name} approved ${spec.name} ${version} (sequence ${sequence})`);
   }
   const peers = config.orgs.flatMap((o) => ['--peerAddresses', endpoint(o, 'peer'), '--tlsRootCertFiles', tlsRootCert(o)]);
   await peerCli(
     config,
     first,
     ['lifecycle', 'chaincode', 'commit', ...(await ordererArgs(config, first)), ...definition, ...peers],
-    'committing the chaincode definition',
+    `committing the chaincode definition of ${spec.name}`,
   );
-  step(`chaincode ${config.chaincode} ${version} committed at sequence ${sequence}`);
+  step(`chaincode ${spec.name} ${version} committed at sequence ${sequence}`);
   return { version, sequence, packageId };
 }
 
@@ -224,13 +305,18 @@ export async function deployChaincode(config: NetworkConfig): Promise<{ version:
  * organisation, so the first client transaction can be endorsed.
  * @returns how long it waited, in ms.
  */
-export async function waitUntilChaincodeEndorsable(config: NetworkConfig, timeoutMs = 120_000): Promise<number> {
-  step(`waiting until discovery on every peer lists endorsers of ${config.chaincode} for every organisation`);
+export async function waitUntilChaincodeEndorsable(
+  config: NetworkConfig,
+  timeoutMs = 120_000,
+  chaincode = config.chaincode,
+): Promise<number> {
+  step(`waiting until discovery on every peer lists endorsers of ${chaincode} for every organisation`);
   try {
     const { waitedMs, checks } = await withHeartbeat(
       'readiness',
       (report) =>
         waitForEndorsers(config, {
+          chaincode,
           timeoutMs,
           onProgress: (org, p) => report(`${org.name} peer: no endorser yet for ${p.missing.join(', ')}`),
         }),

@@ -21,7 +21,17 @@ import {
   startPeer,
   waitForRaftLeader,
 } from './nodes';
-import { httpOk, isListening, run, runningPid, startProcess, stopTiers, type StopReport, type StopTimings } from './processes';
+import {
+  httpOk,
+  isListening,
+  managedProcesses,
+  run,
+  runningPid,
+  startProcess,
+  stopTiers,
+  type StopReport,
+  type StopTimings,
+} from './processes';
 import { ActionableError, step } from './progress';
 
 const DATA_MARKER = '.lotline-data';
@@ -180,9 +190,13 @@ export async function startApis(config: NetworkConfig): Promise<number> {
  */
 export function stopTierNames(config: NetworkConfig): string[][] {
   const orgs = local(config);
+  // Also any other chaincode server started in this data folder (the benchmark's shared baseline server).
+  const chaincodeServers = [
+    ...new Set([...orgs.map(chaincodeProcessName), ...managedProcesses(config).filter((n) => n.startsWith('chaincode-'))]),
+  ];
   return [
     orgs.map(apiProcessName),
-    orgs.map(chaincodeProcessName),
+    chaincodeServers,
     orgs.map(peerProcessName),
     ordererOrgs(config)
       .filter((o) => config.localOrgs.has(o.key))

@@ -64,7 +64,13 @@ export function ledgerOf(config: NetworkConfig, connection: Connection): LotLedg
  */
 export async function waitForEndorsers(
   config: NetworkConfig,
-  options: { orgs?: readonly Org[]; timeoutMs?: number; onProgress?: (org: Org, progress: ReadinessProgress) => void } = {},
+  options: {
+    orgs?: readonly Org[];
+    /** The chaincode name; `config.chaincode` by default. */
+    chaincode?: string;
+    timeoutMs?: number;
+    onProgress?: (org: Org, progress: ReadinessProgress) => void;
+  } = {},
 ): Promise<Readiness> {
   const orgs = options.orgs ?? config.orgs.filter((o) => config.localOrgs.has(o.key));
   const organizations = config.orgs.map((o) => o.mspId);
@@ -73,7 +79,13 @@ export async function waitForEndorsers(
       const connection = connectOrg(org, 'orgadmin');
       try {
         return await waitUntilEndorsable(
-          { client: connection.client, signing: connection.signing, channel: config.channel, chaincode: config.chaincode, organizations },
+          {
+            client: connection.client,
+            signing: connection.signing,
+            channel: config.channel,
+            chaincode: options.chaincode ?? config.chaincode,
+            organizations,
+          },
           {
             ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
             ...(options.onProgress !== undefined ? { onProgress: (p: ReadinessProgress) => options.onProgress?.(org, p) } : {}),

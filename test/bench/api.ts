@@ -34,6 +34,7 @@ export async function startApiVariant(config: NetworkConfig, runId: string, orgR
     variant: (pairs) => ({
       key: 'api',
       label: '(a) CreateLot via the HTTP API (JWT verified)',
+      chaincode: config.chaincode,
       async op(i, worker) {
         const lot = twoInputLot(org.mspId, `${runId}-api-${i}`, pairs[worker] as [string, string]);
         const res = await fetch(url, {

@@ -13,12 +13,20 @@ export interface BenchContract {
 /**
  * Connects as `user` of `orgRef` through that organisation's own peer.
  * `slowMs` is the endorse/evaluate deadline (bulk imports and traces need minutes on 2 cores).
+ * `chaincode` is the chaincode name on the channel (`config.chaincode` by default).
  */
-export function benchContract(config: NetworkConfig, orgRef: string, user: string, contractName?: string, slowMs = 60_000): BenchContract {
+export function benchContract(
+  config: NetworkConfig,
+  orgRef: string,
+  user: string,
+  contractName?: string,
+  slowMs = 60_000,
+  chaincode = config.chaincode,
+): BenchContract {
   const org = findOrg(config, orgRef);
   const conn = connectOrg(org, user, { deadlines: { evaluateMs: slowMs, endorseMs: slowMs, submitMs: 30_000, commitStatusMs: slowMs } });
   const gateway = conn.gateway;
-  const contract = gateway.getNetwork(config.channel).getContract(config.chaincode, contractName);
+  const contract = gateway.getNetwork(config.channel).getContract(chaincode, contractName);
   return {
     contract,
     gateway,

@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import { findOrg, loadConfig, type NetworkConfig } from '../../network/src/config';
 import { startNetwork, stopNetwork } from '../../network/src/network';
 import { chartSvg, renderPng, type Panel } from './chart';
+import { deployBaseline, stopBaseline } from './baseline';
 import { benchContract } from './fabric';
 import { progress } from './log';
 import { profileOf, scrapePeer, type CallProfile, type PeerCounters } from './metrics';
@@ -44,8 +45,8 @@ const MSP = 'PartsCoMSP';
 const apiRss: ReturnType<typeof peakRss> = [];
 const RESULTS = path.join(__dirname, '..', '..', 'bench', 'results');
 
-async function allPeers(config: NetworkConfig): Promise<PeerCounters[]> {
-  return Promise.all(config.orgs.map((o) => scrapePeer(o, config.chaincode)));
+async function allPeers(config: NetworkConfig, chaincode: string): Promise<PeerCounters[]> {
+  return Promise.all(config.orgs.map((o) => scrapePeer(o, chaincode)));
 }
 
 function sumCounters(list: PeerCounters[]): PeerCounters {
@@ -61,14 +62,15 @@ function sumCounters(list: PeerCounters[]): PeerCounters {
 
 /** Sequential calls of one variant between two scrapes of every peer. */
 async function profileWrite(config: NetworkConfig, v: WriteVariant, calls: number, offset: number): Promise<CallProfile> {
-  const before = sumCounters(await allPeers(config));
+  const before = sumCounters(await allPeers(config, v.chaincode));
   const t0 = performance.now();
   for (let i = 0; i < calls; i++) await v.op(offset + i, 0);
   const elapsed = performance.now() - t0;
-  return profileOf(before, sumCounters(await allPeers(config)), calls, elapsed);
+  return profileOf(before, sumCounters(await allPeers(config, v.chaincode)), calls, elapsed);
 }
 
 async function benchWrites(config: NetworkConfig, runId: string, results: BenchResults): Promise<void> {
+  await deployBaseline(config);
   const writer = benchContract(config, 'PartsCo', 'admin1');
   const baseline = baselineVariant(config, 'PartsCo', 'admin1', runId);
   const api = await startApiVariant(config, runId);
@@ -90,6 +92,7 @@ async function benchWrites(config: NetworkConfig, runId: string, results: BenchR
   } finally {
     writer.close();
     baseline.close();
+    await stopBaseline(config);
     apiRss.push(...peakRss(config).filter((k) => k.kind === 'api'));
     await api.stop();
   }

@@ -5,6 +5,7 @@
  * order rotates), so drift in machine load spreads over all of them.
  */
 import type { NetworkConfig } from '../../network/src/config';
+import { BASELINE_CHAINCODE } from './baseline';
 import { benchContract, type BenchContract } from './fabric';
 import { closedLoop, summarise, type LatencySummary } from './stats';
 import { progress } from './log';
@@ -13,6 +14,8 @@ import { progress } from './log';
 export interface WriteVariant {
   key: string;
   label: string;
+  /** The chaincode it calls (its peers' counters are scraped by this name). */
+  chaincode: string;
   /** Commits write number `i` from worker `worker`; resolves after the commit. */
   op(i: number, worker: number): Promise<void>;
 }
@@ -79,6 +82,7 @@ export function gatewayVariant(c: BenchContract, mspId: string, runId: string, p
   return {
     key: 'gateway',
     label: '(b) CreateLot via fabric-gateway',
+    chaincode: c.contract.getChaincodeName(),
     async op(i, worker) {
       const lot = twoInputLot(mspId, `${runId}-gw-${i}`, pairs[worker] as [string, string]);
       await c.contract.submitTransaction('CreateLot', JSON.stringify(lot));
@@ -86,12 +90,13 @@ export function gatewayVariant(c: BenchContract, mspId: string, runId: string, p
   };
 }
 
-/** The baseline variant: Baseline:PutValue, one putState. */
+/** The baseline variant: Baseline:PutValue of the benchmark's own chaincode (see baseline.ts), one putState. */
 export function baselineVariant(config: NetworkConfig, orgRef: string, user: string, runId: string): WriteVariant & { close(): void } {
-  const c = benchContract(config, orgRef, user, 'Baseline');
+  const c = benchContract(config, orgRef, user, 'Baseline', undefined, BASELINE_CHAINCODE);
   return {
     key: 'baseline',
     label: '(c) Baseline:PutValue (one putState)',
+    chaincode: BASELINE_CHAINCODE,
     async op(i) {
       await c.contract.submitTransaction('PutValue', `${runId}-base-${i}`, 'bench');
     },

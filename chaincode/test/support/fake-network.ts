@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { compositeKey, splitCompositeKey } from '@lotline/domain';
 import { Context } from 'fabric-contract-api';
 import Long from 'long';
-import { BaselineContract, LotContract, ParticipantContract, QualityContract } from '../../src';
+import { LotContract, ParticipantContract, QualityContract } from '../../src';
 import { EpcisContract } from '../../src/contracts/epcis-contract';
 
 /**
@@ -291,7 +291,6 @@ const CONTRACTS: Record<string, object> = {
   Lot: new LotContract(),
   Quality: new QualityContract(),
   Participant: new ParticipantContract(),
-  Baseline: new BaselineContract(),
   Epcis: new EpcisContract(),
 };
 

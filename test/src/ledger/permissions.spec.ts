@@ -63,7 +63,6 @@ const RULES = {
   proposeTransfer: [{ roles: ['admin', 'quality_manager'], orgs: ['custodian'] }],
   acceptTransfer: [{ roles: ['admin', 'quality_manager'], orgs: ['receiver'] }],
   upsertParticipant: [{ roles: ['admin'], orgs: ['city'] }],
-  putBaselineValue: [{ roles: ['admin'], orgs: ['any'] }],
 } satisfies Record<string, readonly Grant[]>;
 
 type Action = keyof typeof RULES;
@@ -245,11 +244,6 @@ const CASES: readonly ActionCase[] = [
           certifications: [],
         }),
       ]),
-  },
-  {
-    action: 'putBaselineValue',
-    title: 'writing a benchmark baseline value',
-    attempt: (who, i) => submit(contractFor(who.org, who.user, 'Baseline'), 'PutValue', [`${run}-${i}`, 'v']),
   },
 ];
 

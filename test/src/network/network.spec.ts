@@ -42,6 +42,18 @@ describe('the Fabric network', function () {
       expect(raw).to.include('/Channel/Application/Endorsement');
     });
 
+    it('ships no test contract: Baseline:PutValue is not a transaction of the deployed chaincode', async function () {
+      // The benchmark's one-putState baseline is its own chaincode (test/bench/baseline-chaincode), deployed only by npm run bench.
+      const admin = contract(connect('PartsCo', 'admin1'), 'Baseline');
+      const err: unknown = await admin.evaluateTransaction('PutValue', uniqueId('baseline'), 'v').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, 'Baseline:PutValue answered').to.be.instanceOf(Error);
+      const details = JSON.stringify((err as { details?: unknown }).details ?? []);
+      expect(`${(err as Error).message} ${details}`).to.include('Contract name is not known: Baseline');
+    });
+
     it('uses a channel Endorsement policy that requires a MAJORITY of the peer organisations', function () {
       const work = mkdtempSync(path.join(tmpdir(), 'lotline-cfg-'));
       try {
