@@ -240,14 +240,14 @@ export class LotLedger {
 
   // --- transactions and events ---------------------------------------------------------
 
-  async #qscc(name: string, txId: string): Promise<Uint8Array> {
+  async #qscc(name: string, txId: string, what = `transaction ${txId}`): Promise<Uint8Array> {
     try {
       return await this.#network.getContract('qscc').evaluateTransaction(name, this.#channel, txId);
     } catch (error) {
       // qscc answers an unknown id with an error response (gRPC UNKNOWN from the gateway); unreachable peers are UNAVAILABLE.
       if (error instanceof GatewayError && error.code === Number(GrpcStatus.UNKNOWN)) {
         throw new TransactionNotFoundError({
-          message: `the peer has no transaction ${txId} on channel ${this.#channel}`,
+          message: `the peer has no ${what} on channel ${this.#channel}`,
           transaction: `qscc:${name}`,
           transactionId: txId,
           cause: error,
@@ -265,6 +265,22 @@ export class LotLedger {
   async rawTransaction(txId: string): Promise<{ readonly processedTransaction: Uint8Array; readonly block: Uint8Array }> {
     const processedTransaction = await this.#qscc('GetTransactionByID', txId);
     return { processedTransaction, block: await this.#qscc('GetBlockByTxID', txId) };
+  }
+
+  /**
+   * Block `number` as the peer stores it (qscc `GetBlockByNumber`: the marshalled common.Block).
+   * @throws TransactionNotFoundError when the peer has no such block.
+   */
+  rawBlock(number: number): Promise<Uint8Array> {
+    return this.#qscc('GetBlockByNumber', String(number), `block ${number}`);
+  }
+
+  /**
+   * The block holding transaction `txId`, as the peer stores it (qscc `GetBlockByTxID`).
+   * @throws TransactionNotFoundError when the peer does not know the transaction.
+   */
+  rawBlockOfTransaction(txId: string): Promise<Uint8Array> {
+    return this.#qscc('GetBlockByTxID', txId);
   }
 
   /**

@@ -1,0 +1,28 @@
+/**
+ * @lotline/evidence: evidence bundles of a lot's history with the raw blocks
+ * and the channel configuration, and the offline verifier that checks them
+ * against that configuration alone.
+ */
+export {
+  BUNDLE_FORMAT,
+  MAX_BUNDLE_BYTES,
+  BundleFormatError,
+  EvidenceTooLargeError,
+  readBundle,
+  writeBundle,
+  type EvidenceBundle,
+  type EvidenceManifest,
+  type EvidenceRecord,
+} from './bundle';
+export { exportEvidence, exportTransactions, type EvidenceSource, type ExportOptions } from './export';
+export {
+  CHECKS,
+  verifyBundleFile,
+  verifyEvidence,
+  type CheckName,
+  type Finding,
+  type TransactionVerdict,
+  type VerificationReport,
+} from './verify';
+export { formatReport } from './format';
+export { ledgerSource } from './source';
