@@ -379,6 +379,15 @@ export class ApiClient {
   // --- proofs and events -------------------------------------------------------
 
   /** The API's proof of a transaction (block, validation code, creator, endorsers, write-set check). */
+  /** `GET /lots/{id}/evidence`: the evidence bundle (zip bytes) and its SHA-256 as the API states it. */
+  async evidence(lotId: string, options: { depth?: number } = {}): Promise<{ zip: Uint8Array; sha256: string | null }> {
+    const res = await this.send('GET', `lots/${enc(lotId)}/evidence`, {
+      query: { depth: options.depth },
+      headers: { accept: 'application/zip, application/problem+json' },
+    });
+    return { zip: new Uint8Array(await res.arrayBuffer()), sha256: res.headers.get('x-evidence-sha256') };
+  }
+
   proof(txId: string, options: { lotId?: string } = {}): Promise<TransactionProof> {
     return this.json('GET', `transactions/${enc(txId)}/proof`, { query: { lotId: options.lotId } });
   }

@@ -20,6 +20,7 @@ import type { WalletIdentity } from './identity/wallet';
 import { LotLedger, retryPolicy } from '@lotline/ledger-client';
 import { openApiDocument } from './openapi';
 import { eventRoutes } from './routes/events';
+import { evidenceRoutes } from './routes/evidence';
 import { lotRoutes } from './routes/lots';
 import { participantRoutes } from './routes/participants';
 import { qualityRoutes } from './routes/quality';
@@ -169,6 +170,7 @@ export function createServer(deps: ServerDeps): Express {
   recallRoutes(api);
   participantRoutes(api);
   transactionRoutes(api);
+  evidenceRoutes(api, { channel: deps.channel, org: deps.org });
   eventRoutes(api, { ready: deps.ready, ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}) });
   userRoutes(api, deps.registrar);
   epcisRoutes(api, {

@@ -48,6 +48,15 @@ export const queries = {
       .optional()
       .describe('sha256 of the canonical JSON (sorted keys) of the record you hold; `record.matches` says whether the write set has it'),
   }),
+  evidence: z.strictObject({
+    depth: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(0)
+      .describe("also the histories of the lots in the lot's backward trace, to this depth (0..10)"),
+  }),
   events: z.strictObject({
     lotId: chaincode.lotId.optional().describe('only events about this lot'),
     type: z

@@ -10,6 +10,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../api-client';
+import { registerEvidence } from './commands/evidence';
 import { registerLots, registerTransfers } from './commands/lots';
 import { registerEvents, registerParticipants, registerToken, registerUsers } from './commands/misc';
 import { registerHolds, registerInspections, registerRecalls } from './commands/quality';
@@ -20,7 +21,7 @@ const EXIT_HELP = `
 Exit codes:
   0  success (verify: every check passed)
   1  usage error or invalid input (400)
-  2  not found (404), or verify found a mismatch
+  2  not found (404), or verify / evidence verify found a mismatch
   3  missing/invalid token or forbidden (401, 403)
   4  API or peer unavailable (503, network error, timeout)
   5  refused by the ledger's rules (409: on hold, recalled, duplicate, conflict)
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
   registerParticipants(program);
   registerEvents(program);
   registerVerify(program);
+  registerEvidence(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

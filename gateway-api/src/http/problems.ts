@@ -6,6 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { LedgerError } from '@lotline/ledger-client';
+import { EvidenceTooLargeError } from '@lotline/evidence';
 import { ApiError, toProblem, type ProblemDocument } from '../errors';
 import { ledgerError } from '../ledger/errors';
 import { redactUrl } from './redact';
@@ -100,6 +101,9 @@ function fromClientStatus(error: unknown): ApiError | undefined {
 export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof LedgerError) return ledgerError(error);
+  if (error instanceof EvidenceTooLargeError) {
+    return new ApiError({ status: 413, code: error.code, title: 'Evidence bundle too large', detail: error.message, cause: error });
+  }
   return (
     fromBodyParser(error) ??
     fromClientStatus(error) ??

@@ -1,0 +1,61 @@
+/**
+ * `lotline evidence export <lotId> -o <file>` downloads a lot's evidence
+ * bundle from the API; `lotline evidence verify <file>` checks it offline
+ * with @lotline/evidence (no API, no peer): exit 0 when every check passes,
+ * 2 on any failure.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { formatReport, verifyBundleFile } from '@lotline/evidence';
+import { CliContext } from '../context';
+import { EXIT, UsageError } from '../exit-codes';
+
+interface ExportOptions {
+  output: string;
+  depth: string;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Registers `evidence export` and `evidence verify`. */
+export function registerEvidence(program: Command): void {
+  const evidence = program.command('evidence').description('evidence bundles: export a lot with its blocks, verify it offline');
+  evidence
+    .command('export <lotId>')
+    .description("download the lot's evidence bundle (its history, the raw blocks, the channel configuration) from the API")
+    .requiredOption('-o, --output <file>', 'where to write the zip')
+    .option('--depth <n>', "also the histories of the lots in the lot's backward trace, to this depth", '0')
+    .action(async (lotId: string, o: ExportOptions, cmd: Command) => {
+      const ctx = new CliContext(cmd);
+      const depth = Number(o.depth);
+      if (!Number.isInteger(depth) || depth < 0) throw new UsageError(`--depth ${o.depth}: give a whole number, 0 or more`);
+      const { zip, sha256: stated } = await ctx.api().evidence(lotId, { depth });
+      const digest = sha256(zip);
+      if (stated !== null && stated !== digest) {
+        throw new UsageError(`the download is damaged: the API states SHA-256 ${stated}, the file has ${digest}; export it again`);
+      }
+      writeFileSync(o.output, zip);
+      ctx.print({ lotId, file: o.output, bytes: zip.length, sha256: digest }, () => [
+        `wrote ${o.output}: ${zip.length} bytes, SHA-256 ${digest}`,
+        `verify it offline: lotline evidence verify ${o.output}`,
+      ]);
+    });
+  evidence
+    .command('verify <file>')
+    .description('verify an evidence bundle offline: exit 0 when every check passes, 2 on any failure')
+    .action((file: string, _o: unknown, cmd: Command) => {
+      const ctx = new CliContext(cmd);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch (error) {
+        throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const report = verifyBundleFile(bytes);
+      ctx.print({ file, sha256: sha256(bytes), ...report }, () => `file ${file}, SHA-256 ${sha256(bytes)}\n${formatReport(report)}`);
+      if (!report.ok) process.exitCode = EXIT.mismatch;
+    });
+}
