@@ -244,10 +244,35 @@ export interface RecordCheck {
   matches: boolean | null;
 }
 
+/** One failed check of the evidence verifier (@lotline/evidence `Finding`). */
+export interface VerifierFailure {
+  /** The check's stable name (`ENDORSEMENT_POLICY`, `ORDERER_SIGNATURE`...). */
+  check: string;
+  block?: number;
+  txId?: string;
+  detail: string;
+}
+
+/** The evidence verifier's verdict on a transaction's block, as the proof endpoint ran it. */
+export interface ProofVerification {
+  /** Every check passed. */
+  ok: boolean;
+  /** How many checks ran. */
+  checks: number;
+  failures: VerifierFailure[];
+  /** The header hash of the genesis block the verdict trusts (compare it with your own copy). */
+  genesisHeaderHash: string | null;
+  /** What the verifier cannot establish (validity flags are unsigned...). */
+  notes: string[];
+}
+
 /** The body of `GET /transactions/{txId}/proof`: the ledger's proof, each write's display key, the record check and the verdict. */
 export interface TransactionProofResponse extends Omit<TransactionProof, 'writes'> {
   writes: (TxWrite & { displayKey: string })[];
   record: RecordCheck | null;
+  /** The evidence verifier's checks of the transaction's block (absent from answers recorded before it existed). */
+  verification?: ProofVerification;
+  /** `verification.ok`, and the record matches when one was asked for. */
   verified: boolean;
 }
 

@@ -17,6 +17,7 @@ export {
 export { exportEvidence, exportTransactions, type EvidenceSource, type ExportOptions } from './export';
 export {
   CHECKS,
+  proofVerification,
   verifyBundleFile,
   verifyEvidence,
   type CheckName,

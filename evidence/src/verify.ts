@@ -13,7 +13,7 @@
  */
 import { createHash, verify as verifySignature, type X509Certificate } from 'node:crypto';
 import { common, ledger, msp, peer } from '@hyperledger/fabric-protos';
-import { canonicalJson, compositeKey } from '@lotline/domain';
+import { canonicalJson, compositeKey, type ProofVerification } from '@lotline/domain';
 import { BundleFormatError, readBundle, type EvidenceBundle, type EvidenceManifest } from './bundle';
 import { configEnvelopeOf, readConfig, validateIdentity, type ChannelConfig, type ValidIdentity } from './config';
 import { blockHeaderBytes, blockHeaderHash } from './der';
@@ -638,4 +638,15 @@ export function verifyBundleFile(zip: Uint8Array): VerificationReport {
     };
   }
   return verifyEvidence(bundle);
+}
+
+/** The verdict in the proof endpoint's shape (@lotline/domain `ProofVerification`). */
+export function proofVerification(report: VerificationReport): ProofVerification {
+  return {
+    ok: report.ok,
+    checks: report.findings.length,
+    failures: report.failures.map((f) => ({ ...f })),
+    genesisHeaderHash: report.trustAnchor.genesisHeaderHash,
+    notes: [...report.notes],
+  };
 }

@@ -169,8 +169,9 @@ export function createServer(deps: ServerDeps): Express {
   qualityRoutes(api, deps.memberMsps);
   recallRoutes(api);
   participantRoutes(api);
-  transactionRoutes(api);
-  evidenceRoutes(api, { channel: deps.channel, org: deps.org });
+  const evidence = { channel: deps.channel, org: deps.org };
+  transactionRoutes(api, evidence);
+  evidenceRoutes(api, evidence);
   eventRoutes(api, { ready: deps.ready, ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}) });
   userRoutes(api, deps.registrar);
   epcisRoutes(api, {

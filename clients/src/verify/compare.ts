@@ -4,6 +4,7 @@
  * auditor sees exactly what was verified.
  */
 import { canonicalJson, splitCompositeKey } from '@lotline/domain';
+import { CHECKS, type CheckName, type VerificationReport } from '@lotline/evidence';
 import type { TransactionProof } from '../api-types';
 import type { LedgerTransaction } from './decode';
 
@@ -123,4 +124,20 @@ export function compareProof(proof: TransactionProof, own: LedgerTransaction, cl
     checks.push({ name: "API's own record check", ok: record.found && record.matches !== false, claimed: String(record.matches) });
   }
   return [...checks, ...recordChecks(own, claimed)];
+}
+
+/**
+ * The evidence verifier's checks on the own peer's block (one row per check
+ * that ran; a row fails when any of its findings failed, and says why).
+ */
+export function verifierChecks(report: VerificationReport): Check[] {
+  const names = [...new Set(report.findings.map((f) => f.check))];
+  return names.map((check: CheckName) => {
+    const failures = report.failures.filter((f) => f.check === check);
+    return {
+      name: `verifier ${check}: ${CHECKS[check]}`,
+      ok: failures.length === 0,
+      own: failures.length === 0 ? 'ok' : failures.map((f) => `${f.block !== undefined ? `block ${f.block}: ` : ''}${f.detail}`).join('; '),
+    };
+  });
 }

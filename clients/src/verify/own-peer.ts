@@ -4,6 +4,7 @@
  * GetTransactionByID for the envelope and its validation code,
  * GetBlockByTxID for the block.
  */
+import { exportTransactions, ledgerSource, verifyEvidence, type VerificationReport } from '@lotline/evidence';
 import { findOrg, type NetworkConfig } from '../../../network/src/config';
 import { connectOrg, ledgerOf } from '../../../network/src/peer-access';
 import { decodeTransaction, type LedgerTransaction } from './decode';
@@ -24,6 +25,24 @@ export async function fetchOwnTransaction(config: NetworkConfig, peer: OwnPeer, 
   try {
     const raw = await ledgerOf(config, connection).rawTransaction(txId);
     return decodeTransaction(raw.processedTransaction, raw.block);
+  } finally {
+    connection.close();
+  }
+}
+
+/**
+ * Runs the evidence verifier (@lotline/evidence, the same one as
+ * `lotline evidence verify` and the proof endpoint) on the transaction's block,
+ * the configuration blocks in force and the genesis block, read from `peer`'s
+ * own copy of the ledger.
+ * @throws TransactionNotFoundError (@lotline/ledger-client) when that peer does not have it.
+ */
+export async function verifyOnOwnPeer(config: NetworkConfig, peer: OwnPeer, txId: string): Promise<VerificationReport> {
+  const org = findOrg(config, peer.org);
+  const connection = connectOrg(org, peer.user);
+  try {
+    const source = ledgerSource(ledgerOf(config, connection), config.channel, { peer: `${org.name} peer`, mspId: org.mspId });
+    return verifyEvidence(await exportTransactions(source, [txId]));
   } finally {
     connection.close();
   }

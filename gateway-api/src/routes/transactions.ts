@@ -8,9 +8,11 @@ import {
   type TransactionProofResponse,
   type TxWrite,
 } from '@lotline/domain';
+import { exportTransactions, proofVerification, verifyEvidence } from '@lotline/evidence';
 import { ApiRouter } from '../http/route';
 import type { LotLedger } from '@lotline/ledger-client';
 import { params, queries } from '../schemas';
+import { evidenceSource, type EvidenceOptions } from './evidence';
 
 /** The lot's history entry written by `txId`, reading the history page by page (at most 10 000 entries). */
 async function historyEntryOf(ledger: LotLedger, lotId: string, txId: string): Promise<HistoryEntry | undefined> {
@@ -29,7 +31,8 @@ export function displayKey(write: Pick<TxWrite, 'objectType' | 'attributes' | 'k
   return write.objectType === '' ? write.key : [write.objectType, ...write.attributes].join('/');
 }
 
-export function transactionRoutes(api: ApiRouter): void {
+/** Register the proof route; proofs are verified by the evidence verifier against the channel configuration. */
+export function transactionRoutes(api: ApiRouter, options: EvidenceOptions): void {
   api.route(
     {
       method: 'get',
@@ -40,7 +43,8 @@ export function transactionRoutes(api: ApiRouter): void {
       description:
         "Block number and index, validation code, creator (MSP and certificate subject), endorsers (MSP, subject, signature check) and the write set, read from this organisation's peer through qscc. " +
         "With `lotId` or `key`, `record` says whether that record is in the write set; with `expect` (sha256 of the canonical JSON of the record you hold) it says whether your copy matches; with `lotId` alone the lot's history entry for this transaction is compared. " +
-        '`verified` is true when the transaction is VALID, in its block, every endorsement signature verifies and (if asked) the record matches.',
+        "`verification` is the evidence verifier run on the transaction's block, the configuration blocks in force and the genesis block from this peer (the checks of `lotline evidence verify`: hashes, orderer signatures and BlockValidation, creator and endorsers chained to their MSP roots in the channel configuration, the Endorsement policy, txId, well-formedness, the validity flag); " +
+        "`verified` is true when every one of those checks passes and (if asked) the record matches. Validity flags are the peer's unsigned claim (see `verification.notes`).",
       params: params.transaction,
       query: queries.proof,
       success: { status: 200, description: 'the proof' },
@@ -48,6 +52,7 @@ export function transactionRoutes(api: ApiRouter): void {
     },
     async ({ res, params: p, query, caller }) => {
       const proof: TransactionProof = await caller.ledger.transaction(p.txId);
+      const verification = proofVerification(verifyEvidence(await exportTransactions(evidenceSource(caller, options), [p.txId])));
       let record: RecordCheck | null = null;
       const wanted = query.lotId !== undefined ? compositeKey('lot', [query.lotId]) : query.key;
       if (wanted !== undefined) {
@@ -71,17 +76,12 @@ export function transactionRoutes(api: ApiRouter): void {
           record = { ...record, comparedWith: 'lot-history', expected, matches: expected !== null && sha256 === expected };
         }
       }
-      const verified =
-        proof.valid &&
-        proof.txIndex >= 0 &&
-        proof.endorsers.length > 0 &&
-        proof.endorsers.every((e) => e.signatureValid) &&
-        (record === null || record.matches !== false) &&
-        (record === null || record.found);
+      const verified = verification.ok && (record === null || (record.found && record.matches !== false));
       const body: TransactionProofResponse = {
         ...proof,
         writes: proof.writes.map((w) => ({ ...w, displayKey: displayKey(w) })),
         record,
+        verification,
         verified,
       };
       res.json(body);

@@ -42,6 +42,12 @@ describe('API transaction proofs', function () {
         expect(res.body.creator.subject).to.contain('CN=qm1');
         expect(res.body.endorsers.length).to.be.at.least(3);
         for (const endorser of res.body.endorsers) expect(endorser.signatureValid).to.equal(true);
+        // `verified` is the evidence verifier's verdict on the block, the configuration in force and genesis.
+        expect(res.body.verification.failures).to.deep.equal([]);
+        expect(res.body.verification).to.include({ ok: true });
+        expect(res.body.verification.checks).to.be.at.least(15);
+        expect(res.body.verification.genesisHeaderHash).to.match(/^[0-9a-f]{64}$/);
+        expect(res.body.verification.notes.join(' ')).to.contain('Validity flags are not signed');
         expect(res.body.record).to.include({ key: `lot/${lot.id}`, found: true, comparedWith: 'lot-history', matches: true });
       });
     });

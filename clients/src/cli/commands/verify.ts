@@ -3,8 +3,12 @@
  * a transaction, then reads the same transaction from the auditor's OWN peer
  * (qscc) and checks it there: validation code, block, endorsement signatures,
  * creator and endorsing organisations, and (with --lot) that the records the
- * API shows equal what the transaction wrote. Trusting the API operator is not
- * required: every verdict comes from the auditor's own copy of the ledger.
+ * API shows equal what the transaction wrote; then it runs the evidence
+ * verifier (@lotline/evidence, as `lotline evidence verify` and the proof
+ * endpoint do) on the own peer's block, configuration blocks and genesis
+ * block: orderer signatures, MSP chains, the Endorsement policy and the rest.
+ * Trusting the API operator is not required: every verdict comes from the
+ * auditor's own copy of the ledger.
  */
 import { compositeKey } from '@lotline/domain';
 import type { Command } from 'commander';
