@@ -47,3 +47,37 @@ export async function verifyOnOwnPeer(config: NetworkConfig, peer: OwnPeer, txId
     connection.close();
   }
 }
+
+/** One transaction's unsigned validity flag and block, as a bundle has them and as a second peer reports them. */
+export interface FlagComparison {
+  readonly txId: string;
+  readonly ok: boolean;
+  readonly bundle: string;
+  readonly peer: string;
+}
+
+/**
+ * Asks `peer` (a second organisation's peer, online) for the validation code
+ * and block of each transaction: validity flags are no orderer's signature,
+ * so a second organisation's copy is the check on the serving peer's.
+ */
+export async function compareFlags(
+  config: NetworkConfig,
+  peer: OwnPeer,
+  transactions: readonly { readonly txId: string; readonly blockNumber: number; readonly validationCode: string }[],
+): Promise<FlagComparison[]> {
+  const connection = connectOrg(findOrg(config, peer.org), peer.user);
+  try {
+    const ledger = ledgerOf(config, connection);
+    const compared: FlagComparison[] = [];
+    for (const tx of transactions) {
+      const status = await ledger.transactionStatus(tx.txId);
+      const bundle = `${tx.validationCode} in block ${tx.blockNumber}`;
+      const seen = `${status.validationCode} in block ${status.blockNumber}`;
+      compared.push({ txId: tx.txId, ok: bundle === seen, bundle, peer: seen });
+    }
+    return compared;
+  } finally {
+    connection.close();
+  }
+}

@@ -113,6 +113,10 @@ describe('API evidence bundles', function () {
       const verified = await cli(['evidence', 'verify', file], env);
       expect(verified.code, verified.out).to.equal(0);
       expect(verified.out).to.contain('VERIFIED: every check passed');
+      const compared = await cli(['evidence', 'verify', file, '--compare-peer', 'PartsCo', '--peer-user', 'auditor1'], env);
+      expect(compared.code, compared.out).to.equal(0);
+      expect(compared.out).to.contain("validity flags compared with PartsCo's peer");
+      expect(compared.out).to.not.contain('DIFFERS');
       const damaged = readBundle(zip);
       const blocks = new Map(damaged.blocks);
       const some = damaged.manifest.records[0]?.blockNumber as number;

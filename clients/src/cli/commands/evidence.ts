@@ -2,14 +2,21 @@
  * `lotline evidence export <lotId> -o <file>` downloads a lot's evidence
  * bundle from the API; `lotline evidence verify <file>` checks it offline
  * with @lotline/evidence (no API, no peer): exit 0 when every check passes,
- * 2 on any failure.
+ * 2 on any failure. `--compare-peer <org>` (online, optional) also compares
+ * each transaction's unsigned validity flag with a second organisation's peer.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { formatReport, verifyBundleFile } from '@lotline/evidence';
-import { CliContext } from '../context';
+import { compareFlags, type FlagComparison } from '../../verify/own-peer';
+import { CliContext, localConfig } from '../context';
 import { EXIT, UsageError } from '../exit-codes';
+
+interface VerifyOptions {
+  comparePeer?: string;
+  peerUser: string;
+}
 
 interface ExportOptions {
   output: string;
@@ -46,7 +53,12 @@ export function registerEvidence(program: Command): void {
   evidence
     .command('verify <file>')
     .description('verify an evidence bundle offline: exit 0 when every check passes, 2 on any failure')
-    .action((file: string, _o: unknown, cmd: Command) => {
+    .option(
+      '--compare-peer <org>',
+      "online, optional: compare each transaction's (unsigned) validity flag and block with this organisation's peer",
+    )
+    .option('--peer-user <user>', 'your enrolled user in that organisation (with --compare-peer)', 'auditor1')
+    .action(async (file: string, o: VerifyOptions, cmd: Command) => {
       const ctx = new CliContext(cmd);
       let bytes: Buffer;
       try {
@@ -55,7 +67,21 @@ export function registerEvidence(program: Command): void {
         throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
       }
       const report = verifyBundleFile(bytes);
-      ctx.print({ file, sha256: sha256(bytes), ...report }, () => `file ${file}, SHA-256 ${sha256(bytes)}\n${formatReport(report)}`);
-      if (!report.ok) process.exitCode = EXIT.mismatch;
+      const compared: FlagComparison[] =
+        o.comparePeer !== undefined ? await compareFlags(localConfig(), { org: o.comparePeer, user: o.peerUser }, report.transactions) : [];
+      ctx.print(
+        { file, sha256: sha256(bytes), ...report, ...(o.comparePeer !== undefined ? { comparedWith: o.comparePeer, compared } : {}) },
+        () => [
+          `file ${file}, SHA-256 ${sha256(bytes)}`,
+          formatReport(report),
+          ...(o.comparePeer !== undefined
+            ? [
+                `validity flags compared with ${o.comparePeer}'s peer (online):`,
+                ...compared.map((c) => `  ${c.ok ? 'ok  ' : 'DIFFERS'} ${c.txId}: bundle ${c.bundle}, ${o.comparePeer} peer ${c.peer}`),
+              ]
+            : []),
+        ],
+      );
+      if (!report.ok || compared.some((c) => !c.ok)) process.exitCode = EXIT.mismatch;
     });
 }
