@@ -26,4 +26,5 @@ export {
   type VerificationReport,
 } from './verify';
 export { formatReport } from './format';
+export { renderHtmlReport } from './html';
 export { ledgerSource } from './source';

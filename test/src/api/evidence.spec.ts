@@ -4,7 +4,8 @@
  * and refused once tampered with.
  */
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
@@ -117,6 +118,10 @@ describe('API evidence bundles', function () {
       expect(compared.code, compared.out).to.equal(0);
       expect(compared.out).to.contain("validity flags compared with PartsCo's peer");
       expect(compared.out).to.not.contain('DIFFERS');
+      const html = path.join(dir, 'child.html');
+      const reported = await cli(['evidence', 'report', file, '-o', html], env);
+      expect(reported.code, reported.out).to.equal(0);
+      expect(readFileSync(html, 'utf8')).to.contain(createHash('sha256').update(readFileSync(file)).digest('hex'));
       const damaged = readBundle(zip);
       const blocks = new Map(damaged.blocks);
       const some = damaged.manifest.records[0]?.blockNumber as number;

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { formatReport, verifyBundleFile } from '@lotline/evidence';
+import { formatReport, readBundle, renderHtmlReport, verifyBundleFile } from '@lotline/evidence';
+import path from 'node:path';
 import { compareFlags, type FlagComparison } from '../../verify/own-peer';
 import { CliContext, localConfig } from '../context';
 import { EXIT, UsageError } from '../exit-codes';
@@ -27,7 +28,15 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Registers `evidence export` and `evidence verify`. */
+function readFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Registers `evidence export`, `evidence verify` and `evidence report`. */
 export function registerEvidence(program: Command): void {
   const evidence = program.command('evidence').description('evidence bundles: export a lot with its blocks, verify it offline');
   evidence
@@ -60,12 +69,7 @@ export function registerEvidence(program: Command): void {
     .option('--peer-user <user>', 'your enrolled user in that organisation (with --compare-peer)', 'auditor1')
     .action(async (file: string, o: VerifyOptions, cmd: Command) => {
       const ctx = new CliContext(cmd);
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(file);
-      } catch (error) {
-        throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
-      }
+      const bytes = readFile(file);
       const report = verifyBundleFile(bytes);
       const compared: FlagComparison[] =
         o.comparePeer !== undefined ? await compareFlags(localConfig(), { org: o.comparePeer, user: o.peerUser }, report.transactions) : [];
@@ -83,5 +87,20 @@ export function registerEvidence(program: Command): void {
         ],
       );
       if (!report.ok || compared.some((c) => !c.ok)) process.exitCode = EXIT.mismatch;
+    });
+  evidence
+    .command('report <file>')
+    .description("verify a bundle offline and write a printable HTML report for the auditor's file (print it, or save it as PDF)")
+    .requiredOption('-o, --output <file>', 'where to write the HTML')
+    .action((file: string, o: { output: string }, cmd: Command) => {
+      const ctx = new CliContext(cmd);
+      const bytes = readFile(file);
+      const report = verifyBundleFile(bytes);
+      const records = report.manifest !== null ? readBundle(bytes).manifest.records : [];
+      writeFileSync(o.output, renderHtmlReport(report, records, { name: path.basename(file), sha256: sha256(bytes) }));
+      ctx.print({ file, report: o.output, ok: report.ok, failures: report.failures }, () => [
+        `wrote ${o.output} (${report.ok ? 'VERIFIED' : `NOT VERIFIED: ${report.failures.length} failed check(s)`})`,
+      ]);
+      if (!report.ok) process.exitCode = EXIT.mismatch;
     });
 }
