@@ -149,11 +149,32 @@ function validAt(cert: X509Certificate, at: Date | undefined): boolean {
  * a configuration group: `{identity}` or `{reason}` saying what failed.
  * @param at when the identity signed; its certificate must have been valid then.
  */
-export function validateIdentity(
-  serialized: Uint8Array,
-  msps: ReadonlyMap<string, MspInfo>,
-  at?: Date,
-): { identity: ValidIdentity; reason?: undefined } | { identity?: undefined; reason: string } {
+export function validateIdentity(serialized: Uint8Array, msps: ReadonlyMap<string, MspInfo>, at?: Date): Validation {
+  let known = validated.get(msps);
+  if (known === undefined) {
+    known = new Map();
+    validated.set(msps, known);
+  }
+  const key = Buffer.from(serialized).toString('base64');
+  let result = known.get(key);
+  if (result === undefined) {
+    result = validateChain(serialized, msps);
+    known.set(key, result);
+  }
+  const cert = result.identity?.cert;
+  if (cert !== undefined && !validAt(cert, at)) {
+    return { reason: `the certificate was not valid at ${at?.toISOString() ?? ''} (valid ${cert.validFrom} to ${cert.validTo})` };
+  }
+  return result;
+}
+
+/** The outcome of validating an identity. */
+export type Validation = { identity: ValidIdentity; reason?: undefined } | { identity?: undefined; reason: string };
+
+/** Chains and revocation checks already done, per configuration group (identities repeat across transactions). */
+const validated = new WeakMap<ReadonlyMap<string, MspInfo>, Map<string, Validation>>();
+
+function validateChain(serialized: Uint8Array, msps: ReadonlyMap<string, MspInfo>): Validation {
   let mspId: string;
   let cert: X509Certificate;
   try {
@@ -177,8 +198,6 @@ export function validateIdentity(
     chain.push(issuer);
     current = issuer;
   }
-  if (!validAt(cert, at))
-    return { reason: `the certificate was not valid at ${at?.toISOString() ?? ''} (valid ${cert.validFrom} to ${cert.validTo})` };
   for (const crl of info.revocations) {
     if (crl.serials.has(cert.serialNumber.toUpperCase().replace(/^0+/, '')) && chain.slice(1).some((ca) => crl.signedBy(ca))) {
       return { reason: `the certificate (serial ${cert.serialNumber}) is on ${mspId}'s revocation list` };
