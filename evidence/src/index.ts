@@ -24,6 +24,7 @@ export {
   type Finding,
   type TransactionVerdict,
   type VerificationReport,
+  type VerifyOptions,
 } from './verify';
 export { formatReport } from './format';
 export { renderHtmlReport } from './html';

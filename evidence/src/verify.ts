@@ -26,7 +26,7 @@ export const CHECKS = {
   BLOCK_DECODES: 'the block decodes and has the number of its file',
   DATA_HASH: "data_hash is the SHA-256 of the block's data",
   PREVIOUS_HASH: "previous_hash is the SHA-256 of the ASN.1 DER of the previous block's header (number, previous_hash, data_hash)",
-  GENESIS: 'block 0 is a config block with an empty previous_hash: the trust anchor',
+  GENESIS: 'block 0 is a config block with an empty previous_hash (and, when given, has the expected header hash): the trust anchor',
   LAST_CONFIG: 'the configuration that last_config points to is in the bundle',
   CONFIG_CHAIN: "each configuration's predecessor (sequence - 1) is in the bundle, back to genesis",
   ORDERER_SIGNATURE:
@@ -87,6 +87,7 @@ const NOTES = [
   "Completeness is the serving peer's claim: the bundle proves that each record it holds was ordered and endorsed, not that the lot's history has no other records.",
   'Trust starts at the genesis block in the bundle: compare its header hash with the channel genesis block your organisation holds.',
   "Configuration updates are trusted through the orderers' signature on their block; the admins' signatures on the update are not re-evaluated.",
+  "Endorsements are judged against the channel's /Channel/Application/Endorsement policy (MAJORITY of the Application organisations), the policy Lotline's chaincode is defined with; the chaincode definition itself (in _lifecycle state) is not in the bundle.",
 ];
 
 interface Decoded {
@@ -254,7 +255,12 @@ function checkOrdererSignature(entry: Decoded, config: ChannelConfig, found: Fin
   found.add('BLOCK_VALIDATION_POLICY', outcome.satisfied, outcome.explanation, where);
 }
 
-function checkConfigs(blocks: Map<number, Decoded>, manifest: EvidenceManifest, found: Findings): Map<number, ChannelConfig> {
+function checkConfigs(
+  blocks: Map<number, Decoded>,
+  manifest: EvidenceManifest,
+  found: Findings,
+  options: VerifyOptions,
+): Map<number, ChannelConfig> {
   const configs = new Map<number, ChannelConfig>();
   for (const number of manifest.configBlocks) {
     const entry = blocks.get(number);
@@ -271,11 +277,19 @@ function checkConfigs(blocks: Map<number, Decoded>, manifest: EvidenceManifest, 
     }
   }
   const genesis = configs.get(0);
-  const genesisOk = genesis !== undefined && blocks.get(0)?.header.getPreviousHash_asU8().length === 0;
+  const genesisBlock = blocks.get(0);
+  const genesisOk = genesis !== undefined && genesisBlock?.header.getPreviousHash_asU8().length === 0;
+  const hash = genesisBlock === undefined ? undefined : hex(sha256(headerBytes(genesisBlock.header)));
+  const expected = options.genesisHeaderHash?.toLowerCase();
+  const pinned = expected === undefined || expected === hash;
   found.add(
     'GENESIS',
-    genesisOk,
-    genesisOk ? 'block 0 is the channel genesis block' : 'the bundle has no genesis config block (block 0 with an empty previous_hash)',
+    genesisOk && pinned,
+    !genesisOk
+      ? 'the bundle has no genesis config block (block 0 with an empty previous_hash)'
+      : pinned
+        ? `block 0 is the channel genesis block${expected !== undefined ? ', with the expected header hash' : ''}`
+        : `block 0's header hash is ${hash}, not the expected ${expected}: this bundle is of another channel, or forged`,
     { block: 0 },
   );
   const bySequence = new Map([...configs.values()].map((c) => [c.sequence, c]));
@@ -550,13 +564,19 @@ function checkRecord(
   );
 }
 
+/** Options of a verification. */
+export interface VerifyOptions {
+  /** The header hash of the channel's genesis block as the auditor holds it: GENESIS fails when the bundle's differs. */
+  readonly genesisHeaderHash?: string;
+}
+
 /** Verify a bundle in memory. */
-export function verifyEvidence(bundle: EvidenceBundle): VerificationReport {
+export function verifyEvidence(bundle: EvidenceBundle, options: VerifyOptions = {}): VerificationReport {
   const found = new Findings();
   const { manifest } = bundle;
   const blocks = decodeBlocks(bundle, found);
   checkHashes(blocks, found);
-  const configs = checkConfigs(blocks, manifest, found);
+  const configs = checkConfigs(blocks, manifest, found, options);
   const configBlocks = new Set(configs.keys());
   const inForce = new Map<number, ChannelConfig>();
   for (const entry of blocks.values()) {
@@ -616,7 +636,7 @@ export function verifyEvidence(bundle: EvidenceBundle): VerificationReport {
 }
 
 /** Verify a bundle file's bytes: an unreadable file is a failed BUNDLE check, not an exception. */
-export function verifyBundleFile(zip: Uint8Array): VerificationReport {
+export function verifyBundleFile(zip: Uint8Array, options: VerifyOptions = {}): VerificationReport {
   let bundle: EvidenceBundle;
   try {
     bundle = readBundle(zip);
@@ -637,7 +657,7 @@ export function verifyBundleFile(zip: Uint8Array): VerificationReport {
       notes: NOTES,
     };
   }
-  return verifyEvidence(bundle);
+  return verifyEvidence(bundle, options);
 }
 
 /** The verdict in the proof endpoint's shape (@lotline/domain `ProofVerification`). */

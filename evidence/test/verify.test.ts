@@ -29,3 +29,18 @@ describe('verifying the recorded bundle untouched', function () {
     expect(report.trustAnchor.genesisHeaderHash).to.match(/^[0-9a-f]{64}$/);
   });
 });
+
+describe('pinning the trust anchor', function () {
+  const bundle = readBundle(readFileSync(FIXTURE));
+  const hash = verifyEvidence(bundle).trustAnchor.genesisHeaderHash as string;
+
+  it('passes with the genesis header hash the auditor holds', function () {
+    expect(verifyEvidence(bundle, { genesisHeaderHash: hash.toUpperCase() }).ok).to.equal(true);
+  });
+
+  it("fails GENESIS with another channel's hash, and says what it found", function () {
+    const report = verifyEvidence(bundle, { genesisHeaderHash: '0'.repeat(64) });
+    expect(report.failures.map((f) => f.check)).to.deep.equal(['GENESIS']);
+    expect(report.failures[0]?.detail).to.contain(hash);
+  });
+});

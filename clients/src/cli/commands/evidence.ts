@@ -16,6 +16,7 @@ import { EXIT, UsageError } from '../exit-codes';
 
 interface VerifyOptions {
   comparePeer?: string;
+  genesisHash?: string;
   peerUser: string;
 }
 
@@ -70,7 +71,10 @@ export function registerEvidence(program: Command): void {
     .action(async (file: string, o: VerifyOptions, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const bytes = readFile(file);
-      const report = verifyBundleFile(bytes);
+      if (o.genesisHash !== undefined && !/^[0-9a-fA-F]{64}$/.test(o.genesisHash)) {
+        throw new UsageError(`--genesis-hash ${o.genesisHash}: give the 64 hex digits of the genesis block's header hash`);
+      }
+      const report = verifyBundleFile(bytes, o.genesisHash !== undefined ? { genesisHeaderHash: o.genesisHash } : {});
       const compared: FlagComparison[] =
         o.comparePeer !== undefined ? await compareFlags(localConfig(), { org: o.comparePeer, user: o.peerUser }, report.transactions) : [];
       ctx.print(
