@@ -17,6 +17,9 @@ async function main(sizes: number[]): Promise<void> {
   const parts = connectOrg(findOrg(config, 'PartsCo'), 'qm1');
   const bank = connectOrg(findOrg(config, 'Bank'), 'auditor1');
   const bankOrg = findOrg(config, 'Bank');
+  // Each write waits for its block on every organisation's peer: the next one is endorsed by all of them.
+  const watchers = config.orgs.map((org) => connectOrg(org, 'auditor1'));
+  const everywhere = (block: number) => Promise.all(watchers.map((c) => ledgerOf(config, c).waitForBlock(block)));
   const rows: string[] = [
     '| records | blocks | export (ms) | verify (ms) | bundle (bytes) | bytes per record |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -26,19 +29,21 @@ async function main(sizes: number[]): Promise<void> {
     const source = ledgerSource(ledgerOf(config, bank), config.channel, { peer: `${bankOrg.name} peer`, mspId: bankOrg.mspId });
     for (const size of sizes) {
       const id = `PartsCoMSP:evidence-bench-${size}-${Date.now().toString(36)}`;
-      await writer.createLot({
+      const created = await writer.createLot({
         id,
         product: { code: 'BENCH', name: 'bench lot' },
         quantity: { amount: 1, unit: 'EA' },
         process: { site: 'P', line: 'L' },
       });
+      await everywhere(created.blockNumber);
       let hold: string | undefined;
       for (let records = 1; records < size; records++) {
         if (hold === undefined) {
           const placed = await writer.placeHold(id, { reason: 'bench', includeDescendants: false });
           hold = (placed.result as { holdId?: string; eventId: string }).holdId ?? placed.result.eventId;
+          await everywhere(placed.blockNumber);
         } else {
-          await writer.releaseHold(id, hold, 'bench');
+          await everywhere((await writer.releaseHold(id, hold, 'bench')).blockNumber);
           hold = undefined;
         }
       }
@@ -61,6 +66,7 @@ async function main(sizes: number[]): Promise<void> {
   } finally {
     parts.close();
     bank.close();
+    for (const c of watchers) c.close();
   }
 }
 
