@@ -168,11 +168,11 @@ function proofBadge(txId: string): HTMLElement {
   const badge = h('span', { class: 'badge pending', 'data-proof': txId, title: `transaction ${txId}` }, 'proof…');
   api.proof(txId).then(
     (p) => {
-      const valid = String(p.validationCode) === 'VALID' || String(p.validationCode) === '0';
-      const matches = p.record?.matches !== false;
-      badge.className = `badge ${valid && matches ? 'ok' : 'bad'}`;
-      badge.textContent = valid && matches ? `✓ block ${String(p.blockNumber)}` : `✗ ${String(p.validationCode)}`;
-      badge.title = `tx ${txId}\nblock ${String(p.blockNumber)}, ${String(p.validationCode)}\ncreator ${p.creator.mspId}\nendorsers ${p.endorsers.map((e) => e.mspId).join(', ')}`;
+      // `verified` is the evidence verifier's verdict (signatures, MSP chains, endorsement policy) and the record check.
+      const failed = p.verification?.failures[0];
+      badge.className = `badge ${p.verified ? 'ok' : 'bad'}`;
+      badge.textContent = p.verified ? `✓ block ${String(p.blockNumber)}` : `✗ ${failed?.check ?? String(p.validationCode)}`;
+      badge.title = `tx ${txId}\nblock ${String(p.blockNumber)}, ${String(p.validationCode)}\ncreator ${p.creator.mspId}\nendorsers ${p.endorsers.map((e) => e.mspId).join(', ')}${failed !== undefined ? `\n${failed.check}: ${failed.detail}` : ''}`;
     },
     (err: unknown) => {
       badge.className = 'badge bad';
