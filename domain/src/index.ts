@@ -16,6 +16,18 @@ export {
   type ErrorCode,
 } from './errors';
 export { EVENTS, type EventName, type EventPayload } from './events';
+export {
+  CANONICAL_PREFIX_DIGITS,
+  checkDigit,
+  DIGITAL_LINK_GTIN,
+  gtinFromUrnFields,
+  gtinProblem,
+  LGTIN_URN,
+  lgtinDigitalLinkPath,
+  lgtinUrn,
+  parseLgtin,
+  type Lgtin,
+} from './gs1';
 export { compositeKey, splitCompositeKey } from './keys';
 export {
   AMOUNT_DECIMALS,

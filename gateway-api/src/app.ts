@@ -21,6 +21,7 @@ import { LotLedger, retryPolicy } from '@lotline/ledger-client';
 import { openApiDocument } from './openapi';
 import { eventRoutes } from './routes/events';
 import { evidenceRoutes } from './routes/evidence';
+import { labelRoutes, type LabelOptions } from './routes/labels';
 import { lotRoutes } from './routes/lots';
 import { participantRoutes } from './routes/participants';
 import { qualityRoutes } from './routes/quality';
@@ -60,6 +61,8 @@ export interface ServerDeps {
   readonly sseHeartbeatMs?: number;
   /** Built web trace explorer (`clients/web/dist`), served at `/explorer/` when present. */
   readonly webDir?: string;
+  /** Lot labels: the Digital Link resolver base in QR codes and the label font (default: this API's origin, built-in fonts). */
+  readonly labels?: LabelOptions;
 }
 
 const API_VERSION = '1.0.0';
@@ -166,6 +169,7 @@ export function createServer(deps: ServerDeps): Express {
 
   const api = new ApiRouter(authenticate);
   lotRoutes(api);
+  labelRoutes(api, authenticate, deps.labels);
   qualityRoutes(api, deps.memberMsps);
   recallRoutes(api);
   participantRoutes(api);

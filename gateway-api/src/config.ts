@@ -28,10 +28,14 @@
  * | `LOTLINE_TX_RETRIES` | 9 | new transactions after an MVCC/phantom read conflict or a divergent endorsement (@lotline/ledger-client `DEFAULT_RETRY_POLICY`) |
  * | `LOTLINE_LOG_LEVEL` | `info` | pino level |
  * | `LOTLINE_WEB_DIR` | — | built web trace explorer, served at `/explorer/` |
+ * | `LOTLINE_LABEL_RESOLVER_URL` | this API's origin | base URL of the GS1 Digital Link resolver in label QR codes |
+ * | `LOTLINE_LABEL_FONT` | Debian's Noto Sans CJK, when installed | label font: a TTF/OTF file, or `<file.ttc>#<PostScript name>` |
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_RETRY_POLICY } from '@lotline/ledger-client';
 import type { FabricCaSettings } from './identity/registrar';
+import { defaultLabelFont, type LabelFont } from './labels/render';
 
 /** Deadlines of gateway calls, in milliseconds. */
 export interface Timeouts {
@@ -74,6 +78,8 @@ export interface ApiConfig {
   readonly maxHeaderSize: number;
   readonly logLevel: string;
   readonly webDir: string | undefined;
+  /** Lot labels: the resolver base URL in QR codes (undefined: the API's own origin) and the font. */
+  readonly labels: { readonly resolverBase: string | undefined; readonly font: LabelFont | undefined };
 }
 
 /** Thrown when the environment is incomplete or invalid; lists every problem at once. */
@@ -127,6 +133,20 @@ class Reader {
     const value = this.required(name, what);
     return value === '' ? '' : path.resolve(value);
   }
+}
+
+function labelSettings(read: Reader): ApiConfig['labels'] {
+  const resolverBase = read.optional('LOTLINE_LABEL_RESOLVER_URL');
+  if (resolverBase !== undefined && !/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(resolverBase))
+    read.problems.push(`LOTLINE_LABEL_RESOLVER_URL=${resolverBase} must be an http(s) base URL without query, e.g. https://id.example.com`);
+  const fontSetting = read.optional('LOTLINE_LABEL_FONT');
+  let font = defaultLabelFont();
+  if (fontSetting !== undefined) {
+    const [file = '', family] = fontSetting.split('#');
+    if (!existsSync(file)) read.problems.push(`LOTLINE_LABEL_FONT=${fontSetting}: ${file} does not exist; name a TTF/OTF font file, or <file.ttc>#<PostScript name>`);
+    font = { file: path.resolve(file), ...(family ? { family } : {}) };
+  }
+  return { resolverBase, font };
 }
 
 function authSettings(read: Reader): AuthConfig {
@@ -216,6 +236,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     maxHeaderSize: read.integer('LOTLINE_MAX_HEADER_SIZE', 16 * 1024, 1024, 1024 * 1024),
     logLevel: read.optional('LOTLINE_LOG_LEVEL') ?? 'info',
     webDir: read.optional('LOTLINE_WEB_DIR'),
+    labels: labelSettings(read),
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

@@ -81,6 +81,10 @@ export function buildDependencies(
     epcisBodyLimit: config.epcisBodyLimit,
     txRetries: config.txRetries,
     ...(config.webDir !== undefined ? { webDir: config.webDir } : {}),
+    labels: {
+      ...(config.labels.resolverBase !== undefined ? { resolverBase: config.labels.resolverBase } : {}),
+      ...(config.labels.font !== undefined ? { font: config.labels.font } : {}),
+    },
   };
   return {
     deps,

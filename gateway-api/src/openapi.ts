@@ -37,6 +37,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'missing or invalid bearer token',
   403: 'forbidden for this organisation or role, or user not enrolled',
   404: 'unknown record',
+  406: 'none of the media types in Accept can be produced',
   409: 'hold, recall, duplicate or conflicting state',
   413: 'body larger than the limit',
   415: 'body is not application/json (EPCIS: application/json or application/ld+json)',
@@ -88,7 +89,7 @@ function operation(spec: RouteSpec): JsonSchema {
 export function openApiDocument(specs: readonly RouteSpec[], info: { title: string; version: string; description: string }): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const spec of specs) {
-    const path = spec.path.replace(/:([A-Za-z]+)/g, '{$1}');
+    const path = spec.path.replace(/\{\/\*[A-Za-z]+\}/g, '').replace(/:([A-Za-z]+)/g, '{$1}');
     paths[path] = { ...paths[path], [spec.method]: operation(spec) };
   }
   return {

@@ -1,4 +1,15 @@
-import { LGTIN_ID, ORG_LOT_ID } from '@lotline/domain';
+import {
+  checkDigit,
+  DIGITAL_LINK_GTIN,
+  gtinFromUrnFields,
+  LGTIN_ID,
+  LGTIN_URN,
+  lgtinDigitalLinkPath,
+  lgtinUrn,
+  ORG_LOT_ID,
+  parseLgtin,
+  type Lgtin,
+} from '@lotline/domain';
 
 /**
  * GS1 identifiers as they appear in EPCIS documents, and how they map onto
@@ -22,14 +33,7 @@ import { LGTIN_ID, ORG_LOT_ID } from '@lotline/domain';
 export const LOTLINE_LOT_URN = 'urn:lotline:lot:';
 /** The party URI prefix naming a Lotline organisation (source/destination lists). */
 export const LOTLINE_MSP_URN = 'urn:lotline:msp:';
-/** Length of the company prefix field in Lotline's canonical LGTIN URNs. */
-export const CANONICAL_PREFIX_DIGITS = 7;
-
-/** A GTIN-14 + lot number, the identity of an LGTIN. */
-export interface Lgtin {
-  readonly gtin: string;
-  readonly lot: string;
-}
+export { CANONICAL_PREFIX_DIGITS, checkDigit, lgtinUrn, parseLgtin, type Lgtin } from '@lotline/domain';
 
 /** A reference to a lot, resolved from an EPCIS class identifier. */
 export interface LotRef {
@@ -43,16 +47,6 @@ export interface LotRef {
   readonly source: string;
 }
 
-/** GS1 mod-10 check digit of the digits before it. */
-export function checkDigit(digits: string): string {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    const d = Number(digits[digits.length - 1 - i]);
-    sum += i % 2 === 0 ? d * 3 : d;
-  }
-  return String((10 - (sum % 10)) % 10);
-}
-
 function decode(value: string): string | undefined {
   try {
     return decodeURIComponent(value);
@@ -61,53 +55,15 @@ function decode(value: string): string | undefined {
   }
 }
 
-/** The GTIN-14 of a URN's company prefix and indicator + item reference fields. */
-function gtinFromUrnFields(prefix: string, itemRef: string): string | undefined {
-  if (prefix.length + itemRef.length !== 13 || itemRef.length < 1) return undefined;
-  const body = itemRef[0] + prefix + itemRef.slice(1);
-  return body + checkDigit(body);
-}
-
-const DL_PATH = /^https?:\/\/[^/?#]+(?:\/[^?#]*)?\/01\/(\d{14})(?:\/(10|21)\/([^/?#]+))?(?:[/?#].*)?$/;
-const URN_CLASS = /^urn:epc:class:lgtin:(\d{6,12})\.(\d{1,7})\.(.+)$/;
+const DL_PATH = DIGITAL_LINK_GTIN;
+const URN_CLASS = LGTIN_URN;
 const URN_SGTIN = /^urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.(.+)$/;
 const URN_SSCC = /^urn:epc:id:sscc:(\d{6,12})\.(\d{5,11})$/;
 const DL_SSCC = /^https?:\/\/[^/?#]+(?:\/[^?#]*)?\/00\/(\d{18})(?:[/?#].*)?$/;
 
-/** Parse an LGTIN (URN or Digital Link), or undefined when the identifier is something else. */
-export function parseLgtin(identifier: string): Lgtin | undefined {
-  const urn = URN_CLASS.exec(identifier);
-  if (urn) {
-    const gtin = gtinFromUrnFields(urn[1] as string, urn[2] as string);
-    const lot = decode(urn[3] as string);
-    return gtin !== undefined && lot !== undefined ? { gtin, lot } : undefined;
-  }
-  const dl = DL_PATH.exec(identifier);
-  if (dl && dl[2] === '10') {
-    const lot = decode(dl[3] as string);
-    return lot !== undefined ? { gtin: dl[1] as string, lot } : undefined;
-  }
-  return undefined;
-}
-
-/** The LGTIN URN of a GTIN-14 + lot with a company prefix field of `prefixDigits` digits. */
-export function lgtinUrn(lgtin: Lgtin, prefixDigits: number = CANONICAL_PREFIX_DIGITS): string {
-  const body = lgtin.gtin.slice(0, 13);
-  const prefix = body.slice(1, 1 + prefixDigits);
-  const itemRef = body[0] + body.slice(1 + prefixDigits);
-  return `urn:epc:class:lgtin:${prefix}.${itemRef}.${encodeLotNumber(lgtin.lot)}`;
-}
-
-/** Escape a lot number for a URN the way the EPC Tag Data Standard does (only what the URN grammar forbids). */
-function encodeLotNumber(lot: string): string {
-  return lot.replace(/[^A-Za-z0-9!'()*+,\-.:;=_]/g, (c) =>
-    [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
-  );
-}
-
 /** The GS1 Digital Link of an LGTIN. */
 export function lgtinDigitalLink(lgtin: Lgtin): string {
-  return `https://id.gs1.org/01/${lgtin.gtin}/10/${encodeURIComponent(lgtin.lot)}`;
+  return `https://id.gs1.org${lgtinDigitalLinkPath(lgtin)}`;
 }
 
 /**
