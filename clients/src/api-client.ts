@@ -272,6 +272,28 @@ export class ApiClient {
     return this.json('GET', `lots/${enc(id)}`);
   }
 
+  /** A lot's printable label: PDF (default) or PNG, one 62 mm roll label (default) or an A4 sheet of 2 × 4. */
+  async lotLabel(id: string, options: { format?: 'pdf' | 'png'; size?: '62mm' | 'a4' } = {}): Promise<Blob> {
+    const format = options.format ?? 'pdf';
+    const res = await this.send('GET', `lots/${enc(id)}/label`, {
+      query: { format, size: options.size },
+      headers: { accept: `${format === 'pdf' ? 'application/pdf' : 'image/png'}, application/problem+json` },
+    });
+    return res.blob();
+  }
+
+  /**
+   * The lot id a GS1 Digital Link path (`/01/<GTIN>/10/<lot>`) resolves to, through the API's resolver: it
+   * redirects to the explorer's `?lot=<id>`, which is read from the final URL.
+   */
+  async resolveDigitalLink(path: string): Promise<string> {
+    const res = await this.send('GET', path.replace(/^\/+/, ''), { headers: { accept: 'text/html, application/problem+json' } });
+    const lot = new URL(res.url).searchParams.get('lot');
+    if (lot === null)
+      throw new ApiError({ status: 0, code: 'UNEXPECTED_RESPONSE', message: `UNEXPECTED_RESPONSE: ${path} did not resolve to a lot` });
+    return lot;
+  }
+
   traceLot(id: string, options: TraceOptions): Promise<Trace> {
     return this.json('GET', `lots/${enc(id)}/trace`, {
       query: { direction: options.direction, depth: options.depth, maxNodes: options.maxNodes },

@@ -31,7 +31,8 @@ export function checkDigit(digits: string): string {
 export function gtinProblem(gtin: string): string | undefined {
   if (!/^\d{14}$/.test(gtin)) return `GTIN ${gtin} must be 14 digits (pad a GTIN-8, -12 or -13 with leading zeros)`;
   const expected = checkDigit(gtin.slice(0, 13));
-  if (gtin[13] !== expected) return `GTIN ${gtin} has check digit ${gtin[13] ?? ''}; the GS1 mod-10 check digit of ${gtin.slice(0, 13)} is ${expected}`;
+  if (gtin[13] !== expected)
+    return `GTIN ${gtin} has check digit ${gtin[13] ?? ''}; the GS1 mod-10 check digit of ${gtin.slice(0, 13)} is ${expected}`;
   return undefined;
 }
 

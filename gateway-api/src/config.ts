@@ -143,7 +143,10 @@ function labelSettings(read: Reader): ApiConfig['labels'] {
   let font = defaultLabelFont();
   if (fontSetting !== undefined) {
     const [file = '', family] = fontSetting.split('#');
-    if (!existsSync(file)) read.problems.push(`LOTLINE_LABEL_FONT=${fontSetting}: ${file} does not exist; name a TTF/OTF font file, or <file.ttc>#<PostScript name>`);
+    if (!existsSync(file))
+      read.problems.push(
+        `LOTLINE_LABEL_FONT=${fontSetting}: ${file} does not exist; name a TTF/OTF font file, or <file.ttc>#<PostScript name>`,
+      );
     font = { file: path.resolve(file), ...(family ? { family } : {}) };
   }
   return { resolverBase, font };

@@ -152,7 +152,11 @@ function expectProblem(res: request.Response, status: number, code: string): voi
 }
 
 async function labelPng(server: ReturnType<typeof createServer>, id: string, query = 'format=png'): Promise<Buffer> {
-  const res = await request(server).get(`/lots/${encodeURIComponent(id)}/label?${query}`).set('authorization', await bearer()).buffer(true).parse(binary);
+  const res = await request(server)
+    .get(`/lots/${encodeURIComponent(id)}/label?${query}`)
+    .set('authorization', await bearer())
+    .buffer(true)
+    .parse(binary);
   expect(res.status, String(res.body)).to.equal(200);
   expect(res.headers['content-type']).to.equal('image/png');
   return res.body as Buffer;
@@ -170,7 +174,9 @@ describe('lot labels', function () {
       const server = app();
       const url = new URL(decodeQr(await labelPng(server, LGTIN_LOT)));
       expect(url.pathname).to.equal(`/01/${GTIN}/10/LOT-A1`);
-      const res = await request(server).get(url.pathname + url.search).set('authorization', await bearer());
+      const res = await request(server)
+        .get(url.pathname + url.search)
+        .set('authorization', await bearer());
       expect(res.status).to.equal(307);
       const target = new URL(res.headers.location as string, 'http://api.test');
       expect(target.pathname).to.equal('/explorer/');
@@ -187,7 +193,9 @@ describe('lot labels', function () {
       const server = app({}, reads);
       const url = new URL(decodeQr(await labelPng(server, LGTIN_OTHER_SPLIT)));
       expect(url.pathname).to.equal(`/01/${GTIN}/10/LOT-B2`);
-      const res = await request(server).get(url.pathname).set('authorization', await bearer());
+      const res = await request(server)
+        .get(url.pathname)
+        .set('authorization', await bearer());
       expect(res.status).to.equal(307);
       expect(new URL(res.headers.location as string, 'http://api.test').searchParams.get('lot')).to.equal(LGTIN_OTHER_SPLIT);
       expect(reads).to.include('urn:epc:class:lgtin:4912345.012345.LOT-B2');
@@ -219,7 +227,12 @@ describe('lot labels', function () {
     });
 
     it('answers a PNG for Accept: image/png', async function () {
-      const res = await request(app()).get(`/lots/${encodeURIComponent(ORG_LOT)}/label`).set('authorization', await bearer()).set('accept', 'image/png').buffer(true).parse(binary);
+      const res = await request(app())
+        .get(`/lots/${encodeURIComponent(ORG_LOT)}/label`)
+        .set('authorization', await bearer())
+        .set('accept', 'image/png')
+        .buffer(true)
+        .parse(binary);
       expect(res.status).to.equal(200);
       expect((res.body as Buffer).subarray(1, 4).toString('latin1')).to.equal('PNG');
     });
@@ -227,17 +240,34 @@ describe('lot labels', function () {
 
   describe('bad requests', function () {
     it('answers 404 LOT_NOT_FOUND for an unknown lot', async function () {
-      const res = await request(app()).get('/lots/PartsCoMSP%3ANOPE/label').set('authorization', await bearer());
+      const res = await request(app())
+        .get('/lots/PartsCoMSP%3ANOPE/label')
+        .set('authorization', await bearer());
       expectProblem(res, 404, 'LOT_NOT_FOUND');
     });
 
     it('answers 400 INVALID_ARGUMENT for an unknown size or format', async function () {
-      expectProblem(await request(app()).get(`/lots/${encodeURIComponent(ORG_LOT)}/label?size=a3`).set('authorization', await bearer()), 400, 'INVALID_ARGUMENT');
-      expectProblem(await request(app()).get(`/lots/${encodeURIComponent(ORG_LOT)}/label?format=gif`).set('authorization', await bearer()), 400, 'INVALID_ARGUMENT');
+      expectProblem(
+        await request(app())
+          .get(`/lots/${encodeURIComponent(ORG_LOT)}/label?size=a3`)
+          .set('authorization', await bearer()),
+        400,
+        'INVALID_ARGUMENT',
+      );
+      expectProblem(
+        await request(app())
+          .get(`/lots/${encodeURIComponent(ORG_LOT)}/label?format=gif`)
+          .set('authorization', await bearer()),
+        400,
+        'INVALID_ARGUMENT',
+      );
     });
 
     it('answers 406 NOT_ACCEPTABLE when Accept allows neither PDF nor PNG', async function () {
-      const res = await request(app()).get(`/lots/${encodeURIComponent(ORG_LOT)}/label`).set('authorization', await bearer()).set('accept', 'text/html');
+      const res = await request(app())
+        .get(`/lots/${encodeURIComponent(ORG_LOT)}/label`)
+        .set('authorization', await bearer())
+        .set('accept', 'text/html');
       expectProblem(res, 406, 'NOT_ACCEPTABLE');
     });
 
@@ -249,7 +279,9 @@ describe('lot labels', function () {
 
 describe('GS1 Digital Link resolver', function () {
   it('ignores further qualifiers and query parameters', async function () {
-    const res = await request(app()).get(`/01/${GTIN}/10/LOT-A1/21/SERIAL9?linkType=all`).set('authorization', await bearer());
+    const res = await request(app())
+      .get(`/01/${GTIN}/10/LOT-A1/21/SERIAL9?linkType=all`)
+      .set('authorization', await bearer());
     expect(res.status).to.equal(307);
     expect(new URL(res.headers.location as string, 'http://api.test').searchParams.get('lot')).to.equal(LGTIN_LOT);
   });
@@ -263,14 +295,18 @@ describe('GS1 Digital Link resolver', function () {
   });
 
   it('answers 404 LOT_NOT_FOUND for a GTIN and lot number no lot has', async function () {
-    const res = await request(app()).get(`/01/${GTIN}/10/NOPE`).set('authorization', await bearer());
+    const res = await request(app())
+      .get(`/01/${GTIN}/10/NOPE`)
+      .set('authorization', await bearer());
     expectProblem(res, 404, 'LOT_NOT_FOUND');
     expect(res.body.detail).to.include(GTIN);
   });
 
   it('answers 400 INVALID_ARGUMENT for a GTIN with a wrong check digit or length, token or not', async function () {
     const wrong = GTIN_BODY + String((Number(checkDigit(GTIN_BODY)) + 1) % 10);
-    const res = await request(app()).get(`/01/${wrong}/10/LOT-A1`).set('authorization', await bearer());
+    const res = await request(app())
+      .get(`/01/${wrong}/10/LOT-A1`)
+      .set('authorization', await bearer());
     expectProblem(res, 400, 'INVALID_ARGUMENT');
     expect(res.body.detail).to.include('check digit');
     expectProblem(await request(app()).get(`/01/${GTIN.slice(1)}/10/LOT-A1`), 400, 'INVALID_ARGUMENT');

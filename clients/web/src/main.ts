@@ -277,6 +277,35 @@ function actionForms(lot: Lot): HTMLElement {
   return box;
 }
 
+/** "Print label": the lot's label PDF in a new tab (fetched with the token, so it opens as a blob URL). */
+function labelButtons(lotId: string): HTMLElement {
+  const size = h(
+    'select',
+    { id: 'label-size' },
+    h('option', { value: '62mm' }, '62 mm roll'),
+    h('option', { value: 'a4' }, 'A4 sheet (2 × 4)'),
+  );
+  const print = async (): Promise<void> => {
+    const tab = window.open('', '_blank');
+    try {
+      const pdf = await api.lotLabel(lotId, { format: 'pdf', size: size.value === 'a4' ? 'a4' : '62mm' });
+      const url = URL.createObjectURL(pdf);
+      if (tab !== null) tab.location.href = url;
+      else window.location.href = url;
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (err) {
+      tab?.close();
+      say(explain(err), true);
+    }
+  };
+  return h(
+    'div',
+    { class: 'actions' },
+    size,
+    h('button', { type: 'button', id: 'print-label', onclick: () => void print() }, 'Print label'),
+  );
+}
+
 async function selectLot(id: string, quiet = false): Promise<void> {
   state.selected = id;
   graph.select(id);
@@ -287,6 +316,7 @@ async function selectLot(id: string, quiet = false): Promise<void> {
     const recalls = recallIds(lot);
     panel.replaceChildren(
       h('h2', { id: 'panel-lot' }, lot.id),
+      labelButtons(lot.id),
       detailsList(lot, node),
       h('h3', {}, 'Quality events'),
       events.length === 0
@@ -365,7 +395,7 @@ byId('legend').replaceChildren(
 byId<HTMLFormElement>('signin').addEventListener('submit', (e) => {
   e.preventDefault();
   const token = byId<HTMLInputElement>('token').value.trim();
-  if (token) void signIn(token);
+  if (token) void signIn(token).then(openDeepLink);
 });
 byId('signout').addEventListener('click', signOut);
 byId<HTMLFormElement>('search').addEventListener('submit', (e) => {
@@ -382,13 +412,27 @@ byId<HTMLFormElement>('search').addEventListener('submit', (e) => {
 /** For tests and the curious: the graph's lots with their categories and colours. */
 (window as unknown as { lotline: unknown }).lotline = { nodes: () => graph.snapshot(), state, cy: graph.cy };
 
-const saved = sessionStorage.getItem('lotline-token');
-if (saved) {
-  void signIn(saved).then(() => {
-    const lot = params.get('lot');
-    if (lot) {
-      byId<HTMLInputElement>('lot-id').value = lot;
-      void trace(lot);
+/**
+ * Deep links: `?lot=<id>` traces that lot; `?dl=/01/<GTIN>/10/<lot>` (a scanned GS1 Digital Link that reached the
+ * API's resolver without a token) is resolved through the resolver with the token first.
+ */
+async function openDeepLink(): Promise<void> {
+  if (!state.token) return;
+  let lot = params.get('lot');
+  const link = params.get('dl');
+  if (!lot && link) {
+    try {
+      lot = await api.resolveDigitalLink(link);
+    } catch (err) {
+      say(explain(err), true);
+      return;
     }
-  });
+  }
+  if (lot) {
+    byId<HTMLInputElement>('lot-id').value = lot;
+    void trace(lot);
+  }
 }
+
+const saved = sessionStorage.getItem('lotline-token');
+if (saved) void signIn(saved).then(openDeepLink);

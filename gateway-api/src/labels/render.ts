@@ -167,7 +167,9 @@ function labelSvg(content: LabelContent, size: LabelSize, family: string): strin
   for (let r = 0; r < modules.size; r++)
     for (let c = 0; c < modules.size; c++)
       if (modules.dark(r, c))
-        rects.push(`M${(layout.qr.x + (c + QUIET) * unit).toFixed(3)} ${(layout.qr.y + (r + QUIET) * unit).toFixed(3)}h${unit.toFixed(3)}v${unit.toFixed(3)}h-${unit.toFixed(3)}z`);
+        rects.push(
+          `M${(layout.qr.x + (c + QUIET) * unit).toFixed(3)} ${(layout.qr.y + (r + QUIET) * unit).toFixed(3)}h${unit.toFixed(3)}v${unit.toFixed(3)}h-${unit.toFixed(3)}z`,
+        );
   let y = layout.text.y;
   const texts = layout.text.lines.map((line) => {
     y += line.size * 1.2;

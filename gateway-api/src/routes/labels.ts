@@ -186,4 +186,3 @@ export function labelRoutes(api: ApiRouter, authenticate: Authenticate, options:
     },
   );
 }
-
