@@ -42,7 +42,7 @@ function lotDoc(id: string, name: string): Record<string, unknown> {
   return {
     id,
     product: { code: 'BRK-7', name },
-    quantity: { amount: 12.5, unit: 'kg' },
+    quantity: { amount: 12.5, unit: 'KGM' },
     producer: MSP,
     custodian: MSP,
     status: 'active',
@@ -132,11 +132,12 @@ async function bearer(): Promise<string> {
   return `Bearer ${token}`;
 }
 
-function binary(res: NodeJS.ReadableStream, done: (error: Error | null, body: Buffer) => void): void {
+/** Collects a binary answer (PDF, PNG) into a Buffer (superagent's parser signature wants its own stream type). */
+const binary = ((res: NodeJS.ReadableStream, done: (error: Error | null, body: Buffer) => void): void => {
   const chunks: Buffer[] = [];
   res.on('data', (chunk: Buffer) => chunks.push(chunk));
   res.on('end', () => done(null, Buffer.concat(chunks)));
-}
+}) as unknown as Parameters<request.Test['parse']>[0];
 
 function decodeQr(png: Buffer): string {
   const image = PNG.sync.read(png);

@@ -12,11 +12,12 @@ import request from 'supertest';
 import { registerPrefixes } from '../epcis/support';
 import { apiFor, bearer, closeApis, newLot, problemOf, uniqueId, type TestApi } from './support';
 
-function binary(res: NodeJS.ReadableStream, done: (error: Error | null, body: Buffer) => void): void {
+/** Collects a binary answer (PDF, PNG) into a Buffer (superagent's parser signature wants its own stream type). */
+const binary = ((res: NodeJS.ReadableStream, done: (error: Error | null, body: Buffer) => void): void => {
   const chunks: Buffer[] = [];
   res.on('data', (chunk: Buffer) => chunks.push(chunk));
   res.on('end', () => done(null, Buffer.concat(chunks)));
-}
+}) as unknown as Parameters<request.Test['parse']>[0];
 
 function decodeQr(png: Buffer): string {
   const image = PNG.sync.read(png);
@@ -31,7 +32,7 @@ describe('API lot labels and the GS1 Digital Link resolver', function () {
   const lgtinId = `urn:epc:class:lgtin:4912345.012345.${uniqueId('L')
     .replace(/[^A-Za-z0-9]/g, '')
     .slice(-20)}`;
-  const orgLot = newLot('PartsCoMSP', { product: { code: 'コイル-7', name: '鋼板コイル SPCC' }, quantity: { amount: 2.5, unit: 't' } });
+  const orgLot = newLot('PartsCoMSP', { product: { code: 'SPCC-7', name: '鋼板コイル SPCC' }, quantity: { amount: 2.5, unit: 'TNE' } });
 
   before(async function () {
     parts = await apiFor('PartsCo');

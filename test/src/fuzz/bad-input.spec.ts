@@ -182,6 +182,22 @@ describe('bad input through the API', function () {
     });
   });
 
+  describe('labels and GS1 Digital Links', function () {
+    for (const [what, urlPath, status, token] of [
+      ['a label of an unknown lot', `/lots/${encodeURIComponent(`${MSP}:NO-LABEL-LOT`)}/label`, 404, true],
+      ['a label size that is not 62mm or a4', `/lots/${encodeURIComponent(`${MSP}:NO-LABEL-LOT`)}/label?size=a3`, 400, true],
+      ['a label format that is not pdf or png', `/lots/${encodeURIComponent(`${MSP}:NO-LABEL-LOT`)}/label?format=svg`, 400, true],
+      ['a GTIN with a wrong check digit', '/01/04912345123450/10/LOT1', 400, true],
+      ['a 13-digit GTIN, without a token', '/01/4912345123459/10/LOT1', 400, false],
+      ['a lot number over 20 characters', `/01/04912345123459/10/${'L'.repeat(21)}`, 400, true],
+      ['a GTIN and lot number no lot has', '/01/04912345123459/10/NO-SUCH-LOT-9', 404, true],
+    ] as const) {
+      it(`refuses ${what} with ${status}`, async function () {
+        expectProblem(await send(urlPath, { token }), [status]);
+      });
+    }
+  });
+
   describe('EPCIS documents', function () {
     it('refuses an event holding 50 000 levels of nested arrays with 400 JSON_TOO_DEEP and captures nothing', async function () {
       const epcClass = freshClass();
