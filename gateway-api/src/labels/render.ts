@@ -96,7 +96,7 @@ function layoutOf(content: LabelContent, [w, h]: readonly [number, number]): Lay
       text: { x: margin, y: 2 * margin + size, width: w - 2 * margin, lines: linesOf(content, 9) },
     };
   }
-  const size = h - 2 * margin;
+  const size = Math.min(h - 2 * margin, w * 0.45);
   return {
     qr: { x: margin, y: margin, size },
     text: { x: 2 * margin + size, y: margin + 2 * MM, width: w - 3 * margin - size, lines: linesOf(content, 9) },
@@ -157,6 +157,30 @@ function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Approximate advance of a character in ems: full width for CJK and other wide scripts, about half for the rest. */
+function advance(c: string): number {
+  return (c.codePointAt(0) ?? 0) >= 0x1100 ? 1 : 0.6;
+}
+
+/** Break a line into lines that fit `width` points at `size` (SVG text does not wrap), by estimated widths. */
+function wrap(text: string, size: number, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  let used = 0;
+  for (const c of text) {
+    const w = advance(c) * size;
+    if (used + w > width && line !== '') {
+      lines.push(line);
+      line = '';
+      used = 0;
+    }
+    line += c;
+    used += w;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
 /** The label as SVG (one label), in points. */
 function labelSvg(content: LabelContent, size: LabelSize, family: string): string {
   const [w, h] = GEOMETRY[size].label;
@@ -171,10 +195,12 @@ function labelSvg(content: LabelContent, size: LabelSize, family: string): strin
           `M${(layout.qr.x + (c + QUIET) * unit).toFixed(3)} ${(layout.qr.y + (r + QUIET) * unit).toFixed(3)}h${unit.toFixed(3)}v${unit.toFixed(3)}h-${unit.toFixed(3)}z`,
         );
   let y = layout.text.y;
-  const texts = layout.text.lines.map((line) => {
-    y += line.size * 1.2;
-    return `<text x="${layout.text.x.toFixed(2)}" y="${y.toFixed(2)}" font-size="${line.size}"${line.bold ? ' font-weight="bold"' : ''}>${escapeXml(line.text)}</text>`;
-  });
+  const texts = layout.text.lines.flatMap((line) =>
+    wrap(line.text, line.size, layout.text.width).map((part) => {
+      y += line.size * 1.2;
+      return `<text x="${layout.text.x.toFixed(2)}" y="${y.toFixed(2)}" font-size="${line.size}"${line.bold ? ' font-weight="bold"' : ''}>${escapeXml(part)}</text>`;
+    }),
+  );
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w.toFixed(2)}" height="${h.toFixed(2)}" viewBox="0 0 ${w.toFixed(2)} ${h.toFixed(2)}">` +
     `<rect width="100%" height="100%" fill="white"/><path fill="black" shape-rendering="crispEdges" d="${rects.join('')}"/>` +
