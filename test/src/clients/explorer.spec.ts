@@ -12,6 +12,8 @@ import { ApiClient } from '../../../clients/src/api-client';
 import { seedDemo } from '../../../clients/src/demo/seed';
 import { DEFECTIVE_LOT } from '../../../clients/src/demo/scenario';
 import { mintToken } from '../../../clients/src/token';
+import { parseLgtin } from '@lotline/domain';
+import { registerPrefixes } from '../epcis/support';
 import { config, uniqueId } from '../support/network';
 import { explorerOrigin, type RunningApi, startApi } from './support/api';
 import { launchChromium, type LaunchedBrowser } from './support/chromium';
@@ -150,5 +152,39 @@ describe('clients: web trace explorer in chromium', function () {
     await waitForCategory(page, e, 'none');
     await client.placeHold(d, { reason: 'live update test', includeDescendants: true });
     await waitForCategory(page, e, 'on_hold', 30_000);
+  });
+
+  it('"Print label" fetches the selected lot\'s label PDF', async () => {
+    await page.fill('#lot-id', DEFECTIVE_LOT);
+    await page.click('#search button');
+    await page.locator('#panel-lot', { hasText: DEFECTIVE_LOT }).waitFor({ timeout: 60_000 });
+    const [label] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/label')),
+      page.click('#print-label'),
+    ]);
+    expect(label.status()).to.equal(200);
+    expect(label.headers()['content-type']).to.equal('application/pdf');
+    expect((await label.body()).subarray(0, 5).toString('latin1')).to.equal('%PDF-');
+    expect(decodeURIComponent(new URL(label.url()).pathname)).to.equal(`/lots/${DEFECTIVE_LOT}/label`);
+  });
+
+  it('opens a scanned GS1 Digital Link (?dl=, where the resolver sends a phone without a token) after sign-in', async () => {
+    await registerPrefixes('PartsCo', ['4912345']);
+    const lot = `urn:epc:class:lgtin:4912345.012345.${uniqueId('DL')
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(-20)}`;
+    const client = new ApiClient({ baseUrl: api?.url ?? '', token });
+    await client.createLot({
+      id: lot,
+      product: { code: 'DL-1', name: 'ラベル試験' },
+      quantity: { amount: 1, unit: 'EA' },
+      process: { site: 'S', line: 'L' },
+    });
+    const gtin = parseLgtin(lot)?.gtin ?? '';
+    const resolver = await fetch(`${origin?.url ?? ''}01/${gtin}/10/${parseLgtin(lot)?.lot ?? ''}`, { redirect: 'manual' });
+    expect(resolver.status).to.equal(307);
+    await page.goto(new URL(resolver.headers.get('location') ?? '', origin?.url).href);
+    await page.locator('#panel-lot', { hasText: lot }).waitFor({ timeout: 60_000 });
+    expect(await page.textContent('#panel-lot')).to.equal(lot);
   });
 });
