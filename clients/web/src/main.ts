@@ -303,7 +303,28 @@ function labelButtons(lotId: string): HTMLElement {
     { class: 'actions' },
     size,
     h('button', { type: 'button', id: 'print-label', onclick: () => void print() }, 'Print label'),
+    h('button', { type: 'button', id: 'download-evidence', onclick: () => void downloadEvidence(lotId) }, 'Download evidence'),
   );
+}
+
+/**
+ * "Download evidence": the lot's evidence bundle (its history with the raw blocks and the channel
+ * configuration), saved as a file for the auditor's records and checked offline with
+ * `lotline evidence verify`. The SHA-256 the API states is shown, so a paper file can name the bundle.
+ */
+async function downloadEvidence(lotId: string): Promise<void> {
+  try {
+    const { zip, sha256 } = await api.evidence(lotId);
+    const url = URL.createObjectURL(new Blob([new Uint8Array(zip)], { type: 'application/zip' }));
+    const link = h('a', { href: url, download: `${lotId.replace(/[^A-Za-z0-9._-]+/g, '_')}.evidence.zip` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    say(`Evidence for ${lotId} downloaded (SHA-256 ${sha256 ?? 'not stated'}). Verify it offline: lotline evidence verify <file>`);
+  } catch (err) {
+    say(explain(err), true);
+  }
 }
 
 async function selectLot(id: string, quiet = false): Promise<void> {

@@ -13,6 +13,7 @@ import { seedDemo } from '../../../clients/src/demo/seed';
 import { DEFECTIVE_LOT } from '../../../clients/src/demo/scenario';
 import { mintToken } from '../../../clients/src/token';
 import { parseLgtin } from '@lotline/domain';
+import { readBundle, verifyEvidence } from '@lotline/evidence';
 import { registerPrefixes } from '../epcis/support';
 import { config, uniqueId } from '../support/network';
 import { explorerOrigin, type RunningApi, startApi } from './support/api';
@@ -167,6 +168,21 @@ describe('clients: web trace explorer in chromium', function () {
     // The page reads the body as a blob for the new tab; the PDF itself is checked in test/src/api/labels.spec.ts.
     expect(Number(label.headers()['content-length'])).to.be.greaterThan(1000);
     expect(decodeURIComponent(new URL(label.url()).pathname)).to.equal(`/lots/${DEFECTIVE_LOT}/label`);
+  });
+
+  it('"Download evidence" saves the selected lot\'s evidence bundle, which the offline verifier accepts', async () => {
+    await page.fill('#lot-id', DEFECTIVE_LOT);
+    await page.click('#search button');
+    await page.locator('#panel-lot', { hasText: DEFECTIVE_LOT }).waitFor({ timeout: 60_000 });
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('#download-evidence')]);
+    expect(download.suggestedFilename()).to.match(/\.evidence\.zip$/);
+    const report = verifyEvidence(readBundle(readFileSync(await download.path())));
+    expect(report.failures, JSON.stringify(report.failures.slice(0, 3))).to.deep.equal([]);
+    expect(report.ok).to.equal(true);
+    expect(report.manifest?.lotId).to.equal(DEFECTIVE_LOT);
+    await page.locator('#status-line', { hasText: 'Evidence for' }).waitFor({ timeout: 10_000 });
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: path.join(OUTPUT, 'explorer-evidence.png') });
   });
 
   it('opens a scanned GS1 Digital Link (?dl=, where the resolver sends a phone without a token) after sign-in', async () => {
