@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { readBundle, verifyBundleFile, writeBundle } from '@lotline/evidence';
-import { runCli } from '../../../clients/src/cli/main';
+import { cli } from '../support/cli';
 import { apiFor, bearer, closeApis, listen, newLot, problemOf, type TestApi } from './support';
 
 /** supertest parser that keeps a binary body as a Buffer. */
@@ -19,29 +19,6 @@ function binary(res: request.Response, callback: (error: Error | null, body: Buf
   const chunks: Buffer[] = [];
   stream.on('data', (chunk: Buffer) => chunks.push(chunk));
   stream.on('end', () => callback(null, Buffer.concat(chunks)));
-}
-
-/** Runs the CLI in-process, capturing stdout. */
-async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
-  const write = process.stdout.write.bind(process.stdout);
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  let out = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stdout.write;
-  process.exitCode = undefined;
-  try {
-    return { code: await runCli(['node', 'lotline', ...args]), out };
-  } finally {
-    process.stdout.write = write;
-    process.exitCode = undefined;
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
 }
 
 describe('API evidence bundles', function () {

@@ -6,30 +6,13 @@
 import { expect } from 'chai';
 import { seedDemo } from '../../../clients/src/demo/seed';
 import { COIL_LOT, DEFECTIVE_LOT, HELD_LOT, RECALL_ID } from '../../../clients/src/demo/scenario';
-import { runCli } from '../../../clients/src/cli/main';
+import { cli } from '../support/cli';
 import { mintToken } from '../../../clients/src/token';
 import { categorize } from '../../../clients/src/status';
 import type { Lot, QualityEvent, Trace } from '../../../clients/src/api-types';
 import { closeAll, config, connect, contract } from '../support/network';
 
 const decode = (bytes: Uint8Array): unknown => JSON.parse(Buffer.from(bytes).toString('utf8'));
-
-/** Runs the CLI in-process, capturing stdout. */
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  const write = process.stdout.write.bind(process.stdout);
-  let out = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stdout.write;
-  process.exitCode = undefined;
-  try {
-    return { code: await runCli(['node', 'lotline', ...args]), out };
-  } finally {
-    process.stdout.write = write;
-    process.exitCode = undefined;
-  }
-}
 
 describe('clients: demo seed and independent verification', function () {
   this.timeout(240_000);
