@@ -315,13 +315,19 @@ export function killProcess(config: NetworkConfig, name: string): number | undef
   return pid;
 }
 
-/** True when a process has exited (gone, or a zombie waiting to be reaped: it holds no ports then). */
+/**
+ * True when a process has exited: gone, or a zombie waiting to be reaped whose
+ * other threads have exited too. A multi-threaded process (node, peer) shows its
+ * main thread as a zombie while its other threads are still exiting, and those
+ * still hold its sockets, so a zombie main thread alone is not enough.
+ */
 function hasExited(pid: number): boolean {
   if (!isAlive(pid)) return true;
   try {
     // /proc/<pid>/stat: "pid (comm) S ..."; the state letter follows the last ')'.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    if (!stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+    return readdirSync(`/proc/${pid}/task`).length <= 1;
   } catch {
     return true;
   }
