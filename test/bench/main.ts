@@ -15,6 +15,7 @@ import { findOrg, loadConfig, type NetworkConfig } from '../../network/src/confi
 import { startNetwork, stopNetwork } from '../../network/src/network';
 import { chartSvg, renderPng, type Panel } from './chart';
 import { deployBaseline, stopBaseline } from './baseline';
+import { benchEvidence } from './evidence';
 import { benchContract } from './fabric';
 import { progress } from './log';
 import { profileOf, scrapePeer, type CallProfile, type PeerCounters } from './metrics';
@@ -38,6 +39,7 @@ const settings = {
   importParallel: num('BENCH_IMPORT_PARALLEL', 1, 1),
   importBatch: num('BENCH_IMPORT_BATCH', 200, 200),
   traceReps: num('BENCH_TRACE_REPS', 5, 2),
+  evidenceSizes: process.env.BENCH_EVIDENCE_SIZES ?? (quick ? '10,100' : '10,100,1000'),
 };
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const MSP = 'PartsCoMSP';
@@ -256,6 +258,10 @@ async function main(): Promise<void> {
     await startNetwork(config);
     if (!skip.has('writes')) await benchWrites(config, runId, results);
     if (!skip.has('traces')) await benchTraces(config, runId, results);
+    if (!skip.has('evidence')) {
+      const sizes = settings.evidenceSizes.split(',').map(Number);
+      results.evidence = await benchEvidence(config, runId, sizes, progress);
+    }
   } catch (err) {
     results.notes.push(`The run stopped early: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;

@@ -1,4 +1,5 @@
 /** The markdown report of one benchmark run, and its one-screen summary. */
+import type { EvidenceTiming } from './evidence';
 import type { CallProfile } from './metrics';
 import type { RssByKind } from './rss';
 import { fmt } from './stats';
@@ -20,6 +21,7 @@ export interface BenchResults {
     postgresLoadMs: number[];
     profile: Record<string, CallProfile>;
   };
+  evidence?: EvidenceTiming[];
   rss: RssByKind[];
   notes: string[];
 }
@@ -145,6 +147,24 @@ function sizeRatios(t: NonNullable<BenchResults['traces']>): string[] {
 }
 
 /** The report as markdown. */
+function evidenceSection(timings: readonly EvidenceTiming[]): string[] {
+  const largest = timings.reduce<EvidenceTiming | undefined>((a, t) => (a === undefined || t.records > a.records ? t : a), undefined);
+  return [
+    '## Evidence bundles (exported from the Bank peer, verified offline)',
+    '',
+    '| records | blocks | export ms | verify ms | verify / export | bundle bytes | bytes per record |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...timings.map(
+      (t) =>
+        `| ${t.records} | ${t.blocks} | ${fmt(t.exportMs, 0)} | ${fmt(t.verifyMs, 0)} | ${fmt(ratio(t.verifyMs, t.exportMs), 2)} | ${t.bytes} | ${fmt(t.bytes / t.records, 0)} |`,
+    ),
+    '',
+    largest === undefined
+      ? 'No bundle was measured.'
+      : `Target: verifying ${largest.records} records takes less than fetching them: ${fmt(largest.verifyMs, 0)} ms vs ${fmt(largest.exportMs, 0)} ms, ${verdict(largest.verifyMs < largest.exportMs)}.`,
+  ];
+}
+
 export function renderReport(r: BenchResults): string {
   const lines = [
     '# Lotline benchmark report',
@@ -161,6 +181,7 @@ export function renderReport(r: BenchResults): string {
   ];
   if (r.writes) lines.push(...writesSection(r.writes), '');
   if (r.traces) lines.push(...tracesSection(r.traces), '');
+  if (r.evidence) lines.push(...evidenceSection(r.evidence), '');
   lines.push(
     '## Peak resident memory (VmHWM) per process kind',
     '',
