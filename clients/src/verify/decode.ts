@@ -7,21 +7,14 @@
  * filter gives the same validation code.
  */
 import { common, peer } from '@hyperledger/fabric-protos';
+import type { TxIdentity as DomainTxIdentity, TxWrite as DomainTxWrite } from '@lotline/domain';
 import { decodeTransaction as decodeQscc } from '@lotline/ledger-client';
 
 /** An identity from a transaction: MSP ID and certificate subject. */
-export interface TxIdentity {
-  mspId: string;
-  subject: string;
-}
+export type TxIdentity = DomainTxIdentity;
 
 /** One key the transaction wrote. `value` is the JSON-parsed value when it is JSON, else the text. */
-export interface TxWrite {
-  namespace: string;
-  key: string;
-  isDelete: boolean;
-  value: unknown;
-}
+export type TxWrite = Pick<DomainTxWrite, 'namespace' | 'key' | 'isDelete' | 'value'>;
 
 export interface TxEndorsement extends TxIdentity {
   /** The endorser's signature over the proposal response payload verifies with its certificate. */

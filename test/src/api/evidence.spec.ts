@@ -11,15 +11,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { readBundle, verifyBundleFile, writeBundle } from '@lotline/evidence';
 import { cli } from '../support/cli';
-import { apiFor, bearer, closeApis, listen, newLot, problemOf, type TestApi } from './support';
-
-/** supertest parser that keeps a binary body as a Buffer. */
-function binary(res: request.Response, callback: (error: Error | null, body: Buffer) => void): void {
-  const stream = res as unknown as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  stream.on('end', () => callback(null, Buffer.concat(chunks)));
-}
+import { apiFor, bearer, binary, closeApis, listen, newLot, problemOf, type TestApi } from './support';
 
 describe('API evidence bundles', function () {
   let parts: TestApi;

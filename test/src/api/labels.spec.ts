@@ -10,14 +10,7 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import request from 'supertest';
 import { registerPrefixes } from '../epcis/support';
-import { apiFor, bearer, closeApis, newLot, problemOf, uniqueId, type TestApi } from './support';
-
-/** Collects a binary answer (PDF, PNG) into a Buffer (superagent's parser signature wants its own stream type). */
-const binary = ((res: NodeJS.ReadableStream, done: (error: Error | null, body: Buffer) => void): void => {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}) as unknown as Parameters<request.Test['parse']>[0];
+import { apiFor, bearer, binary, closeApis, newLot, problemOf, uniqueId, type TestApi } from './support';
 
 function decodeQr(png: Buffer): string {
   const image = PNG.sync.read(png);

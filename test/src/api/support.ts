@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import { importJWK, SignJWT, type JWTPayload } from 'jose';
 import { pino } from 'pino';
+import type request from 'supertest';
 import { createServer } from '../../../gateway-api/src/app';
 import { readLocalSigningKey } from '../../../gateway-api/src/auth/keys';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadApiConfig } from '../../../gateway-api/src/config';
@@ -117,3 +118,10 @@ export function problemOf(res: { status: number; headers: Record<string, string>
   const body = res.body as Record<string, unknown>;
   return { status: res.status, contentType: res.headers['content-type'] ?? '', code: String(body.code), body };
 }
+
+/** A supertest parser that collects a binary answer (zip, PDF, PNG) into a Buffer. */
+export const binary = ((res: NodeJS.ReadableStream, done: (error: Error | null, body: Buffer) => void): void => {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+}) as unknown as Parameters<request.Test['parse']>[0];
