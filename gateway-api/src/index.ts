@@ -7,6 +7,6 @@ export { ApiError, toProblem, type ProblemDocument } from './errors';
 export { createTokenVerifier, type TokenVerifier, type TokenSubject } from './auth/jwt';
 export { ensureLocalKeys, readLocalSigningKey } from './auth/keys';
 export { signLocalToken, type LocalTokenClaims } from './auth/token';
-export { loadWalletIdentity, roleOf, type WalletIdentity } from './identity/wallet';
+export { cachedWallet, loadWalletIdentity, roleOf, type WalletIdentity } from './identity/wallet';
 export { connectIdentity, GatewayPool } from './ledger/connections';
 export { CHAINCODE_STATUS, ledgerError, transactionLookupPath } from './ledger/errors';

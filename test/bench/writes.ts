@@ -39,6 +39,10 @@ export interface WriteOptions {
   rounds: number;
   /** Upper bound on one variant's round, in ms. */
   roundDeadlineMs: number;
+  /** Writes per variant before the timed rounds (default 2 × concurrency). */
+  warmUp?: number;
+  /** Index of the first write (ids must not repeat across calls on one ledger). */
+  firstIndex?: number;
 }
 
 /** A lot that CreateLot accepts: `amount` EA made from two inputs of 1 EA each. */
@@ -104,19 +108,24 @@ export function baselineVariant(config: NetworkConfig, orgRef: string, user: str
   };
 }
 
-/** Runs every variant `rounds` times, rotating the order, after one short warm-up each. */
+/** How many write indices {@link runWrites} uses per variant. */
+export function writesOf(options: WriteOptions): number {
+  return (options.warmUp ?? options.concurrency * 2) + options.rounds * options.perRound;
+}
+
+/** Runs every variant `rounds` times, rotating the order, after one short warm-up each. Uses `writesOf(options)` indices from `firstIndex`. */
 export async function runWrites(variants: WriteVariant[], options: WriteOptions): Promise<WriteResult[]> {
   const acc = new Map(
     variants.map((v) => [v.key, { latencies: [] as number[], elapsedMs: 0, failed: 0, errors: new Map<string, number>() }]),
   );
-  const offsets = new Map(variants.map((v) => [v.key, 0]));
+  const offsets = new Map(variants.map((v) => [v.key, options.firstIndex ?? 0]));
   const run = async (v: WriteVariant, count: number) => {
     const base = offsets.get(v.key) ?? 0;
     offsets.set(v.key, base + count);
     return closedLoop(count, options.concurrency, options.roundDeadlineMs, (i, w) => v.op(base + i, w));
   };
   for (const v of variants) {
-    const warm = await run(v, options.concurrency * 2);
+    const warm = await run(v, options.warmUp ?? options.concurrency * 2);
     progress(`writes: warm-up ${v.key}: ${warm.latencies.length} ok, ${warm.started - warm.latencies.length} failed`);
   }
   for (let r = 0; r < options.rounds; r++) {
@@ -129,7 +138,9 @@ export async function runWrites(variants: WriteVariant[], options: WriteOptions)
       a.elapsedMs += res.elapsedMs;
       a.failed += res.started - res.latencies.length;
       for (const [m, n] of res.errors) a.errors.set(m, (a.errors.get(m) ?? 0) + n);
-      progress(`writes: round ${r + 1}/${options.rounds} ${v.key}: ${((res.latencies.length * 1000) / res.elapsedMs).toFixed(1)} tx/s`);
+      progress(
+        `writes: c=${options.concurrency} round ${r + 1}/${options.rounds} ${v.key}: ${((res.latencies.length * 1000) / res.elapsedMs).toFixed(1)} tx/s`,
+      );
     }
   }
   return variants.map((v) => {
