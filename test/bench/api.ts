@@ -9,6 +9,7 @@ import path from 'node:path';
 import { findOrg, type NetworkConfig } from '../../network/src/config';
 import { apiProcessName, apiUrl, startApis } from '../../network/src/network';
 import { runningPid, stopProcess } from '../../network/src/processes';
+import { processCpuMs } from './rss';
 import { mintLocalToken } from '../../network/src/api';
 import { twoInputLot, type WriteVariant } from './writes';
 
@@ -29,12 +30,14 @@ export async function startApiVariant(config: NetworkConfig, runId: string, orgR
   await startApis(config);
   const token = await mintLocalToken(config, { org: org.name, user, ttlSeconds: 4 * 3600 });
   const url = `${apiUrl(org)}/lots`;
+  const pid = runningPid(config, apiProcessName(org));
   return {
     note: `through ${apiUrl(org)} (separate process)`,
     variant: (pairs) => ({
       key: 'api',
       label: '(a) CreateLot via the HTTP API (JWT verified)',
       chaincode: config.chaincode,
+      serverCpuMs: () => (pid === undefined ? Number.NaN : processCpuMs(pid)),
       async op(i, worker) {
         const lot = twoInputLot(org.mspId, `${runId}-api-${i}`, pairs[worker] as [string, string]);
         const res = await fetch(url, {

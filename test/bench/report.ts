@@ -50,6 +50,22 @@ function curveTable(levels: readonly SweepLevel[], keys: readonly string[]): str
   return lines;
 }
 
+/** CPU per committed write: the benchmark process (client) and the API process, per level. */
+function cpuTable(levels: readonly SweepLevel[], keys: readonly string[]): string[] {
+  const lines = [
+    'CPU ms per committed write (user + system; the client is the benchmark process, the server the API process):',
+    '',
+    `| concurrency | ${keys.map((k) => `${k} client`).join(' | ')} | api server |`,
+    `| ---: | ${keys.map(() => '---:').join(' | ')} | ---: |`,
+  ];
+  for (const l of levels) {
+    lines.push(
+      `| ${l.concurrency} | ${keys.map((k) => fmt(of(l, k)?.clientCpuMsPerTx ?? Number.NaN, 2)).join(' | ')} | ${fmt(of(l, 'api')?.serverCpuMsPerTx ?? Number.NaN, 2)} |`,
+    );
+  }
+  return lines;
+}
+
 /** The knees, and the ratios at the gateway's knee. */
 function kneeLines(w: NonNullable<BenchResults['writes']>, keys: readonly string[]): string[] {
   const knees = keys.map((k) => ({ k, knee: kneeOf(w.levels, k) }));
@@ -102,6 +118,8 @@ function writesSection(w: NonNullable<BenchResults['writes']>): string[] {
     '',
     ...kneeLines(w, keys),
     ...failureLines(w.levels),
+    '',
+    ...cpuTable(w.levels, keys),
   ];
   if (Object.keys(w.profile).length > 0) {
     lines.push(

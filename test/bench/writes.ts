@@ -18,6 +18,8 @@ export interface WriteVariant {
   chaincode: string;
   /** Commits write number `i` from worker `worker`; resolves after the commit. */
   op(i: number, worker: number): Promise<void>;
+  /** CPU time used so far, in ms, by a server process between the client and the peer (the API), when there is one. */
+  serverCpuMs?: () => number;
 }
 
 /** Figures of one variant over all rounds. */
@@ -29,6 +31,10 @@ export interface WriteResult {
   txPerSec: number;
   latency: LatencySummary;
   errors: [string, number][];
+  /** CPU ms of the benchmark process (the client: fetch or fabric-gateway) per committed write. */
+  clientCpuMsPerTx: number;
+  /** CPU ms of the variant's server process (the API) per committed write; NaN when it has none. */
+  serverCpuMsPerTx: number;
 }
 
 /** Options of the write benchmark. */
@@ -116,7 +122,10 @@ export function writesOf(options: WriteOptions): number {
 /** Runs every variant `rounds` times, rotating the order, after one short warm-up each. Uses `writesOf(options)` indices from `firstIndex`. */
 export async function runWrites(variants: WriteVariant[], options: WriteOptions): Promise<WriteResult[]> {
   const acc = new Map(
-    variants.map((v) => [v.key, { latencies: [] as number[], elapsedMs: 0, failed: 0, errors: new Map<string, number>() }]),
+    variants.map((v) => [
+      v.key,
+      { latencies: [] as number[], elapsedMs: 0, failed: 0, errors: new Map<string, number>(), clientCpuMs: 0, serverCpuMs: 0 },
+    ]),
   );
   const offsets = new Map(variants.map((v) => [v.key, options.firstIndex ?? 0]));
   const run = async (v: WriteVariant, count: number) => {
@@ -131,9 +140,14 @@ export async function runWrites(variants: WriteVariant[], options: WriteOptions)
   for (let r = 0; r < options.rounds; r++) {
     const order = variants.map((_, k) => variants[(k + r) % variants.length] as WriteVariant);
     for (const v of order) {
+      const cpu0 = process.cpuUsage();
+      const server0 = v.serverCpuMs?.() ?? Number.NaN;
       const res = await run(v, options.perRound);
+      const cpu = process.cpuUsage(cpu0);
       const a = acc.get(v.key);
       if (a === undefined) continue;
+      a.clientCpuMs += (cpu.user + cpu.system) / 1000;
+      a.serverCpuMs += (v.serverCpuMs?.() ?? Number.NaN) - server0;
       a.latencies.push(...res.latencies);
       a.elapsedMs += res.elapsedMs;
       a.failed += res.started - res.latencies.length;
@@ -144,7 +158,14 @@ export async function runWrites(variants: WriteVariant[], options: WriteOptions)
     }
   }
   return variants.map((v) => {
-    const a = acc.get(v.key) ?? { latencies: [], elapsedMs: 1, failed: 0, errors: new Map<string, number>() };
+    const a = acc.get(v.key) ?? {
+      latencies: [],
+      elapsedMs: 1,
+      failed: 0,
+      errors: new Map<string, number>(),
+      clientCpuMs: 0,
+      serverCpuMs: 0,
+    };
     return {
       key: v.key,
       label: v.label,
@@ -153,6 +174,8 @@ export async function runWrites(variants: WriteVariant[], options: WriteOptions)
       txPerSec: (a.latencies.length * 1000) / Math.max(1, a.elapsedMs),
       latency: summarise(a.latencies),
       errors: [...a.errors.entries()],
+      clientCpuMsPerTx: a.clientCpuMs / Math.max(1, a.latencies.length),
+      serverCpuMsPerTx: a.serverCpuMs / Math.max(1, a.latencies.length),
     };
   });
 }
