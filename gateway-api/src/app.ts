@@ -19,6 +19,7 @@ import { ApiRouter, type Authenticate, type Caller } from './http/route';
 import type { WalletIdentity } from './identity/wallet';
 import { LotLedger, retryPolicy } from '@lotline/ledger-client';
 import { openApiDocument } from './openapi';
+import type { ReadModelService } from './read-model';
 import { eventRoutes } from './routes/events';
 import { evidenceRoutes } from './routes/evidence';
 import { labelRoutes, type LabelOptions } from './routes/labels';
@@ -63,6 +64,8 @@ export interface ServerDeps {
   readonly webDir?: string;
   /** Lot labels: the Digital Link resolver base in QR codes and the label font (default: this API's origin, built-in fonts). */
   readonly labels?: LabelOptions;
+  /** The organisation's read model (absent: traces and recall reports come from the chaincode, lot search answers 503). */
+  readonly readModel?: ReadModelService;
 }
 
 const API_VERSION = '1.0.0';
@@ -146,10 +149,12 @@ export function createServer(deps: ServerDeps): Express {
       });
     // Ready while the policy can be met; an organisation without an endorser (its peer down) is reported, not fatal.
     const missing = endorsers?.missing ?? [];
+    const readModel = await deps.readModel?.status();
     res.json({
       status: missing.length > 0 ? 'degraded' : 'ready',
       peer: 'reachable',
       endorsers: endorsers === undefined ? 'unchecked' : missing.length > 0 ? { missing } : 'every organisation',
+      ...(readModel !== undefined ? { readModel } : {}),
     });
   });
   app.get('/metrics', async (_req, res) => {
@@ -168,10 +173,10 @@ export function createServer(deps: ServerDeps): Express {
   app.use(jsonBody({ limit: deps.bodyLimit ?? '256kb', type: ['application/json', 'application/*+json'] }));
 
   const api = new ApiRouter(authenticate);
-  lotRoutes(api);
+  lotRoutes(api, deps.readModel);
   labelRoutes(api, authenticate, deps.labels);
   qualityRoutes(api, deps.memberMsps);
-  recallRoutes(api);
+  recallRoutes(api, deps.readModel);
   participantRoutes(api);
   const evidence = { channel: deps.channel, org: deps.org };
   transactionRoutes(api, evidence);

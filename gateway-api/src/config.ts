@@ -30,6 +30,12 @@
  * | `LOTLINE_WEB_DIR` | — | built web trace explorer, served at `/explorer/` |
  * | `LOTLINE_LABEL_RESOLVER_URL` | this API's origin | base URL of the GS1 Digital Link resolver in label QR codes |
  * | `LOTLINE_LABEL_FONT` | Debian's Noto Sans CJK, when installed | label font: a TTF/OTF file, or `<file.ttc>#<PostScript name>` |
+ * | `LOTLINE_READ_DB_DIR` | — | the read model's embedded PGlite folder (the local network: `<dataDir>/orgs/<org>/read-model`) |
+ * | `LOTLINE_READ_DB_URL` | — | `postgres://…`: the read model on a PostgreSQL server instead (same schema and SQL) |
+ * | `LOTLINE_READ_DB_SCHEMA` | `read_model` | the PostgreSQL schema of this organisation's read model |
+ * | `LOTLINE_READ_WAIT_MS` | 10000 | longest wait of a `?minBlock=` read for the index to reach the block |
+ *
+ * With neither `LOTLINE_READ_DB_DIR` nor `LOTLINE_READ_DB_URL`, there is no read model: traces and recall reports come from the chaincode.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -80,6 +86,14 @@ export interface ApiConfig {
   readonly webDir: string | undefined;
   /** Lot labels: the resolver base URL in QR codes (undefined: the API's own origin) and the font. */
   readonly labels: { readonly resolverBase: string | undefined; readonly font: LabelFont | undefined };
+  /** The read model's store (undefined: none, reads go to the chaincode) and the longest `?minBlock=` wait. */
+  readonly readModel: ReadModelConfig | undefined;
+}
+
+/** Where the read model lives. */
+export interface ReadModelConfig {
+  readonly location: { readonly kind: 'pglite'; readonly dir: string } | { readonly kind: 'postgres'; readonly url: string; readonly schema: string };
+  readonly waitMs: number;
 }
 
 /** Thrown when the environment is incomplete or invalid; lists every problem at once. */
@@ -192,6 +206,21 @@ function caSettings(read: Reader): FabricCaSettings | undefined {
   };
 }
 
+function readModelSettings(read: Reader): ReadModelConfig | undefined {
+  const url = read.optional('LOTLINE_READ_DB_URL');
+  const dir = read.optional('LOTLINE_READ_DB_DIR');
+  const waitMs = read.integer('LOTLINE_READ_WAIT_MS', 10_000, 0, 600_000);
+  if (url !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(url)) read.problems.push('LOTLINE_READ_DB_URL must be a postgres:// URL');
+    const schema = read.optional('LOTLINE_READ_DB_SCHEMA') ?? 'read_model';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+      read.problems.push(`LOTLINE_READ_DB_SCHEMA=${schema} must be a lowercase SQL identifier (letters, digits, _)`);
+    return { location: { kind: 'postgres', url, schema }, waitMs };
+  }
+  if (dir !== undefined) return { location: { kind: 'pglite', dir: path.resolve(dir) }, waitMs };
+  return undefined;
+}
+
 /** Read and check the configuration; throws ConfigError listing every missing or invalid variable. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const read = new Reader(env);
@@ -240,6 +269,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     logLevel: read.optional('LOTLINE_LOG_LEVEL') ?? 'info',
     webDir: read.optional('LOTLINE_WEB_DIR'),
     labels: labelSettings(read),
+    readModel: readModelSettings(read),
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

@@ -10,6 +10,7 @@ import { createMetrics, type Metrics } from './http/metrics';
 import { fabricCaRegistrar } from './identity/registrar';
 import { cachedWallet, loadWalletIdentity, type WalletIdentity } from './identity/wallet';
 import { GatewayPool } from './ledger/connections';
+import { startReadModel } from './read-model';
 
 /**
  * The identity that signs the readiness check (a discovery query needs a
@@ -59,6 +60,20 @@ export function buildDependencies(
   const memberMsps = config.memberMsps;
   let signing: SigningIdentity | undefined;
   const pool = new GatewayPool(client, config.timeouts);
+  // The indexer reads blocks as the wallet's service identity (any enrolled member may).
+  const readModel =
+    config.readModel === undefined
+      ? undefined
+      : startReadModel(config.readModel, {
+          gateway: () => {
+            const identity = serviceIdentity(config.walletDir, config.org.mspId);
+            if (identity === undefined) throw new Error(`no enrolled user in ${config.walletDir} to read blocks with`);
+            return pool.get(identity);
+          },
+          channel: config.channel,
+          chaincode: config.chaincode,
+          logger,
+        });
   const deps: ServerDeps = {
     org: { name: config.org.name, mspId: config.org.mspId },
     channel: config.channel,
@@ -81,6 +96,7 @@ export function buildDependencies(
     epcisBodyLimit: config.epcisBodyLimit,
     txRetries: config.txRetries,
     ...(config.webDir !== undefined ? { webDir: config.webDir } : {}),
+    ...(readModel !== undefined ? { readModel } : {}),
     labels: {
       ...(config.labels.resolverBase !== undefined ? { resolverBase: config.labels.resolverBase } : {}),
       ...(config.labels.font !== undefined ? { font: config.labels.font } : {}),
@@ -90,8 +106,12 @@ export function buildDependencies(
     deps,
     client,
     close() {
-      pool.close();
-      client.close();
+      const rest = (): void => {
+        pool.close();
+        client.close();
+      };
+      if (readModel === undefined) rest();
+      else void readModel.close().finally(rest);
     },
   };
 }

@@ -21,12 +21,45 @@ export const params = {
   transaction: z.object({ txId }),
 };
 
+/** Where a read is answered: the read model (default when the API has one) or the chaincode. */
+const source = z
+  .enum(['read-model', 'ledger'])
+  .optional()
+  .describe('`ledger`: evaluate through the chaincode; default: the read model, when this API has one');
+/** Read-your-writes: wait until the read model has indexed this block (a write answers with its `blockNumber`). */
+const minBlock = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(Number.MAX_SAFE_INTEGER)
+  .optional()
+  .describe('wait (bounded) until the read model has indexed this block');
+const cursor = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,2048}$/, 'must be a nextCursor this API returned')
+  .optional()
+  .describe('the `nextCursor` of the previous page; absent for the first page');
+const isoTime = z.iso.datetime({ offset: true }).describe('ISO-8601 date-time');
+
 /** Query strings. */
 export const queries = {
   trace: z.strictObject({
     direction: chaincode.direction.default('backward'),
     depth: z.coerce.number().int().min(0).max(50).default(10).describe('depth limit (0..50)'),
     maxNodes: z.coerce.number().int().min(1).max(5000).default(1000).describe('node limit (1..5000)'),
+    source,
+    minBlock,
+  }),
+  lots: z.strictObject({
+    product: z.string().min(1).max(256).optional().describe('product code'),
+    status: z.enum(['active', 'on_hold', 'recalled', 'consumed', 'destroyed']).optional().describe('effective status'),
+    custodian: chaincode.mspId.optional().describe('current custodian MSP ID'),
+    producer: chaincode.mspId.optional().describe('producer MSP ID'),
+    createdFrom: isoTime.optional().describe('created at or after (ISO-8601)'),
+    createdTo: isoTime.optional().describe('created before (ISO-8601)'),
+    limit: z.coerce.number().int().min(1).max(1000).default(100).describe('lots per page (1..1000)'),
+    cursor,
+    minBlock,
   }),
   page: z.strictObject({
     limit: z.coerce.number().int().min(1).max(1000).default(100).describe('entries per page (1..1000)'),
@@ -37,8 +70,13 @@ export const queries = {
       .describe('the `bookmark` of the previous page; absent for the first page'),
   }),
   recall: z.strictObject({
-    maxDepth: z.coerce.number().int().min(0).max(50).default(50).describe('depth limit of the affected lots (0..50)'),
-    maxNodes: z.coerce.number().int().min(1).max(5000).default(5000).describe('lot limit of the report (1..5000)'),
+    maxDepth: z.coerce.number().int().min(0).max(50).default(50).describe('`source=ledger` only: depth limit of the affected lots (0..50)'),
+    maxNodes: z.coerce.number().int().min(1).max(5000).default(5000).describe('`source=ledger` only: lot limit of the report (1..5000)'),
+    limit: z.coerce.number().int().min(1).max(5000).default(1000).describe('read model: affected lots per page (1..5000)'),
+    cursor,
+    custodian: chaincode.mspId.optional().describe('read model: only the affected lots this organisation holds'),
+    source,
+    minBlock,
   }),
   participants: z.strictObject({ capability: chaincode.capability.optional().describe('only participants with this capability') }),
   proof: z.strictObject({

@@ -48,7 +48,8 @@ export {
   type SigningIdentity,
 } from './identity';
 export { LotLedger, type EventPosition, type LotLedgerOptions, type SubmitOptions, type TransactionStatus } from './lot-ledger';
-export { decodeTransaction } from './proof';
+export { decodeBlock, decodeTransaction, type BlockTransaction, type DecodedBlock } from './proof';
+export { chainHeight, followBlocks, type BlockFeedOptions, type Checkpoint } from './blocks';
 export {
   checkEndorsers,
   waitUntilEndorsable,

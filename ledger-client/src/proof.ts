@@ -101,6 +101,68 @@ function txIdOfEnvelope(bytes: Uint8Array): string | undefined {
   }
 }
 
+/** One transaction of a committed block, as the peer validated it. */
+export interface BlockTransaction {
+  readonly txId: string;
+  /** Position in the block. */
+  readonly txIndex: number;
+  readonly validationCode: string;
+  readonly valid: boolean;
+  readonly timestamp: string;
+  readonly creatorMsp: string;
+  readonly chaincode: string;
+  readonly writes: readonly TxWrite[];
+  readonly event: TransactionProof['event'];
+}
+
+/** A committed block: its number and its endorser transactions (config transactions are left out). */
+export interface DecodedBlock {
+  readonly number: bigint;
+  readonly transactions: readonly BlockTransaction[];
+}
+
+function isoOf(ts: { getSeconds(): number; getNanos(): number } | undefined): string {
+  return ts === undefined ? '' : new Date(ts.getSeconds() * 1000 + Math.floor(ts.getNanos() / 1e6)).toISOString();
+}
+
+function decodeEnvelope(bytes: Uint8Array, txIndex: number, code: number): BlockTransaction | undefined {
+  const payload = common.Payload.deserializeBinary(common.Envelope.deserializeBinary(bytes).getPayload_asU8());
+  const header = payload.getHeader();
+  if (header === undefined) return undefined;
+  const channelHeader = common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
+  if (channelHeader.getType() !== common.HeaderType.ENDORSER_TRANSACTION) return undefined;
+  const signatureHeader = common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8());
+  const valid = code === peer.TxValidationCode.VALID;
+  // An invalid transaction's write set was never applied: leave it undecoded.
+  const parts = valid ? peer.Transaction.deserializeBinary(payload.getData_asU8()).getActionsList().map(decodeAction) : [];
+  return {
+    txId: channelHeader.getTxId(),
+    txIndex,
+    validationCode: validationCodeName(code),
+    valid,
+    timestamp: isoOf(channelHeader.getTimestamp() as unknown as { getSeconds(): number; getNanos(): number } | undefined),
+    creatorMsp: msp.SerializedIdentity.deserializeBinary(signatureHeader.getCreator_asU8()).getMspid(),
+    chaincode: parts[0]?.chaincode ?? '',
+    writes: parts.flatMap((p) => p.writes),
+    event: parts.find((p) => p.event !== null)?.event ?? null,
+  };
+}
+
+/**
+ * Decode a committed block (as block events deliver it): each endorser
+ * transaction with its validation code from the block's TRANSACTIONS_FILTER
+ * metadata, and, for VALID ones, the write set and chaincode event.
+ */
+export function decodeBlock(block: common.Block): DecodedBlock {
+  const filter = block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER] ?? new Uint8Array();
+  const transactions: BlockTransaction[] = [];
+  (block.getData()?.getDataList_asU8() ?? []).forEach((bytes, index) => {
+    const tx = decodeEnvelope(bytes, index, filter[index] ?? peer.TxValidationCode.INVALID_OTHER_REASON);
+    if (tx !== undefined) transactions.push(tx);
+  });
+  return { number: BigInt(block.getHeader()?.getNumber() ?? 0), transactions };
+}
+
 /** Decode qscc's answers for one transaction. */
 export function decodeTransaction(processedTxBytes: Uint8Array, blockBytes: Uint8Array): TransactionProof {
   const processed = peer.ProcessedTransaction.deserializeBinary(processedTxBytes);
@@ -126,7 +188,7 @@ export function decodeTransaction(processedTxBytes: Uint8Array, blockBytes: Uint
     txIndex,
     validationCode: validationCodeName(code),
     valid: code === peer.TxValidationCode.VALID,
-    timestamp: ts === undefined ? '' : new Date(ts.getSeconds() * 1000 + Math.floor(ts.getNanos() / 1e6)).toISOString(),
+    timestamp: isoOf(ts),
     creator,
     endorsers: parts.flatMap((p) => p.endorsers),
     chaincode: parts[0]?.chaincode ?? '',

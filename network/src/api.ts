@@ -22,6 +22,17 @@ export function apiEnvFile(org: Org): string {
   return path.join(path.dirname(org.paths.users), 'api.env');
 }
 
+/**
+ * Where an organisation's read model lives: PGlite under its folder
+ * (`<dataDir>/orgs/<org>/read-model`), or, when LOTLINE_READ_DB_URL is set for
+ * the network, that PostgreSQL server with one schema per organisation.
+ */
+export function readModelEnvironment(org: Org, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const url = env.LOTLINE_READ_DB_URL;
+  if (url !== undefined && url !== '') return { LOTLINE_READ_DB_URL: url, LOTLINE_READ_DB_SCHEMA: `read_model_${org.key.replace(/[^a-z0-9_]/g, '_')}` };
+  return { LOTLINE_READ_DB_DIR: path.join(path.dirname(org.paths.users), 'read-model') };
+}
+
 /** Every variable gateway-api needs to serve `org` on this network. */
 export function apiEnvironment(config: NetworkConfig, org: Org): Record<string, string> {
   return {
@@ -44,6 +55,7 @@ export function apiEnvironment(config: NetworkConfig, org: Org): Record<string, 
     LOTLINE_CA_TLS_CERT: caTlsCert(org),
     LOTLINE_CA_REGISTRAR_HOME: org.paths.caClientHome,
     LOTLINE_WEB_DIR: path.join(config.repoRoot, 'clients', 'web', 'dist'),
+    ...readModelEnvironment(org),
   };
 }
 

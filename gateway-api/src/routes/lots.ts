@@ -1,5 +1,6 @@
 /** Lots: create, read, trace, history, splits and custody transfers. */
-import { forbidden, notFound } from '../errors';
+import { ApiError, forbidden, notFound } from '../errors';
+import type { ReadModelService } from '../read-model';
 import { ApiRouter, sendCommitted, type Caller } from '../http/route';
 import { bodies, params, queries } from '../schemas';
 
@@ -27,8 +28,49 @@ function lotUrl(id: string): string {
   return `/lots/${encodeURIComponent(id)}`;
 }
 
-/** Register the lot routes. */
-export function lotRoutes(api: ApiRouter): void {
+/** ISO-8601 in UTC with milliseconds, as the chaincode stores `createdAt` (so that text order is time order). */
+function utc(iso: string | undefined): string | undefined {
+  return iso === undefined ? undefined : new Date(iso).toISOString();
+}
+
+function needsReadModel(reads: ReadModelService | undefined): ReadModelService {
+  if (reads !== undefined) return reads;
+  throw new ApiError({
+    status: 503,
+    code: 'READ_MODEL_UNAVAILABLE',
+    title: 'Service unavailable',
+    detail: 'this API runs without a read model (set LOTLINE_READ_DB_DIR or LOTLINE_READ_DB_URL and restart it): lot search needs one',
+    retryAfterSeconds: 5,
+  });
+}
+
+/** Register the lot routes; traces and lot search are answered from the read model when there is one. */
+export function lotRoutes(api: ApiRouter, reads?: ReadModelService): void {
+  api.route(
+    {
+      method: 'get',
+      path: '/lots',
+      operationId: 'searchLots',
+      tag: 'lots',
+      summary: 'Search lots (read model)',
+      description:
+        'Lots by product, effective status, custodian, producer and creation time, oldest first, a page at a time: pass `nextCursor` as `?cursor=`. Each lot names the block and transaction of its document; the answer states `asOfBlock`.',
+      query: queries.lots,
+      success: { status: 200, description: '`{lots: [{id, product, quantity, remaining, producer, custodian, status, createdAt, block, txId}], nextCursor, asOfBlock}`' },
+      errors: [400],
+    },
+    async ({ res, query }) => {
+      const { minBlock, createdFrom, createdTo, ...filters } = query;
+      const from = utc(createdFrom);
+      const to = utc(createdTo);
+      res.json(
+        await needsReadModel(reads).read(minBlock, (model) =>
+          model.lots({ ...filters, ...(from !== undefined ? { createdFrom: from } : {}), ...(to !== undefined ? { createdTo: to } : {}) }),
+        ),
+      );
+    },
+  );
+
   api.route(
     {
       method: 'post',
@@ -75,13 +117,19 @@ export function lotRoutes(api: ApiRouter): void {
       operationId: 'traceLot',
       tag: 'lots',
       summary: 'Trace a lot backward (inputs) or forward (products)',
+      description:
+        'From the read model (with `asOfBlock`) when this API has one, else, or with `?source=ledger`, evaluated by the chaincode: the answers are the same.',
       params: params.lot,
       query: queries.trace,
-      success: { status: 200, description: '`{root, direction, nodes, edges, truncated, maxDepth, maxNodes}`' },
+      success: { status: 200, description: '`{root, direction, nodes, edges, truncated, maxDepth, maxNodes, asOfBlock?}`' },
       errors: [400, 404, 409],
     },
     async ({ res, params: p, query, caller }) => {
-      res.json(await caller.ledger.traceLot(p.id, query.direction, query.depth, query.maxNodes));
+      if (query.source === 'ledger' || reads === undefined) {
+        res.json(await caller.ledger.traceLot(p.id, query.direction, query.depth, query.maxNodes));
+        return;
+      }
+      res.json(await reads.read(query.minBlock, (model) => model.trace(p.id, query.direction, query.depth, query.maxNodes)));
     },
   );
 

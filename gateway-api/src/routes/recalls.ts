@@ -1,8 +1,10 @@
 /** Recalls and their affected-lot reports. */
 import { ApiRouter, sendCommitted } from '../http/route';
+import type { ReadModelService } from '../read-model';
 import { bodies, params, queries } from '../schemas';
 
-export function recallRoutes(api: ApiRouter): void {
+/** Register the recall routes; reports come from the read model when there is one. */
+export function recallRoutes(api: ApiRouter, reads?: ReadModelService): void {
   api.route(
     {
       method: 'post',
@@ -35,14 +37,26 @@ export function recallRoutes(api: ApiRouter): void {
       tag: 'recalls',
       summary: 'Read a recall report',
       description:
-        'Every affected lot (the recalled lot and its descendants, breadth-first within `maxDepth` and `maxNodes`) with its current custodian and status, computed now; `truncated` says a bound cut it.',
+        'From the read model: complete (every descendant of the recalled lot, at any depth), ordered by depth then lot id, `limit` lots a page (`nextCursor`), each with its current custodian, status and remaining quantity; `organisations` lists every holder to notify with its lot count and remaining quantities; `total` counts every affected lot; `asOfBlock` states the block. With `?source=ledger` (or without a read model), the chaincode computes it breadth-first within `maxDepth` and `maxNodes`, and `truncated` says a bound cut it.',
       params: params.recall,
       query: queries.recall,
-      success: { status: 200, description: 'the recall report `{…, affected, truncated, maxDepth, maxNodes}`' },
+      success: {
+        status: 200,
+        description: 'read model: `{…, total, organisations, affected, nextCursor, asOfBlock}`; ledger: `{…, affected, truncated, maxDepth, maxNodes}`',
+      },
       errors: [400, 404],
     },
     async ({ res, params: p, query, caller }) => {
-      res.json(await caller.ledger.getRecall(p.id, query));
+      const { source, minBlock, maxDepth, maxNodes, limit, cursor, custodian } = query;
+      if (source === 'ledger' || reads === undefined) {
+        res.json(await caller.ledger.getRecall(p.id, { maxDepth, maxNodes }));
+        return;
+      }
+      res.json(
+        await reads.read(minBlock, (model) =>
+          model.recall(p.id, { limit, ...(cursor !== undefined ? { cursor } : {}), ...(custodian !== undefined ? { custodian } : {}) }),
+        ),
+      );
     },
   );
 }

@@ -1,0 +1,24 @@
+/**
+ * @lotline/read-model: an organisation's verifiable read model. Its own
+ * peer's committed blocks (VALID transactions only) indexed into PostgreSQL
+ * tables, embedded PGlite by default or a PostgreSQL server, with the
+ * checkpoint in the same transaction as the rows; traces, recall reports and
+ * lot search served from it, each answer stating `asOfBlock`.
+ */
+export { checkpointAt, readPosition, type Position } from './checkpointer';
+export { ensureSchema, Indexer, type IndexerOptions, type IndexerStatus } from './indexer';
+export { affectedBy, summaries, traceLot, type AffectedRef, type Direction, type LotSummary, type Trace } from './lineage';
+export { applyBlock, BALANCE_SHARDS, initialShare, remainingOf } from './project';
+export { ReadModel, type AsOf, type ReadModelOptions } from './read-model';
+export {
+  recallReport,
+  searchLots,
+  type AffectedLot,
+  type FoundLot,
+  type LotSearch,
+  type NotifiedOrganisation,
+  type RecallQuery,
+  type RecallReport,
+} from './reports';
+export { DATA_TABLES, SCHEMA, SCHEMA_VERSION } from './schema';
+export { openStore, type Sql, type Store, type StoreLocation } from './store';

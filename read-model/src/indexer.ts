@@ -1,0 +1,156 @@
+/**
+ * The indexer: follows the organisation's own peer's committed blocks from
+ * its checkpoint (block 0 on a new database) and applies each block, with
+ * the checkpoint, in one database transaction.
+ */
+import type { Gateway } from '@hyperledger/fabric-gateway';
+import { chainHeight, describeError, followBlocks, type DecodedBlock } from '@lotline/ledger-client';
+import { checkpointAt, readPosition } from './checkpointer';
+import { applyBlock } from './project';
+import { SCHEMA } from './schema';
+import type { Sql, Store } from './store';
+
+/** What an indexer needs. */
+export interface IndexerOptions {
+  readonly store: Store;
+  /** A Gateway to the organisation's own peer (any enrolled member may read blocks). */
+  readonly gateway: () => Gateway;
+  readonly channel: string;
+  /** The chaincode whose writes are indexed (its namespace in the write sets). */
+  readonly chaincode: string;
+  /** Pause before re-connecting after a broken block stream (default 1000 ms). */
+  readonly retryMs?: number;
+  /** Called with every failure of the stream (it is retried). */
+  readonly onError?: (error: unknown) => void;
+  /** Test seam: runs inside a block's database transaction, after its rows and before the commit. */
+  readonly beforeCommit?: (block: DecodedBlock, sql: Sql) => Promise<void>;
+}
+
+/** The indexer's state for `/readyz` and `npm run status`. */
+export interface IndexerStatus {
+  readonly state: 'starting' | 'following' | 'retrying' | 'stopped';
+  /** The last block indexed, or -1 before the first. */
+  readonly indexedBlock: number;
+  /** The peer's height (blocks), when known. */
+  readonly peerHeight: number | undefined;
+  /** Blocks the peer has that the read model has not indexed yet, when known. */
+  readonly lagBlocks: number | undefined;
+  readonly store: string;
+  readonly lastError: string | undefined;
+}
+
+/** Create the schema if needed. */
+export async function ensureSchema(store: Store): Promise<void> {
+  await store.exec(SCHEMA);
+}
+
+/** Follows blocks into the store until stopped. */
+export class Indexer {
+  readonly #options: IndexerOptions;
+  readonly #abort = new AbortController();
+  #next = 0n;
+  #state: IndexerStatus['state'] = 'starting';
+  #lastError: string | undefined;
+  #peerHeight: { value: number; at: number } | undefined;
+  #waiters: { block: bigint; resolve: () => void }[] = [];
+  #running: Promise<void> | undefined;
+
+  constructor(options: IndexerOptions) {
+    this.#options = options;
+  }
+
+  /** Start following (returns at once; the loop runs until {@link stop}). */
+  async start(): Promise<void> {
+    await ensureSchema(this.#options.store);
+    this.#next = (await readPosition(this.#options.store)).nextBlock;
+    this.#running = this.#loop();
+  }
+
+  /** Stop following and wait for the current block to finish. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    this.#state = 'stopped';
+    await this.#running;
+    for (const w of this.#waiters) w.resolve();
+    this.#waiters = [];
+  }
+
+  /** The next block to index. */
+  get nextBlock(): bigint {
+    return this.#next;
+  }
+
+  async #loop(): Promise<void> {
+    const { store, channel, chaincode } = this.#options;
+    while (!this.#abort.signal.aborted) {
+      try {
+        const position = await readPosition(store);
+        this.#next = position.nextBlock;
+        this.#state = 'following';
+        for await (const block of followBlocks(this.#options.gateway(), { channel, checkpoint: checkpointAt(position) }, this.#abort.signal)) {
+          await store.transaction(async (tx) => {
+            await applyBlock(tx, block, chaincode);
+            await this.#options.beforeCommit?.(block, tx);
+          });
+          this.#next = block.number + 1n;
+          this.#lastError = undefined;
+          this.#wake();
+          if (this.#abort.signal.aborted) break;
+        }
+      } catch (error) {
+        if (this.#abort.signal.aborted) break;
+        this.#state = 'retrying';
+        this.#lastError = describeError(error);
+        this.#options.onError?.(error);
+        await new Promise((resolve) => setTimeout(resolve, this.#options.retryMs ?? 1000));
+      }
+    }
+    this.#state = 'stopped';
+  }
+
+  #wake(): void {
+    const waiting = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiting) {
+      if (w.block < this.#next) w.resolve();
+      else this.#waiters.push(w);
+    }
+  }
+
+  /** Resolves true once block `block` is indexed, false after `withinMs`. */
+  async waitFor(block: bigint, withinMs: number): Promise<boolean> {
+    if (block < this.#next) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const reached = new Promise<boolean>((resolve) => {
+      this.#waiters.push({ block, resolve: () => resolve(true) });
+      timer = setTimeout(() => resolve(false), withinMs);
+    });
+    try {
+      return await reached;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The state, with the lag behind the peer (its height asked at most once a second). */
+  async status(): Promise<IndexerStatus> {
+    const now = Date.now();
+    if (this.#peerHeight === undefined || now - this.#peerHeight.at > 1000) {
+      try {
+        this.#peerHeight = { value: Number(await chainHeight(this.#options.gateway(), this.#options.channel)), at: now };
+      } catch (error) {
+        this.#lastError ??= describeError(error);
+      }
+    }
+    const height = this.#peerHeight?.value;
+    const next = Number(this.#next);
+    return {
+      state: this.#state,
+      indexedBlock: next - 1,
+      peerHeight: height,
+      lagBlocks: height === undefined ? undefined : Math.max(0, height - next),
+      store: `${this.#options.store.kind} ${this.#options.store.location}`,
+      lastError: this.#lastError,
+    };
+  }
+}

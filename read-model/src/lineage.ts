@@ -1,0 +1,229 @@
+/**
+ * Lineage answers from the read model, identical to the chaincode's
+ * (chaincode/src/lineage.ts): the depth-bounded subgraph and every visited
+ * lot's ancestry come from recursive CTEs; the bounded breadth-first walk over
+ * that subgraph then replays the chaincode's order and bounds exactly (key
+ * order, depth, node and edge budgets, the truncation flag).
+ */
+import { fail, fromMicro } from '@lotline/domain';
+import type { Sql } from './store';
+
+/** Edges a walk may scan per node it is allowed to return (chaincode EDGES_PER_NODE). */
+const EDGES_PER_NODE = 10;
+
+export type Direction = 'backward' | 'forward';
+
+interface Quantity {
+  readonly amount: number;
+  readonly unit: string;
+}
+
+/** A lineage edge: `child` was made from `quantity` of `parent`. */
+export interface Edge {
+  readonly parent: string;
+  readonly child: string;
+  readonly quantity: Quantity;
+}
+
+/** A recall or hold affecting a lot (chaincode AffectedRef). */
+export interface AffectedRef {
+  readonly kind: 'recall' | 'hold';
+  readonly sourceLotId: string;
+  readonly eventId: string;
+  readonly recallId?: string;
+}
+
+/** A lot as shown in traces (chaincode LotSummary). */
+export interface LotSummary {
+  readonly id: string;
+  readonly product: { readonly code: string; readonly name: string };
+  readonly quantity: Quantity;
+  readonly producer: string;
+  readonly custodian: string;
+  readonly status: string;
+  readonly latestVerdict: 'pass' | 'fail' | 'conditional' | null;
+  readonly affected: boolean;
+  readonly affectedBy: readonly AffectedRef[];
+}
+
+/** The answer of a trace, as the chaincode's TraceLot gives it. */
+export interface Trace {
+  readonly root: string;
+  readonly direction: Direction;
+  readonly nodes: readonly (LotSummary & { readonly depth: number })[];
+  readonly edges: readonly { readonly from: string; readonly to: string; readonly quantity: Quantity }[];
+  readonly truncated: boolean;
+  readonly maxDepth: number;
+  readonly maxNodes: number;
+}
+
+/** Composite-key order (UTF-8 bytes): the order of the chaincode's child-edge scan. */
+function byKey(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The effective status SQL (an active lot with nothing left shows `consumed`). */
+export const EFFECTIVE_STATUS = "CASE WHEN l.status = 'active' AND l.remaining_micro = 0 THEN 'consumed' ELSE l.status END";
+
+/** Every edge leaving a lot reached within `maxDepth` steps of the root, in one recursive CTE. */
+async function subgraph(sql: Sql, root: string, direction: Direction, maxDepth: number): Promise<Map<string, Edge[]>> {
+  const [from, to] = direction === 'forward' ? ['parent', 'child'] : ['child', 'parent'];
+  const rows = await sql.query<{ parent: string; child: string; quantity: Quantity }>(
+    `WITH RECURSIVE reach(id, depth) AS (
+       SELECT $1::text, 0
+       UNION
+       SELECT e.${to}, r.depth + 1 FROM reach r JOIN lineage_edges e ON e.${from} = r.id WHERE r.depth < $2
+     )
+     SELECT e.parent, e.child, e.quantity FROM lineage_edges e WHERE e.${from} IN (SELECT id FROM reach)`,
+    [root, maxDepth],
+  );
+  const out = new Map<string, Edge[]>();
+  for (const r of rows) {
+    const key = direction === 'forward' ? r.parent : r.child;
+    if (!out.has(key)) out.set(key, []);
+    out.get(key)?.push(r);
+  }
+  for (const [, edges] of out) {
+    if (direction === 'forward') edges.sort((a, b) => byKey(a.child, b.child));
+    else edges.sort((a, b) => byCodeUnit(a.parent, b.parent));
+  }
+  return out;
+}
+
+/** The chaincode's bounded breadth-first walk (chaincode/src/lineage.ts `walk`), over an in-memory subgraph. */
+function walk(graph: Map<string, Edge[]>, rootId: string, direction: Direction, maxDepth: number, maxNodes: number) {
+  const visited = [{ id: rootId, depth: 0 }];
+  const seen = new Set([rootId]);
+  const edges: { from: string; to: string; quantity: Quantity }[] = [];
+  let edgeBudget = EDGES_PER_NODE * maxNodes;
+  let truncated = false;
+  for (let i = 0; i < visited.length; i++) {
+    const { id, depth } = visited[i] as { id: string; depth: number };
+    const all = graph.get(id) ?? [];
+    if (depth >= maxDepth) {
+      if (all.length > 0) truncated = true;
+      continue;
+    }
+    if (all.length > edgeBudget) truncated = true;
+    const scanned = all.slice(0, edgeBudget);
+    edgeBudget -= scanned.length;
+    for (const edge of scanned) {
+      const next = direction === 'forward' ? edge.child : edge.parent;
+      if (!seen.has(next)) {
+        if (visited.length >= maxNodes) {
+          truncated = true;
+          continue;
+        }
+        seen.add(next);
+        visited.push({ id: next, depth: depth + 1 });
+      }
+      edges.push({ from: edge.parent, to: edge.child, quantity: edge.quantity });
+    }
+  }
+  return { visited, edges, truncated };
+}
+
+interface LotRow {
+  readonly id: string;
+  readonly doc: { product: LotSummary['product']; quantity: Quantity; producer: string; custodian: string };
+  readonly status: string;
+  readonly verdict: LotSummary['latestVerdict'];
+  readonly remaining_micro: string;
+}
+
+/**
+ * The recalls and holds affecting each lot: its own recall and holds, and
+ * those inherited from every ancestor (recalls, and holds placed with
+ * `includeDescendants`), found with one recursive CTE over the ancestry.
+ */
+export async function affectedBy(sql: Sql, ids: readonly string[]): Promise<Map<string, AffectedRef[]>> {
+  const rows = await sql.query<{ node: string; source: string; own: boolean; kind: 'recall' | 'hold'; event_id: string; recall_id: string | null }>(
+    `WITH RECURSIVE anc(node, ancestor) AS (
+       SELECT id, id FROM unnest($1::text[]) AS id
+       UNION
+       SELECT a.node, e.parent FROM anc a JOIN lineage_edges e ON e.child = a.ancestor
+     )
+     SELECT a.node, a.ancestor AS source, a.node = a.ancestor AS own, 'recall' AS kind, l.recall_event_id AS event_id, l.recall_id
+       FROM anc a JOIN lots l ON l.id = a.ancestor WHERE l.recall_id IS NOT NULL
+     UNION ALL
+     SELECT a.node, a.ancestor, a.node = a.ancestor, 'hold', h.hold_id, NULL
+       FROM anc a JOIN holds h ON h.lot_id = a.ancestor WHERE a.node = a.ancestor OR h.include_descendants`,
+    [ids],
+  );
+  const out = new Map<string, Map<string, AffectedRef>>();
+  for (const r of rows) {
+    const ref: AffectedRef =
+      r.kind === 'recall'
+        ? { kind: 'recall', sourceLotId: r.source, eventId: r.event_id, recallId: r.recall_id ?? '' }
+        : { kind: 'hold', sourceLotId: r.source, eventId: r.event_id };
+    if (!out.has(r.node)) out.set(r.node, new Map());
+    out.get(r.node)?.set(`${ref.kind}\u0000${ref.sourceLotId}\u0000${ref.eventId}`, ref);
+  }
+  const sorted = new Map<string, AffectedRef[]>();
+  for (const [node, refs] of out) {
+    sorted.set(
+      node,
+      [...refs.entries()].sort(([a], [b]) => byCodeUnit(a, b)).map(([, ref]) => ref),
+    );
+  }
+  return sorted;
+}
+
+/** Summaries of lots (chaincode `summarise`), by id. */
+export async function summaries(sql: Sql, ids: readonly string[]): Promise<Map<string, LotSummary>> {
+  const rows = await sql.query<LotRow>(
+    `SELECT l.id, l.doc, ${EFFECTIVE_STATUS} AS status, i.verdict, l.remaining_micro::text AS remaining_micro
+       FROM lots l LEFT JOIN latest_inspections i ON i.lot_id = l.id WHERE l.id = ANY($1::text[])`,
+    [ids],
+  );
+  const affected = await affectedBy(sql, ids);
+  return new Map(
+    rows.map((r) => {
+      const refs = affected.get(r.id) ?? [];
+      const summary: LotSummary = {
+        id: r.id,
+        product: r.doc.product,
+        quantity: r.doc.quantity,
+        producer: r.doc.producer,
+        custodian: r.doc.custodian,
+        status: r.status,
+        latestVerdict: r.verdict ?? null,
+        affected: refs.length > 0,
+        affectedBy: refs,
+      };
+      return [r.id, summary];
+    }),
+  );
+}
+
+/** Throw LOT_NOT_FOUND unless the lot is indexed. */
+export async function requireLot(sql: Sql, id: string): Promise<void> {
+  const found = await sql.query('SELECT 1 FROM lots WHERE id = $1', [id]);
+  if (found.length === 0) throw fail('LOT_NOT_FOUND', `lot ${id} does not exist (as of the read model's last indexed block)`);
+}
+
+/** A trace of a lot, as the chaincode's TraceLot answers it. */
+export async function traceLot(sql: Sql, rootId: string, direction: Direction, maxDepth: number, maxNodes: number): Promise<Trace> {
+  await requireLot(sql, rootId);
+  const graph = await subgraph(sql, rootId, direction, maxDepth);
+  const result = walk(graph, rootId, direction, maxDepth, maxNodes);
+  const byId = await summaries(
+    sql,
+    result.visited.map((v) => v.id),
+  );
+  const nodes = [];
+  for (const { id, depth } of result.visited) {
+    const summary = byId.get(id);
+    if (summary !== undefined) nodes.push({ ...summary, depth });
+  }
+  return { root: rootId, direction, nodes, edges: result.edges, truncated: result.truncated, maxDepth, maxNodes };
+}
+
+/** Micro-units as a decimal amount. */
+export function amount(micro: string): number {
+  return fromMicro(BigInt(micro));
+}

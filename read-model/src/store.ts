@@ -1,0 +1,109 @@
+/**
+ * The read model's database: one interface over PGlite (PostgreSQL compiled
+ * to WebAssembly, embedded, the default) and a PostgreSQL server
+ * (`LOTLINE_READ_DB_URL`). Both run the same schema and the same SQL; this
+ * file is the only place that knows which one it is.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/** Something SQL runs on: the store itself, or one of its transactions. */
+export interface Sql {
+  /** Run one statement with `$n` parameters; rows as plain objects. */
+  query<T extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+/** An open read-model database. */
+export interface Store extends Sql {
+  /** `pglite` (embedded) or `postgres` (a server). */
+  readonly kind: 'pglite' | 'postgres';
+  /** Where it is: the PGlite folder, or the server URL without its password. */
+  readonly location: string;
+  /** Run `work` in one transaction: all of it commits, or none. */
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /** Run several statements separated by `;` (no parameters): the schema. */
+  exec(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where the read model lives. */
+export type StoreLocation =
+  | { readonly kind: 'pglite'; readonly dir: string }
+  | { readonly kind: 'pglite-memory' }
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string };
+
+function pgliteStore(db: PGlite, location: string): Store {
+  const on = (q: Pick<PGlite, 'query'>): Sql => ({
+    async query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+      return (await q.query<T>(text, [...params])).rows;
+    },
+  });
+  return {
+    kind: 'pglite',
+    location,
+    ...on(db),
+    transaction: (work) => db.transaction((tx) => work(on(tx))),
+    exec: async (text) => {
+      await db.exec(text);
+    },
+    close: () => db.close(),
+  };
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+function postgresStore(url: string, schema: string): Store {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`read-model schema ${schema}: use lowercase letters, digits and _`);
+  const pool = new pg.Pool({ connectionString: url, max: 4, options: `-c search_path=${schema}` });
+  const on = (client: Pick<pg.Pool, 'query'>): Sql => ({
+    async query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+      return (await client.query<T>(text, [...params])).rows;
+    },
+  });
+  return {
+    kind: 'postgres',
+    location: `${redact(url)} (schema ${schema})`,
+    ...on(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+        const result = await work(on(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(text) {
+      await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await pool.query(text);
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Open (creating if needed) the database at `location`. The first PGlite open of a folder initialises it (seconds). */
+export async function openStore(location: StoreLocation): Promise<Store> {
+  switch (location.kind) {
+    case 'pglite':
+      mkdirSync(location.dir, { recursive: true });
+      return pgliteStore(await PGlite.create(location.dir), location.dir);
+    case 'pglite-memory':
+      return pgliteStore(await PGlite.create(), 'memory');
+    case 'postgres':
+      return postgresStore(location.url, location.schema);
+  }
+}
