@@ -260,8 +260,80 @@ class BlockRows {
   }
 }
 
+type Write = BlockTransaction['writes'][number];
+type At = { readonly block: number; readonly tx_id: string };
+type Projector = (rows: BlockRows, w: Write, v: Record<string, unknown>, at: At) => void;
+
+function projectLotKey(rows: BlockRows, w: Write, v: Record<string, unknown>, at: At): void {
+  const a = w.attributes;
+  if (w.isDelete) return;
+  if (a.length === 1) {
+    const doc = w.value as LotDoc;
+    rows.lots.set(doc.id, { doc, block: at.block, txId: at.tx_id });
+    rows.custody.push({ lot_id: doc.id, custodian: doc.custodian, ...at });
+  } else if (a[1] === 'child' && a.length === 3) {
+    rows.put('lineage_edges', { parent: a[0], child: a[2], quantity: v.quantity, ...at });
+  } else if (a[1] === 'balance' && a.length === 3) {
+    rows.put('balance_shards', { lot_id: a[0], shard: Number(a[2]), micro: String(v.micro), ...at });
+    rows.debited.add(a[0] ?? '');
+  } else if (a[1] === 'inspection' && a.length === 2) {
+    rows.put('latest_inspections', { lot_id: a[0], event_id: v.eventId, verdict: v.verdict, recorded_at: v.recordedAt, ...at });
+  }
+}
+
+const PROJECTORS: Readonly<Record<string, Projector>> = {
+  lot: projectLotKey,
+  transfer: (rows, w, v, at) => {
+    if (w.isDelete) rows.delete('transfers', { lot_id: w.attributes[0] });
+    else rows.put('transfers', { lot_id: w.attributes[0], doc: v, ...at });
+  },
+  qe: (rows, w, v, at) => {
+    const [lotId, recordedAt, eventId] = w.attributes;
+    if (!w.isDelete) rows.put('quality_events', { lot_id: lotId, recorded_at: recordedAt, event_id: eventId, type: v.type, doc: v, ...at });
+  },
+  recall: (rows, w, v, at) => {
+    if (!w.isDelete) rows.put('recalls', { recall_id: w.attributes[0], source_lot_id: v.sourceLotId, doc: v, ...at });
+  },
+  participant: (rows, w, v, at) => {
+    if (!w.isDelete) rows.put('participants', { msp: w.attributes[0], doc: v, ...at });
+  },
+  // EPCIS events exactly as captured: the chaincode stores each event document with its own @context.
+  'epcis~event': (rows, w, v, at) => {
+    if (w.isDelete) return;
+    rows.put('epcis_events', {
+      hash_id: w.attributes[0],
+      event_id: v.eventID ?? null,
+      type: v.type,
+      event_time_ms: v.eventTimeMs,
+      biz_step: v.bizStep ?? null,
+      disposition: v.disposition ?? null,
+      record_time: v.recordedAt,
+      event: v.event,
+      context: v.context ?? null,
+      doc: v,
+      ...at,
+    });
+  },
+  'epcis~decl': (rows, w, v, at) => {
+    if (w.isDelete) return;
+    const [hashId, captureTxId, idx] = w.attributes;
+    rows.put('epcis_declarations', {
+      hash_id: hashId,
+      capture_tx_id: captureTxId,
+      idx,
+      reason: v.reason ?? null,
+      declared_event_known: v.declaredEventKnown === true,
+      event: v.event,
+      context: v.context ?? null,
+      doc: v,
+      ...at,
+    });
+  },
+  // The chaincode's own query indexes (capabilities, EPCIS markers, containment) are derivable from the rows above.
+};
+
 function record(rows: BlockRows, tx: BlockTransaction, block: number, namespace: string): void {
-  const at = { block, tx_id: tx.txId };
+  const at: At = { block, tx_id: tx.txId };
   rows.put('transactions', {
     tx_index: tx.txIndex,
     tx_time: tx.timestamp,
@@ -272,70 +344,7 @@ function record(rows: BlockRows, tx: BlockTransaction, block: number, namespace:
   });
   for (const w of tx.writes) {
     if (w.namespace !== namespace) continue;
-    const a = w.attributes;
-    const v = w.value as Record<string, unknown>;
-    switch (w.objectType) {
-      case 'lot':
-        if (a.length === 1 && !w.isDelete) {
-          const doc = w.value as LotDoc;
-          rows.lots.set(doc.id, { doc, block, txId: tx.txId });
-          rows.custody.push({ lot_id: doc.id, custodian: doc.custodian, ...at });
-        } else if (a[1] === 'child' && a.length === 3 && !w.isDelete) {
-          rows.put('lineage_edges', { parent: a[0], child: a[2], quantity: v.quantity, ...at });
-        } else if (a[1] === 'balance' && a.length === 3 && !w.isDelete) {
-          rows.put('balance_shards', { lot_id: a[0], shard: Number(a[2]), micro: String(v.micro), ...at });
-          rows.debited.add(a[0] ?? '');
-        } else if (a[1] === 'inspection' && a.length === 2 && !w.isDelete) {
-          rows.put('latest_inspections', { lot_id: a[0], event_id: v.eventId, verdict: v.verdict, recorded_at: v.recordedAt, ...at });
-        }
-        break;
-      case 'transfer':
-        if (w.isDelete) rows.delete('transfers', { lot_id: a[0] });
-        else rows.put('transfers', { lot_id: a[0], doc: v, ...at });
-        break;
-      case 'qe':
-        if (!w.isDelete) rows.put('quality_events', { lot_id: a[0], recorded_at: a[1], event_id: a[2], type: v.type, doc: v, ...at });
-        break;
-      case 'recall':
-        if (!w.isDelete) rows.put('recalls', { recall_id: a[0], source_lot_id: v.sourceLotId, doc: v, ...at });
-        break;
-      case 'participant':
-        if (!w.isDelete) rows.put('participants', { msp: a[0], doc: v, ...at });
-        break;
-      case 'epcis~event':
-        if (!w.isDelete)
-          rows.put('epcis_events', {
-            hash_id: a[0],
-            event_id: v.eventID ?? null,
-            type: v.type,
-            event_time_ms: v.eventTimeMs,
-            biz_step: v.bizStep ?? null,
-            disposition: v.disposition ?? null,
-            record_time: v.recordedAt,
-            event: v.event,
-            context: v.context ?? null,
-            doc: v,
-            ...at,
-          });
-        break;
-      case 'epcis~decl':
-        if (!w.isDelete)
-          rows.put('epcis_declarations', {
-            hash_id: a[0],
-            capture_tx_id: a[1],
-            idx: a[2],
-            reason: v.reason ?? null,
-            declared_event_known: v.declaredEventKnown === true,
-            event: v.event,
-            context: v.context ?? null,
-            doc: v,
-            ...at,
-          });
-        break;
-      default:
-        // Indexes the chaincode keeps for its own queries (capabilities, EPCIS markers, containment) are derivable here from the rows above.
-        break;
-    }
+    PROJECTORS[w.objectType]?.(rows, w, (w.value ?? {}) as Record<string, unknown>, at);
   }
 }
 
