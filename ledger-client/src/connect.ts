@@ -35,6 +35,8 @@ export function newPeerClient(target: PeerTarget): grpc.Client {
     'grpc.ssl_target_name_override': target.hostAlias ?? 'localhost',
     'grpc.keepalive_time_ms': 30_000,
     'grpc.max_receive_message_length': 100 * 1024 * 1024,
+    // Block events deliver whole blocks; Node's default 10 MB of HTTP/2 session memory ends a stream of large blocks with RESOURCE_EXHAUSTED.
+    'grpc-node.max_session_memory': 128,
   });
 }
 

@@ -76,7 +76,8 @@ program
     const rows = await networkStatus(loadConfig());
     for (const r of rows) {
       const state = r.pid === undefined ? 'stopped' : r.healthy ? 'healthy' : 'UNHEALTHY';
-      process.stdout.write(`${r.name.padEnd(22)} ${state.padEnd(10)} ${String(r.pid ?? '-').padEnd(8)} ${r.endpoint}\n`);
+      const extra = r.detail !== undefined ? `  ${r.detail}` : '';
+      process.stdout.write(`${r.name.padEnd(22)} ${state.padEnd(10)} ${String(r.pid ?? '-').padEnd(8)} ${r.endpoint}${extra}\n`);
     }
   });
 

@@ -231,6 +231,23 @@ export interface ProcessStatus {
   pid?: number;
   healthy: boolean;
   endpoint: string;
+  /** More about its state (the read model's indexer: its lag in blocks). */
+  detail?: string;
+}
+
+/** The read model's indexer inside an API, as its `/readyz` reports it. */
+async function indexerStatus(url: string): Promise<{ healthy: boolean; detail: string } | undefined> {
+  try {
+    const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(3000) });
+    const body = (await res.json()) as { readModel?: { state: string; indexedBlock?: number; lagBlocks?: number; lastError?: string } };
+    const rm = body.readModel;
+    if (rm === undefined) return undefined;
+    const lag = rm.lagBlocks === undefined ? 'lag unknown' : `lag ${rm.lagBlocks} blocks`;
+    const at = rm.indexedBlock === undefined ? '' : `, at block ${rm.indexedBlock}`;
+    return { healthy: rm.state === 'following', detail: `${rm.state}${at}, ${lag}${rm.lastError !== undefined ? ` (${rm.lastError})` : ''}` };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The state of every managed process, with its health. */
@@ -256,6 +273,9 @@ export async function networkStatus(config: NetworkConfig): Promise<ProcessStatu
       const pid = runningPid(config, name);
       out.push({ name, pid, endpoint: ep, healthy: pid !== undefined && (await probe()) });
     }
+    const apiPid = runningPid(config, apiProcessName(org));
+    const indexer = apiPid === undefined ? undefined : await indexerStatus(apiUrl(org));
+    if (indexer !== undefined) out.push({ name: `indexer-${org.key}`, pid: apiPid, endpoint: 'in the API process', ...indexer });
   }
   return out;
 }

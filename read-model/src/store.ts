@@ -4,7 +4,9 @@
  * (`LOTLINE_READ_DB_URL`). Both run the same schema and the same SQL; this
  * file is the only place that knows which one it is.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -95,12 +97,45 @@ function postgresStore(url: string, schema: string): Store {
   };
 }
 
+/** The pinned PGlite version (this workspace's package.json), which names the template. */
+const PGLITE_VERSION = (
+  JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
+).dependencies['@electric-sql/pglite'];
+
+/**
+ * A pristine PGlite data folder, as a tarball, cached per PGlite version
+ * (`$LOTLINE_CACHE_DIR`, default `~/.cache/lotline`). PGlite's initdb costs
+ * seconds of CPU; a new read model loads this copy of an empty cluster
+ * instead, and the first one ever made writes it.
+ */
+function templateFile(): string {
+  const cache = process.env.LOTLINE_CACHE_DIR ?? path.join(homedir(), '.cache', 'lotline');
+  return path.join(cache, `pglite-${PGLITE_VERSION}-datadir.tar`);
+}
+
+async function openPglite(dir: string): Promise<PGlite> {
+  mkdirSync(dir, { recursive: true });
+  if (existsSync(path.join(dir, 'PG_VERSION'))) return PGlite.create(dir);
+  const template = templateFile();
+  if (existsSync(template)) return PGlite.create(dir, { loadDataDir: new Blob([readFileSync(template)]) });
+  const db = await PGlite.create(dir);
+  try {
+    const dump = Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer());
+    mkdirSync(path.dirname(template), { recursive: true });
+    const partial = `${template}.${process.pid}.partial`;
+    writeFileSync(partial, dump);
+    renameSync(partial, template);
+  } catch {
+    // No cache: the next new read model runs initdb again.
+  }
+  return db;
+}
+
 /** Open (creating if needed) the database at `location`. The first PGlite open of a folder initialises it (seconds). */
 export async function openStore(location: StoreLocation): Promise<Store> {
   switch (location.kind) {
     case 'pglite':
-      mkdirSync(location.dir, { recursive: true });
-      return pgliteStore(await PGlite.create(location.dir), location.dir);
+      return pgliteStore(await openPglite(location.dir), location.dir);
     case 'pglite-memory':
       return pgliteStore(await PGlite.create(), 'memory');
     case 'postgres':
