@@ -378,8 +378,22 @@ export class ApiClient {
     return this.write('POST', 'recalls', { body: recall });
   }
 
-  getRecall(recallId: string): Promise<RecallReport> {
-    return this.json('GET', `recalls/${enc(recallId)}`);
+  /**
+   * A recall's report. From a read model the report is complete and paged: every page is
+   * fetched (at most 100) and the affected lots joined. `minBlock` (a write's block number)
+   * waits until the API's read model has indexed that block.
+   */
+  async getRecall(recallId: string, minBlock?: string): Promise<RecallReport> {
+    type Page = RecallReport & { nextCursor?: string | null };
+    const first = await this.json<Page>('GET', `recalls/${enc(recallId)}`, { query: { minBlock } });
+    const affected = [...first.affected];
+    let cursor = first.nextCursor ?? null;
+    for (let pages = 1; cursor !== null && pages < 100; pages++) {
+      const page: Page = await this.json<Page>('GET', `recalls/${enc(recallId)}`, { query: { cursor } });
+      affected.push(...page.affected);
+      cursor = page.nextCursor ?? null;
+    }
+    return { ...first, affected, truncated: first.truncated === true || cursor !== null };
   }
 
   // --- participants ------------------------------------------------------------

@@ -92,7 +92,9 @@ export interface ApiConfig {
 
 /** Where the read model lives. */
 export interface ReadModelConfig {
-  readonly location: { readonly kind: 'pglite'; readonly dir: string } | { readonly kind: 'postgres'; readonly url: string; readonly schema: string };
+  readonly location:
+    | { readonly kind: 'pglite'; readonly dir: string }
+    | { readonly kind: 'postgres'; readonly url: string; readonly schema: string };
   readonly waitMs: number;
 }
 

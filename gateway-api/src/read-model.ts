@@ -2,7 +2,9 @@
  * The API's read model (@lotline/read-model): opened and indexing from the
  * start of the process, inside it. Reads wait for it to open; a read with
  * `?minBlock=N` waits (at most `LOTLINE_READ_WAIT_MS`) until block N is
- * indexed, so a client reads its own writes. Coded read-model errors become
+ * indexed, so a client reads its own writes; a read that finds no such lot or
+ * recall first catches up with the peer's height, once, so a record written
+ * through this API is never reported missing. Coded read-model errors become
  * problems with the chaincode's statuses.
  */
 import type { Gateway } from '@hyperledger/fabric-gateway';
@@ -65,7 +67,9 @@ export function startReadModel(
       try {
         model = await opening;
       } catch {
-        throw unavailable(`the read model did not open (${failure ?? 'unknown error'}); read with ?source=ledger, or fix the store and restart the API`);
+        throw unavailable(
+          `the read model did not open (${failure ?? 'unknown error'}); read with ?source=ledger, or fix the store and restart the API`,
+        );
       }
       if (minBlock !== undefined && !(await model.waitFor(minBlock, config.waitMs))) {
         throw new ApiError({
@@ -75,6 +79,13 @@ export function startReadModel(
           detail: `the read model has indexed up to block ${String(model.indexer.nextBlock - 1n)} and did not reach block ${minBlock} within ${config.waitMs} ms; retry, or read with ?source=ledger`,
           retryAfterSeconds: 1,
         });
+      }
+      try {
+        return await work(model);
+      } catch (error) {
+        // Not indexed yet? A write this API answered is on its peer: catch up with the peer once, then answer.
+        const missing = error instanceof LotlineError && (error.code === 'LOT_NOT_FOUND' || error.code === 'NOT_FOUND');
+        if (!missing || minBlock !== undefined || !(await model.indexer.catchUp(config.waitMs))) throw asProblem(error);
       }
       try {
         return await work(model);

@@ -29,7 +29,8 @@ export function apiEnvFile(org: Org): string {
  */
 export function readModelEnvironment(org: Org, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const url = env.LOTLINE_READ_DB_URL;
-  if (url !== undefined && url !== '') return { LOTLINE_READ_DB_URL: url, LOTLINE_READ_DB_SCHEMA: `read_model_${org.key.replace(/[^a-z0-9_]/g, '_')}` };
+  if (url !== undefined && url !== '')
+    return { LOTLINE_READ_DB_URL: url, LOTLINE_READ_DB_SCHEMA: `read_model_${org.key.replace(/[^a-z0-9_]/g, '_')}` };
   return { LOTLINE_READ_DB_DIR: path.join(path.dirname(org.paths.users), 'read-model') };
 }
 

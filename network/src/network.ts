@@ -244,7 +244,10 @@ async function indexerStatus(url: string): Promise<{ healthy: boolean; detail: s
     if (rm === undefined) return undefined;
     const lag = rm.lagBlocks === undefined ? 'lag unknown' : `lag ${rm.lagBlocks} blocks`;
     const at = rm.indexedBlock === undefined ? '' : `, at block ${rm.indexedBlock}`;
-    return { healthy: rm.state === 'following', detail: `${rm.state}${at}, ${lag}${rm.lastError !== undefined ? ` (${rm.lastError})` : ''}` };
+    return {
+      healthy: rm.state === 'following',
+      detail: `${rm.state}${at}, ${lag}${rm.lastError !== undefined ? ` (${rm.lastError})` : ''}`,
+    };
   } catch {
     return undefined;
   }

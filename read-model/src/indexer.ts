@@ -87,7 +87,11 @@ export class Indexer {
         const position = await readPosition(store);
         this.#next = position.nextBlock;
         this.#state = 'following';
-        for await (const block of followBlocks(this.#options.gateway(), { channel, checkpoint: checkpointAt(position) }, this.#abort.signal)) {
+        for await (const block of followBlocks(
+          this.#options.gateway(),
+          { channel, checkpoint: checkpointAt(position) },
+          this.#abort.signal,
+        )) {
           await store.transaction(async (tx) => {
             await applyBlock(tx, block, chaincode);
             await this.#options.beforeCommit?.(block, tx);
@@ -130,6 +134,17 @@ export class Indexer {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Resolves true once every block the peer has now is indexed, false after `withinMs` (or when the peer cannot say). */
+  async catchUp(withinMs: number): Promise<boolean> {
+    let height: bigint;
+    try {
+      height = await chainHeight(this.#options.gateway(), this.#options.channel);
+    } catch {
+      return false;
+    }
+    return this.waitFor(height - 1n, withinMs);
   }
 
   /** The state, with the lag behind the peer (its height asked at most once a second). */

@@ -141,7 +141,14 @@ interface LotRow {
  * `includeDescendants`), found with one recursive CTE over the ancestry.
  */
 export async function affectedBy(sql: Sql, ids: readonly string[]): Promise<Map<string, AffectedRef[]>> {
-  const rows = await sql.query<{ node: string; source: string; own: boolean; kind: 'recall' | 'hold'; event_id: string; recall_id: string | null }>(
+  const rows = await sql.query<{
+    node: string;
+    source: string;
+    own: boolean;
+    kind: 'recall' | 'hold';
+    event_id: string;
+    recall_id: string | null;
+  }>(
     `WITH RECURSIVE anc(node, ancestor) AS (
        SELECT id, id FROM unnest($1::text[]) AS id
        UNION

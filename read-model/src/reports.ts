@@ -99,7 +99,15 @@ export async function recallReport(sql: Sql, recallId: string, query: RecallQuer
     query.cursor === undefined
       ? null
       : decodeCursor<[number, string]>(query.cursor, (p) => p.length === 2 && Number.isInteger(p[0]) && typeof p[1] === 'string');
-  const rows = await sql.query<{ id: string; depth: number; custodian: string; producer: string; status: string; unit: string; micro: string }>(
+  const rows = await sql.query<{
+    id: string;
+    depth: number;
+    custodian: string;
+    producer: string;
+    status: string;
+    unit: string;
+    micro: string;
+  }>(
     `${SCOPE}
      SELECT s.id, s.depth, l.custodian, l.producer, ${EFFECTIVE_STATUS} AS status, l.unit, l.remaining_micro::text AS micro
        FROM scope s JOIN lots l ON l.id = s.id

@@ -56,7 +56,11 @@ export function lotRoutes(api: ApiRouter, reads?: ReadModelService): void {
       description:
         'Lots by product, effective status, custodian, producer and creation time, oldest first, a page at a time: pass `nextCursor` as `?cursor=`. Each lot names the block and transaction of its document; the answer states `asOfBlock`.',
       query: queries.lots,
-      success: { status: 200, description: '`{lots: [{id, product, quantity, remaining, producer, custodian, status, createdAt, block, txId}], nextCursor, asOfBlock}`' },
+      success: {
+        status: 200,
+        description:
+          '`{lots: [{id, product, quantity, remaining, producer, custodian, status, createdAt, block, txId}], nextCursor, asOfBlock}`',
+      },
       errors: [400],
     },
     async ({ res, query }) => {

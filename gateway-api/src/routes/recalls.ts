@@ -42,7 +42,8 @@ export function recallRoutes(api: ApiRouter, reads?: ReadModelService): void {
       query: queries.recall,
       success: {
         status: 200,
-        description: 'read model: `{…, total, organisations, affected, nextCursor, asOfBlock}`; ledger: `{…, affected, truncated, maxDepth, maxNodes}`',
+        description:
+          'read model: `{…, total, organisations, affected, nextCursor, asOfBlock}`; ledger: `{…, affected, truncated, maxDepth, maxNodes}`',
       },
       errors: [400, 404],
     },

@@ -192,7 +192,8 @@ describe('the read model', function () {
           pages.push(page);
           cursor = page.nextCursor as string | null;
         } while (cursor !== null);
-        const fields = (a: Record<string, unknown>) => canonicalJson({ lotId: a.lotId, custodian: a.custodian, producer: a.producer, status: a.status, depth: a.depth });
+        const fields = (a: Record<string, unknown>) =>
+          canonicalJson({ lotId: a.lotId, custodian: a.custodian, producer: a.producer, status: a.status, depth: a.depth });
         const modelLots = pages.flatMap((p) => p.affected as Record<string, unknown>[]);
         const ledgerLots = ledger.affected as Record<string, unknown>[];
         expect(modelLots.map(fields).sort()).to.deep.equal(ledgerLots.map(fields).sort());
@@ -274,7 +275,11 @@ describe('the read model', function () {
     it('on a PostgreSQL server, the same schema and SQL index the same rows and give the same answers', async function () {
       expect(Object.keys(rebuiltRows).length, 'the PGlite rebuild ran first').to.be.greaterThan(0);
       postgres = await startPostgres();
-      const store = await openStore({ kind: 'postgres', url: `postgres://postgres@127.0.0.1:${postgres.port}/postgres`, schema: 'read_model_test' });
+      const store = await openStore({
+        kind: 'postgres',
+        url: `postgres://postgres@127.0.0.1:${postgres.port}/postgres`,
+        schema: 'read_model_test',
+      });
       const conn = connect('PartsCo', 'auditor1');
       const indexer = new Indexer({ store, gateway: () => conn.gateway, channel: config.channel, chaincode: config.chaincode });
       try {

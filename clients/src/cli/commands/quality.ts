@@ -114,7 +114,7 @@ export function registerRecalls(program: Command): void {
     .action(async (lotId: string, o: { reason: string; id?: string; csv?: boolean }, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const started = await ctx.api().startRecall({ lotId, reason: o.reason, ...(o.id ? { recallId: o.id } : {}) });
-      const report = await ctx.api().getRecall(started.value.recallId);
+      const report = await ctx.api().getRecall(started.value.recallId, started.blockNumber);
       if (o.csv) {
         process.stdout.write(recallCsv(report));
         return;
