@@ -190,18 +190,24 @@ export async function startApis(config: NetworkConfig): Promise<number> {
  */
 export function stopTierNames(config: NetworkConfig): string[][] {
   const orgs = local(config);
-  // Also any other chaincode server started in this data folder (the benchmark's shared baseline server).
-  const chaincodeServers = [
-    ...new Set([...orgs.map(chaincodeProcessName), ...managedProcesses(config).filter((n) => n.startsWith('chaincode-'))]),
-  ];
+  // Also any other process started in this data folder: the benchmark's shared baseline chaincode server, and the
+  // nodes of a firm that prepared a membership request here but is not (or no longer) a member.
+  const managed = managedProcesses(config);
+  const tier = (names: string[], prefix: string) => [...new Set([...names, ...managed.filter((n) => n.startsWith(prefix))])];
   return [
-    orgs.map(apiProcessName),
-    chaincodeServers,
-    orgs.map(peerProcessName),
-    ordererOrgs(config)
-      .filter((o) => config.localOrgs.has(o.key))
-      .map(ordererProcessName),
-    orgs.map((o) => `ca-${o.key}`),
+    tier(orgs.map(apiProcessName), 'api-'),
+    tier(orgs.map(chaincodeProcessName), 'chaincode-'),
+    tier(orgs.map(peerProcessName), 'peer-'),
+    tier(
+      ordererOrgs(config)
+        .filter((o) => config.localOrgs.has(o.key))
+        .map(ordererProcessName),
+      'orderer-',
+    ),
+    tier(
+      orgs.map((o) => `ca-${o.key}`),
+      'ca-',
+    ),
   ];
 }
 

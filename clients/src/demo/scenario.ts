@@ -255,6 +255,7 @@ export function demoScenario(): Step[] {
       msp: 'GalvaTechMSP',
       name: 'GalvaTech Surface GmbH (alternative plater, not yet a member)',
       kind: 'supplier',
+      membership: 'applicant',
       location: { city: 'Lindenau', country: 'DE' },
       capabilities: ['zinc_plating', 'zinc_nickel_plating'],
       gs1CompanyPrefixes: [],
