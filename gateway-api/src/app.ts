@@ -102,6 +102,14 @@ export function createServer(deps: ServerDeps): Express {
         detail: `${subject.user} has no enrolled Fabric identity at ${deps.org.name}: an org admin registers it with POST /users {"name": "${subject.user}", "role": "<admin|quality_manager|inspector|auditor>"} (CLI: lotline users register), then retry`,
       });
     }
+    if (identity.revoked !== undefined) {
+      throw new ApiError({
+        status: 403,
+        code: 'IDENTITY_REVOKED',
+        title: 'Identity revoked',
+        detail: `${subject.user}'s certificate was revoked by ${deps.org.name} (${identity.revoked.reason}, ${identity.revoked.revokedAt}; CRL in channel config block ${identity.revoked.configBlock}): every peer refuses it. An org admin registers a new identity for this person (lotline users register)`,
+      });
+    }
     const caller: Caller = {
       user: subject.user,
       mspId: deps.org.mspId,

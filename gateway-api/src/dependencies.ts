@@ -25,7 +25,7 @@ function serviceIdentity(walletDir: string, mspId: string): WalletIdentity | und
   for (const user of users) {
     try {
       const identity = loadWalletIdentity(walletDir, mspId, user);
-      if (identity !== undefined) return identity;
+      if (identity !== undefined && identity.revoked === undefined) return identity;
     } catch {
       // not a user folder
     }

@@ -12,6 +12,7 @@ import { Command, CommanderError } from 'commander';
 import { ApiError } from '../api-client';
 import { registerEvidence } from './commands/evidence';
 import { registerLots, registerTransfers } from './commands/lots';
+import { registerMember, registerUserRevoke } from './commands/member';
 import { registerEvents, registerParticipants, registerToken, registerUsers } from './commands/misc';
 import { registerHolds, registerInspections, registerRecalls } from './commands/quality';
 import { registerVerify } from './commands/verify';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerToken(program);
   registerUsers(program);
+  registerUserRevoke(program);
   registerLots(program);
   registerTransfers(program);
   registerInspections(program);
@@ -56,6 +58,7 @@ export function buildProgram(): Command {
   registerEvents(program);
   registerVerify(program);
   registerEvidence(program);
+  registerMember(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -21,6 +21,21 @@ export interface WalletIdentity {
   readonly role: Role | undefined;
   /** The certificate subject, e.g. `CN=qm1, OU=client`. */
   readonly subject: string;
+  /** Set when the organisation revoked this certificate (`lotline users revoke`): the API then refuses the user. */
+  readonly revoked?: Revocation;
+}
+
+/** `<walletDir>/<user>/revoked.json`, written by `lotline users revoke` (network/src/membership/revocation.ts). */
+export interface Revocation {
+  readonly reason: string;
+  readonly revokedAt: string;
+  /** The channel config block whose CRL revokes the certificate. */
+  readonly configBlock: number;
+}
+
+function revocationOf(walletDir: string, user: string): Revocation | undefined {
+  const file = path.join(walletDir, user, 'revoked.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Revocation) : undefined;
 }
 
 const ATTRS_MARKER = Buffer.from('{"attrs":');
@@ -84,6 +99,7 @@ export function loadWalletIdentity(walletDir: string, mspId: string, user: strin
     privateKey: createPrivateKey(readFileSync(path.join(keyDir, keys[0]))),
     role: roleOf(certificate),
     subject: subjectOf(certificate),
+    ...(revocationOf(walletDir, user) !== undefined ? { revoked: revocationOf(walletDir, user) } : {}),
   };
 }
 
