@@ -222,6 +222,21 @@ export async function peerHeight(config: NetworkConfig, org: Org): Promise<numbe
   return Number(match[1]);
 }
 
+/** Waits until every local member's peer has committed block `blockNumber` (its height is above it). */
+export async function waitForPeersAt(config: NetworkConfig, blockNumber: number, timeoutSec = 60): Promise<void> {
+  const peers = config.orgs.filter((o) => config.localOrgs.has(o.key));
+  const lagging = async () => {
+    const heights = await Promise.all(peers.map((o) => peerHeight(config, o)));
+    return peers.filter((_, i) => (heights[i] ?? 0) <= blockNumber);
+  };
+  if (!(await pollUntil(async () => (await lagging()).length === 0, timeoutSec, 250))) {
+    const names = (await lagging()).map((o) => o.name).join(', ');
+    throw new ActionableError(
+      `the ${names} peer(s) did not commit block ${blockNumber} within ${timeoutSec} s: check them with npm run status`,
+    );
+  }
+}
+
 /** What {@link joinChannel} reports. */
 export interface Joined {
   org: Org;

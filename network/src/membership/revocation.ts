@@ -14,6 +14,7 @@ import { caName, caTlsCert, caUrl, enrollRegistrar } from '../identities';
 import { run } from '../processes';
 import { ActionableError } from '../progress';
 import { fetchConfig, type ConfigGroup } from './channel-config';
+import { waitForPeersAt } from './admission';
 import { createProposal, submitProposal } from './proposal';
 
 /** RFC 5280 reasons, as `lotline users revoke --reason` spells them and as fabric-ca-client takes them. */
@@ -106,6 +107,8 @@ export async function revokeUser(config: NetworkConfig, org: Org, user: string, 
     policy: { path: `/Channel/Application/${org.mspId}/Admins`, rule: `${org.mspId} Admins`, members: [org.mspId], required: 1 },
   });
   const applied = await submitProposal(config, dir, org);
+  // Report only once every local peer has committed the CRL block, so that "revoked" means refused everywhere from now on.
+  await waitForPeersAt(config, applied.blockNumber);
   const wallet = userDir(org, user);
   if (existsSync(wallet)) {
     writeFileSync(
