@@ -80,7 +80,7 @@ async function resource(): Promise<void> {
     }
     const inspected = await ledgerOf(config, galvaInspector).recordInspection(lotId, {
       verdict: 'pass',
-      measurements: [{ characteristic: 'zinc coating thickness', value: 9.8, unit: 'µm', lower: 8, upper: 12 }],
+      measurements: [{ characteristic: 'zinc coating thickness', value: 9.8, unit: 'um', lower: 8, upper: 12 }],
       certificate: { sha256: 'c'.repeat(64), uri: 'https://galvatech.example/certs/GT-2026-0001' },
       notes: 'Incoming inspection before plating (ISO 2081 Fe/Zn8)',
     });

@@ -105,7 +105,7 @@ export async function prepareMembershipRequest(config: NetworkConfig, ref: strin
   await startCa(config, org);
   step(`${org.name}: issuing its peer, admin and user identities`);
   await issueIdentities(config, org);
-  step(`${org.name}: starting its peer (not on any channel yet)`);
+  step(`${org.name}: starting its peer`);
   await startPeer(config, org);
   const pem = (file: string) => readFileSync(file, 'utf8');
   const request: MembershipRequest = {
