@@ -103,13 +103,15 @@ export function loadWalletIdentity(walletDir: string, mspId: string, user: strin
   };
 }
 
-/** What a cached identity was read from: its files' identity and modification times. */
+/** What a cached identity was read from: its files' identity and modification times, and whether it is revoked. */
 function versionOf(walletDir: string, user: string): string | undefined {
   const msp = userMspDir(walletDir, user);
   try {
     const cert = statSync(path.join(msp, 'signcerts', 'cert.pem'));
     const keys = statSync(path.join(msp, 'keystore'));
-    return `${cert.ino}:${cert.size}:${cert.mtimeMs}/${keys.ino}:${keys.mtimeMs}`;
+    // A revocation (`revoked.json` beside msp/) is a new version too, so that a cached identity is refused at once.
+    const revoked = existsSync(path.join(walletDir, user, 'revoked.json')) ? 'revoked' : 'valid';
+    return `${cert.ino}:${cert.size}:${cert.mtimeMs}/${keys.ino}:${keys.mtimeMs}/${revoked}`;
   } catch {
     return undefined;
   }
