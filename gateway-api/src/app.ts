@@ -98,8 +98,7 @@ export function createServer(deps: ServerDeps): Express {
       throw new ApiError({
         status: 403,
         code: 'USER_NOT_ENROLLED',
-        title: 'User not enrolled',
-        detail: `${subject.user} has no enrolled Fabric identity at ${deps.org.name}: an org admin registers it with POST /users {"name": "${subject.user}", "role": "<admin|quality_manager|inspector|auditor>"} (CLI: lotline users register), then retry`,
+        message: { key: 'detail.user_not_enrolled', params: { user: subject.user, org: deps.org.name } },
       });
     }
     const caller: Caller = {
@@ -195,7 +194,7 @@ export function createServer(deps: ServerDeps): Express {
   });
 
   app.use((req: Request) => {
-    throw notFound('ROUTE_NOT_FOUND', `no resource at ${req.method} ${req.path}`);
+    throw notFound('ROUTE_NOT_FOUND', { key: 'detail.route_not_found', params: { method: req.method, path: req.path } });
   });
   app.use(problemHandler);
   return app;

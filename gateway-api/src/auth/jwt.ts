@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config';
-import { ApiError } from '../errors';
+import { ApiError, type ProblemMessage } from '../errors';
 
 /** Who a verified token names. */
 export interface TokenSubject {
@@ -26,39 +26,37 @@ export interface TokenVerifier {
 /** A user name usable as a wallet folder name. */
 export const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
-function unauthorized(code: string, detail: string, cause?: unknown): ApiError {
+function unauthorized(code: string, message: ProblemMessage, cause?: unknown): ApiError {
   return new ApiError({
     status: 401,
     code,
-    title: 'Unauthorized',
-    detail,
+    message,
     headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${code}"` },
     cause,
   });
 }
 
 function fromJoseError(error: unknown): ApiError {
-  if (error instanceof errors.JWTExpired) return unauthorized('TOKEN_EXPIRED', 'the token has expired', error);
+  if (error instanceof errors.JWTExpired) return unauthorized('TOKEN_EXPIRED', { key: 'detail.token.expired' }, error);
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === 'nbf') return unauthorized('TOKEN_NOT_YET_VALID', 'the token is not valid yet (nbf)', error);
-    return unauthorized('TOKEN_CLAIM_INVALID', `the token's ${error.claim} claim is missing or not accepted here`, error);
+    if (error.claim === 'nbf') return unauthorized('TOKEN_NOT_YET_VALID', { key: 'detail.token.not_yet_valid' }, error);
+    return unauthorized('TOKEN_CLAIM_INVALID', { key: 'detail.token.claim_invalid', params: { claim: error.claim } }, error);
   }
   if (error instanceof errors.JOSEAlgNotAllowed)
-    return unauthorized('TOKEN_ALGORITHM_REJECTED', 'the token is signed with an algorithm this API does not accept', error);
+    return unauthorized('TOKEN_ALGORITHM_REJECTED', { key: 'detail.token.algorithm_rejected' }, error);
   if (error instanceof errors.JWSSignatureVerificationFailed)
-    return unauthorized('TOKEN_SIGNATURE_INVALID', 'the token signature does not verify', error);
-  if (error instanceof errors.JWKSNoMatchingKey) return unauthorized('TOKEN_KEY_UNKNOWN', 'no key of the JWKS matches the token', error);
+    return unauthorized('TOKEN_SIGNATURE_INVALID', { key: 'detail.token.signature_invalid' }, error);
+  if (error instanceof errors.JWKSNoMatchingKey) return unauthorized('TOKEN_KEY_UNKNOWN', { key: 'detail.token.key_unknown' }, error);
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
     return new ApiError({
       status: 503,
       code: 'JWKS_UNAVAILABLE',
-      title: 'Service unavailable',
-      detail: 'the JWKS could not be fetched',
+      message: { key: 'detail.token.jwks_unavailable' },
       retryAfterSeconds: 5,
       cause: error,
     });
   }
-  return unauthorized('TOKEN_MALFORMED', 'the bearer token is not a well-formed signed JWT', error);
+  return unauthorized('TOKEN_MALFORMED', { key: 'detail.token.malformed' }, error);
 }
 
 /** The key set for the configuration: remote (cached by jose) or the local file. */
@@ -75,10 +73,10 @@ export function createTokenVerifier(auth: AuthConfig, orgNames: readonly string[
   return {
     async verify(authorization) {
       if (authorization === undefined || authorization === '') {
-        throw unauthorized('TOKEN_MISSING', 'send a bearer token: Authorization: Bearer <jwt>');
+        throw unauthorized('TOKEN_MISSING', { key: 'detail.token.missing' });
       }
       const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(authorization.trim());
-      if (!match?.[1]) throw unauthorized('TOKEN_MALFORMED', 'the Authorization header must be "Bearer <jwt>"');
+      if (!match?.[1]) throw unauthorized('TOKEN_MALFORMED', { key: 'detail.token.header_malformed' });
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(match[1], keys, {
@@ -93,13 +91,10 @@ export function createTokenVerifier(auth: AuthConfig, orgNames: readonly string[
       }
       const org = payload.org;
       if (typeof org !== 'string' || !orgNames.includes(org)) {
-        throw unauthorized(
-          'TOKEN_WRONG_ORG',
-          `the token's org claim must be ${orgNames[0] ?? '(this organisation)'}: this API serves only that organisation`,
-        );
+        throw unauthorized('TOKEN_WRONG_ORG', { key: 'detail.token.wrong_org', params: { org: orgNames[0] ?? '(this organisation)' } });
       }
       const user = payload.sub ?? '';
-      if (!USER_NAME.test(user)) throw unauthorized('TOKEN_CLAIM_INVALID', 'the token subject is not a valid user name');
+      if (!USER_NAME.test(user)) throw unauthorized('TOKEN_CLAIM_INVALID', { key: 'detail.token.subject_invalid' });
       return { user, org, claims: payload };
     },
   };
