@@ -89,6 +89,8 @@ export interface ApiClientOptions {
   timeoutMs?: number;
   /** A fetch implementation (default: the global one). */
   fetch?: typeof fetch;
+  /** The user's language, sent as Accept-Language so that problem titles and details come back in it (read per request). */
+  language?: () => string;
 }
 
 export interface TraceOptions {
@@ -177,8 +179,10 @@ export class ApiClient {
   private token: string | undefined;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
+  private readonly language: (() => string) | undefined;
 
   constructor(options: ApiClientOptions) {
+    this.language = options.language;
     this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 60_000;
@@ -204,6 +208,7 @@ export class ApiClient {
     return {
       accept: 'application/json, application/problem+json',
       ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      ...(this.language !== undefined ? { 'accept-language': this.language() } : {}),
       ...extra,
     };
   }
