@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { findOrg, loadConfig, port, type NetworkConfig } from '../../../network/src/config';
+import { cliLanguage } from '../render/language';
 import { ApiClient } from '../api-client';
 import { EXIT, SetupError, UsageError } from './exit-codes';
 
@@ -82,6 +83,8 @@ export class CliContext {
       baseUrl: resolveApiUrl(this.options),
       ...(token ? { token } : {}),
       ...(timeout ? { timeoutMs: timeout } : {}),
+      // Problem details come back in the language of the human output (--json keeps them as the API sends them in English).
+      ...(this.json ? {} : { language: () => cliLanguage() }),
     });
     return this.apiClient;
   }

@@ -8,8 +8,10 @@
  * API of --org / LOTLINE_ORG / the token's organisation), LOTLINE_TOKEN (or
  * --token). Exit codes: see `exit-codes.ts` and clients/README.md.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { isLanguage, type Language } from '@lotline/i18n';
 import { ApiError } from '../api-client';
+import { setCliLanguage, tr } from '../render/language';
 import { registerEvidence } from './commands/evidence';
 import { registerLots, registerTransfers } from './commands/lots';
 import { registerEvents, registerParticipants, registerToken, registerUsers } from './commands/misc';
@@ -30,8 +32,14 @@ Environment:
   LOTLINE_API_URL   API base URL (default: the local network's API of --org)
   LOTLINE_TOKEN     bearer token (mint one: lotline token mint --org PartsCo --user qm1)
   LOTLINE_ORG       default organisation for the API URL
+  LOTLINE_LANG      language of the human output (en, ja; else LC_ALL, LC_MESSAGES, LANG)
   LOTLINE_DATA_DIR, LOTLINE_PORT_OFFSET   the local network (token mint, verify)
 `;
+
+function parseLanguage(value: string): Language {
+  if (!isLanguage(value)) throw new InvalidArgumentError(tr('errors.lang', { value }));
+  return value;
+}
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
@@ -42,9 +50,14 @@ export function buildProgram(): Command {
     .option('--token <jwt>', 'bearer token (env LOTLINE_TOKEN)')
     .option('--json', 'machine-readable JSON output')
     .option('--timeout <ms>', 'per-request timeout in milliseconds', '60000')
+    .option('--lang <language>', tr('options.lang'), parseLanguage)
     .addHelpText('after', EXIT_HELP)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  program.hook('preAction', (_program, action) => {
+    const chosen = action.optsWithGlobals<{ lang?: Language }>().lang;
+    if (chosen !== undefined) setCliLanguage(chosen);
+  });
   registerToken(program);
   registerUsers(program);
   registerLots(program);
@@ -61,6 +74,8 @@ export function buildProgram(): Command {
 }
 
 function report(err: unknown, json: boolean): number {
+  // JSON output is for programs: it stays in English whatever the language of the human output.
+  if (json) setCliLanguage('en');
   const code = exitCodeFor(err);
   const message = err instanceof Error ? err.message : String(err);
   const advice = adviceFor(err);

@@ -2,6 +2,7 @@
 import { ROLES } from '@lotline/domain';
 import { type Command, Option } from 'commander';
 import type { ParticipantInput, Role } from '../../api-types';
+import { tr } from '../../render/language';
 import { committedLine, participantsTable } from '../../render/text';
 import { mintToken } from '../../token';
 import { CliContext, localConfig } from '../context';
@@ -47,7 +48,7 @@ export function registerUsers(program: Command): void {
     .action(async (name: string, o: { role: Role }, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const r = await ctx.api().registerUser({ name, role: o.role });
-      ctx.print(r, () => committedLine(`registered ${name} as ${o.role}`, r));
+      ctx.print(r, () => committedLine(tr('done.registered', { name, role: o.role }), r));
     });
 }
 
@@ -79,7 +80,7 @@ export function registerParticipants(program: Command): void {
     .action(async (file: string, _o: unknown, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const r = await ctx.api().upsertParticipant(readJsonFile<ParticipantInput>(file));
-      ctx.print(r, () => committedLine(`saved participant ${r.value.msp}`, r));
+      ctx.print(r, () => committedLine(tr('done.participant', { msp: r.value.msp }), r));
     });
 }
 
