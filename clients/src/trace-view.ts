@@ -146,7 +146,18 @@ export function groupRows(rows: readonly TraceRow[], collapse: Exclude<Collapse,
 }
 
 /** The CSV columns of an export, in order (headers are given by the caller, in the user's language). */
-export const CSV_COLUMNS = ['id', 'productCode', 'productName', 'amount', 'unit', 'producer', 'custodian', 'status', 'category', 'depth'] as const;
+export const CSV_COLUMNS = [
+  'id',
+  'productCode',
+  'productName',
+  'amount',
+  'unit',
+  'producer',
+  'custodian',
+  'status',
+  'category',
+  'depth',
+] as const;
 
 /** Header row plus one row per lot: raw values, so that a spreadsheet can filter them. */
 export function csvRows(rows: readonly TraceRow[], headers: Readonly<Record<(typeof CSV_COLUMNS)[number], string>>): string[][] {

@@ -41,7 +41,9 @@ describe('the CLI in Japanese and English', () => {
     setCliLanguage('en');
     const lines = lotLines(lot);
     expect(lines[1]).to.equal('  status      on_hold  [on hold]');
-    expect(lines.find((l) => l.startsWith('  created'))).to.include('31 Mar 2026').and.include('15:30:00');
+    expect(lines.find((l) => l.startsWith('  created')))
+      .to.include('31 Mar 2026')
+      .and.include('15:30:00');
   });
 
   it('aligns Japanese labels by terminal columns (a wide character takes two)', () => {

@@ -26,7 +26,10 @@ describe('the trace table (trace-view)', () => {
 
   it('searches ids, products and organisations case-insensitively, Japanese and full-width text included', () => {
     expect(filterRows(rows, { search: 'めっき' }).map((r) => r.id)).to.deep.equal(['X:ROOT']);
-    expect(filterRows(rows, { search: 'ｚｎ-1' }).map((r) => r.id), 'full-width ZN-1 matches').to.deep.equal(['X:ROOT']);
+    expect(
+      filterRows(rows, { search: 'ｚｎ-1' }).map((r) => r.id),
+      'full-width ZN-1 matches',
+    ).to.deep.equal(['X:ROOT']);
     expect(filterRows(rows, { search: 'citymsp' }).map((r) => r.id)).to.deep.equal(['X:UP']);
     expect(filterRows(rows, { search: '  ' })).to.have.length(rows.length);
   });

@@ -7,15 +7,16 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, port, type NetworkConfig } from '../../../network/src/config';
+import { tr } from '../render/language';
 import { mintToken } from '../token';
 import { seedDemo } from './seed';
 
 /** Tokens printed on start: one per kind of user the walkthrough needs. */
 const SHOWN = [
-  { org: 'PartsCo', user: 'qm1', why: 'PartsCo quality manager (holds, recalls)' },
-  { org: 'City', user: 'inspector1', why: 'City testing institute inspector' },
-  { org: 'AssemblyCo', user: 'qm1', why: 'AssemblyCo quality manager' },
-  { org: 'Bank', user: 'auditor1', why: 'Bank auditor (read-only, verify)' },
+  { org: 'PartsCo', user: 'qm1', why: 'partscoQm' },
+  { org: 'City', user: 'inspector1', why: 'cityInspector' },
+  { org: 'AssemblyCo', user: 'qm1', why: 'assemblyQm' },
+  { org: 'Bank', user: 'auditor1', why: 'bankAuditor' },
 ];
 
 const TOKEN_TTL_SECONDS = 12 * 3600;
@@ -38,10 +39,11 @@ async function tokensFile(config: NetworkConfig): Promise<{ file: string; tokens
 async function main(): Promise<void> {
   const config = loadConfig();
   const out = (line = '') => process.stdout.write(`${line}\n`);
-  process.stderr.write('[lotline] seeding the demo supply chain (skipped steps are already on the ledger)\n');
+  process.stderr.write(`${tr('welcome.seeding')}\n`);
   const seeded = await seedDemo({
     config,
-    onStep: (s) => process.stderr.write(`                 ${s.outcome === 'created' ? 'wrote ' : 'exists'}  ${s.step}\n`),
+    onStep: (s) =>
+      process.stderr.write(`                 ${tr(s.outcome === 'created' ? 'welcome.wrote' : 'welcome.exists')}  ${s.step}\n`),
   });
   const { file, tokens } = await tokensFile(config);
   const api = (name: string) => {
@@ -50,35 +52,36 @@ async function main(): Promise<void> {
   };
 
   out();
-  out('Lotline is up.');
+  out(tr('welcome.up'));
   out();
-  out('  Web trace explorer (paste a token below to sign in):');
+  out(tr('welcome.explorer'));
   for (const org of config.orgs) out(`    ${org.name.padEnd(11)} ${api(org.name)}/explorer/`);
   out();
-  out('  APIs (OpenAPI at /openapi.json, health at /readyz):');
+  out(tr('welcome.apis'));
   out(`    ${config.orgs.map((o) => `${o.name} ${api(o.name)}`).join('   ')}`);
   out();
-  out('  Demo supply chain:');
-  out(`    defective lot (failed plating inspection, recalled as ${seeded.recallId}): ${seeded.defectiveLot}`);
-  out(`    held lot (same plating bath, hold with descendants):   ${seeded.heldLot}`);
-  out(`    raw-material coil (root of both branches):             ${seeded.coilLot}`);
+  out(tr('welcome.demo'));
+  out(tr('welcome.defective', { recallId: seeded.recallId, lot: seeded.defectiveLot }));
+  out(tr('welcome.held', { lot: seeded.heldLot }));
+  out(tr('welcome.coil', { lot: seeded.coilLot }));
   out();
-  out(`  Tokens for every demo user are in ${file} (mode 0600). For example:`);
+  out(tr('welcome.tokens', { file }));
   for (const s of SHOWN) {
-    out(`    ${s.why}:`);
-    out(`      ${tokens.get(`${s.org}/${s.user}`) ?? '(missing)'}`);
+    out(`    ${tr(`welcome.who.${s.why}`)}:`);
+    out(`      ${tokens.get(`${s.org}/${s.user}`) ?? tr('welcome.missing')}`);
   }
   out();
-  out('  Try the CLI:');
+  out(tr('welcome.cli'));
   out('    export LOTLINE_TOKEN=$(npm run --silent lotline -- token mint --org PartsCo --user qm1)');
   out(`    npm run --silent lotline -- lots trace ${seeded.coilLot} --direction forward`);
   out(`    npm run --silent lotline -- recalls show ${seeded.recallId}`);
   out();
-  out('  npm stop stops everything (data is kept); npm run reset wipes it.');
+  out(tr('welcome.language'));
+  out(tr('welcome.stop'));
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`\nlotline: the demo step failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.stderr.write('The network is up; check `npm run status` and the logs in .lotline/logs, then run `npm start` again.\n');
+  process.stderr.write(`\n${tr('welcome.failed', { message: err instanceof Error ? err.message : String(err) })}\n`);
+  process.stderr.write(`${tr('welcome.failedNext')}\n`);
   process.exit(1);
 });

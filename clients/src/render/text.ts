@@ -55,7 +55,10 @@ export function lotLines(lot: Lot): string[] {
     );
   for (const ref of lot.affectedBy ?? []) {
     lines.push(
-      field('affected', tr('lot.affectedValue', { kind: tr(`kind.${ref.kind}`), id: ref.recallId ?? ref.eventId, source: ref.sourceLotId })),
+      field(
+        'affected',
+        tr('lot.affectedValue', { kind: tr(`kind.${ref.kind}`), id: ref.recallId ?? ref.eventId, source: ref.sourceLotId }),
+      ),
     );
   }
   if (lot.pendingTransfer)

@@ -143,7 +143,14 @@ function groupElements(
   const keyOf = new Map(rows.map((r) => [r.id, groupKey(r, collapse)]));
   const els: ElementDefinition[] = groups.map((g, i) => ({
     group: 'nodes' as const,
-    data: { id: g.key, label: label(g), color: CATEGORY_COLORS[g.category], ring: CATEGORY_COLORS[g.category], category: g.category, group: 1 },
+    data: {
+      id: g.key,
+      label: label(g),
+      color: CATEGORY_COLORS[g.category],
+      ring: CATEGORY_COLORS[g.category],
+      category: g.category,
+      group: 1,
+    },
     position: collapse === 'depth' ? { x: (g.depth ?? 0) * 280, y: 0 } : { x: (i % 4) * 300, y: Math.floor(i / 4) * 160 },
   }));
   const links = new Map<string, number>();

@@ -148,7 +148,12 @@ function showSummary(): void {
   const s = summarize(rowsOf(state.nodes));
   const summary = byId('trace-summary');
   summary.textContent = t('tools.summary', { lots: s.lots, holders: s.holders, onHold: s.onHold, recalled: s.recalled });
-  Object.assign(summary.dataset, { lots: String(s.lots), holders: String(s.holders), onHold: String(s.onHold), recalled: String(s.recalled) });
+  Object.assign(summary.dataset, {
+    lots: String(s.lots),
+    holders: String(s.holders),
+    onHold: String(s.onHold),
+    recalled: String(s.recalled),
+  });
 }
 
 /** The search within the trace: filters the table and highlights the matching lots (or their groups) in the graph. */
@@ -442,7 +447,14 @@ async function selectLot(id: string, quiet = false): Promise<void> {
         : h(
             'table',
             { id: 'events' },
-            h('tr', {}, h('th', {}, t('panel.when')), h('th', {}, t('panel.what')), h('th', {}, t('panel.by')), h('th', {}, t('panel.proof'))),
+            h(
+              'tr',
+              {},
+              h('th', {}, t('panel.when')),
+              h('th', {}, t('panel.what')),
+              h('th', {}, t('panel.by')),
+              h('th', {}, t('panel.proof')),
+            ),
             events.map((e) =>
               h(
                 'tr',

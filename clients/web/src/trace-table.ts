@@ -45,7 +45,8 @@ export class TraceTable {
     this.rows = rows;
     this.root = root;
     const custodians = [...new Set(rows.map((r) => r.custodian))].sort();
-    if (this.filter.custodian !== undefined && !custodians.includes(this.filter.custodian)) this.filter = { ...this.filter, custodian: undefined };
+    if (this.filter.custodian !== undefined && !custodians.includes(this.filter.custodian))
+      this.filter = { ...this.filter, custodian: undefined };
     this.filter = { ...this.filter, depth: undefined };
     this.options(custodians);
     this.render();
@@ -118,7 +119,18 @@ export class TraceTable {
       fragment.append(tr);
     }
     body.append(fragment);
-    this.table.replaceChildren(h('thead', {}, h('tr', {}, TRACE_COLUMNS.map((c) => this.header(c)))), body);
+    this.table.replaceChildren(
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          TRACE_COLUMNS.map((c) => this.header(c)),
+        ),
+      ),
+      body,
+    );
     this.count.textContent = t('table.count', { shown: this.shown.length, total: this.rows.length });
     this.count.dataset.shown = String(this.shown.length);
   }

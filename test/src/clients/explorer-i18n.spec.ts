@@ -20,6 +20,22 @@ import { config, uniqueId } from '../support/network';
 import { explorerOrigin, type RunningApi, startApi } from './support/api';
 import { launchChromium, type LaunchedBrowser } from './support/chromium';
 
+/** What the page code below touches (the tests are compiled without the DOM library). */
+type Dataset = Record<string, string | undefined>;
+interface PageElement {
+  dataset: Dataset;
+  value: string;
+  getBoundingClientRect(): { width: number };
+  dispatchEvent(event: unknown): boolean;
+}
+interface PageGlobals {
+  document: { body: { dataset: Dataset }; getElementById: (id: string) => PageElement | null };
+  navigator: { languages: readonly string[] };
+  performance: { now: () => number };
+  requestAnimationFrame: (callback: () => void) => number;
+  Event: new (type: string) => unknown;
+}
+
 const SCREENSHOTS = path.join(config.repoRoot, 'docs', 'screenshots');
 const PRODUCT = '亜鉛めっきブラケット（第２ライン）';
 const REASON = '膜厚不足のため出荷停止（ロット全数を再検査）';
@@ -37,10 +53,14 @@ async function drawn(page: Page): Promise<{ collapse: string; nodes: number; edg
 }
 
 async function traceFromPage(page: Page, lotId: string): Promise<void> {
-  const before = await page.evaluate(() => document.body.dataset.traced ?? '');
+  const before = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.body.dataset.traced ?? '');
   await page.fill('#lot-id', lotId);
   await page.click('#search button');
-  await page.waitForFunction((previous) => (document.body.dataset.traced ?? '') !== previous, before, { timeout: 60_000 });
+  await page.waitForFunction(
+    (previous) => ((globalThis as unknown as PageGlobals).document.body.dataset.traced ?? '') !== previous,
+    before,
+    { timeout: 60_000 },
+  );
   await page.locator('#panel-lot', { hasText: lotId }).waitFor({ timeout: 60_000 });
 }
 
@@ -83,7 +103,7 @@ describe('clients: the explorer in Japanese and English, and big traces as a tab
 
   it('follows navigator.languages: a ja-JP browser gets the page in Japanese', async () => {
     await page.goto(`${origin?.url ?? ''}explorer/`);
-    expect(await page.evaluate(() => navigator.languages[0])).to.equal('ja-JP');
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).navigator.languages[0])).to.equal('ja-JP');
     expect(await page.getAttribute('html', 'lang')).to.equal('ja');
     expect(await page.textContent('#signin button')).to.equal('サインイン');
     expect(await page.inputValue('#language')).to.equal('ja');
@@ -105,7 +125,9 @@ describe('clients: the explorer in Japanese and English, and big traces as a tab
     expect(await page.textContent('#trace-summary')).to.equal('2 ロット、保管者 1 社、保留 2 件、リコール 0 件');
     expect(await page.textContent(`#trace-table tr[data-lot="${lotB}"] td.product`)).to.equal(PRODUCT);
     // The rendered glyphs need a CJK font: the product name is wider than the same number of Latin letters.
-    const width = await page.evaluate(() => (document.getElementById('lot-product') as HTMLElement).getBoundingClientRect().width);
+    const width = await page.evaluate(
+      () => (globalThis as unknown as PageGlobals).document.getElementById('lot-product')?.getBoundingClientRect().width ?? 0,
+    );
     expect(width).to.be.greaterThan(150);
     await page.waitForSelector('#events .badge.ok', { timeout: 30_000 });
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -124,7 +146,9 @@ describe('clients: the explorer in Japanese and English, and big traces as a tab
     expect(ja.headers.get('content-language')).to.equal('ja');
     expect(ja.headers.get('vary')).to.match(/accept-language/i);
     expect(jaBody).to.include({ code: 'LOT_NOT_FOUND', title: '見つかりません', type: enBody?.type });
-    expect(jaBody?.detail).to.match(/^ロットが存在しません（台帳の応答: /).and.include(missing);
+    expect(jaBody?.detail)
+      .to.match(/^ロットが存在しません（台帳の応答: /)
+      .and.include(missing);
     expect(enBody).to.include({ code: 'LOT_NOT_FOUND', title: 'Not found' });
     // The explorer asks in the user's language, so the page shows the Japanese detail.
     await page.fill('#lot-id', missing);
@@ -148,7 +172,7 @@ describe('clients: the explorer in Japanese and English, and big traces as a tab
     expect(await page.inputValue('#language')).to.equal('en');
   });
 
-  it("lists the demo trace in the table: filtered by status and custodian, sorted, searched, collapsed, exported with a BOM", async () => {
+  it('lists the demo trace in the table: filtered by status and custodian, sorted, searched, collapsed, exported with a BOM', async () => {
     await page.waitForSelector('#who:not([hidden])');
     await traceFromPage(page, DEFECTIVE_LOT);
     const [backward, forward] = await Promise.all([
@@ -157,7 +181,7 @@ describe('clients: the explorer in Japanese and English, and big traces as a tab
     ]);
     const lots = new Map([...forward.nodes, ...backward.nodes].map((n) => [n.id, n]));
     const holders = new Set([...lots.values()].map((n) => n.custodian));
-    const summary = await page.locator('#trace-summary').evaluate((el) => ({ ...(el as HTMLElement).dataset }));
+    const summary = await page.locator('#trace-summary').evaluate((el) => ({ ...(el as unknown as PageElement).dataset }));
     expect(summary).to.include({ lots: String(lots.size), holders: String(holders.size) });
     expect(Number(summary.recalled)).to.be.greaterThan(0);
     expect(await rows(page)).to.have.length(lots.size);
@@ -182,7 +206,10 @@ describe('clients: the explorer in Japanese and English, and big traces as a tab
     const shipped = [...lots.values()]
       .filter((n) => [n.id, n.product.code, n.product.name, n.producer, n.custodian].some((f) => f.toLowerCase().includes('ship')))
       .map((n) => n.id);
-    await page.waitForFunction((n) => document.getElementById('search-hits')?.dataset.hits === String(n), shipped.length);
+    await page.waitForFunction(
+      (n) => (globalThis as unknown as PageGlobals).document.getElementById('search-hits')?.dataset.hits === String(n),
+      shipped.length,
+    );
     expect((await rows(page)).map((r) => r.id).sort()).to.deep.equal(shipped.sort());
     const matched = await page.evaluate(
       () => (globalThis as unknown as { lotline: { cy: { nodes(s: string): { length: number } } } }).lotline.cy.nodes('.match').length,

@@ -120,7 +120,10 @@ export function registerRecalls(program: Command): void {
         process.stdout.write(recallCsv(report));
         return;
       }
-      ctx.print({ ...started, value: report }, () => [committedLine(tr('done.recall', { recallId: report.recallId }), started), ...recallText(report)]);
+      ctx.print({ ...started, value: report }, () => [
+        committedLine(tr('done.recall', { recallId: report.recallId }), started),
+        ...recallText(report),
+      ]);
     });
   recalls
     .command('show <recallId>')
