@@ -107,6 +107,7 @@ describe('clients: a 1,023-lot trace in the explorer (opt-in measurement)', func
     const layers = closure();
     const total = layers.reduce((n, l) => n + l.length, 0);
     expect(total).to.equal(1023);
+    process.stdout.write(`      root ${root}\n`);
     const started = Date.now();
     let done = 0;
     for (const layer of layers) {
@@ -131,6 +132,8 @@ describe('clients: a 1,023-lot trace in the explorer (opt-in measurement)', func
 
   it('shows all 1,023 lots (graph collapsed by depth, table of every lot), then every lot as its own node', async () => {
     const page = await (browser as LaunchedBrowser).browser.newPage();
+    page.on('pageerror', (error) => process.stdout.write(`      page error: ${error.message}\n`));
+    page.on('console', (message) => process.stdout.write(`      console: ${message.text()}\n`));
     const token = await mintToken(config, { org: 'PartsCo', user: 'qm1' });
     await page.goto(`${origin?.url ?? ''}explorer/`);
     await page.fill('#token', token);
@@ -141,11 +144,13 @@ describe('clients: a 1,023-lot trace in the explorer (opt-in measurement)', func
       const clicked = Date.now();
       await page.fill('#lot-id', root);
       await page.click('#search button');
-      await page.waitForFunction(
-        (previous) => ((globalThis as unknown as PageGlobals).document.body.dataset.traced ?? '') !== previous,
-        before,
-        { timeout: 300_000 },
-      );
+      await page
+        .waitForFunction((previous) => ((globalThis as unknown as PageGlobals).document.body.dataset.traced ?? '') !== previous, before, {
+          timeout: 300_000,
+        })
+        .catch(async (error: unknown) => {
+          throw new Error(`the trace did not render: status line "${(await page.textContent('#status-line')) ?? ''}"`, { cause: error });
+        });
       const wall = Date.now() - clicked;
       const t = await timings(page);
       expect(t?.lots).to.equal(1023);
