@@ -3,7 +3,6 @@
  * without listening. One router per resource, one problem+json error handler
  * last. `main.ts` builds the real dependencies and listens.
  */
-import { existsSync } from 'node:fs';
 import express, { type Express, type Request } from 'express';
 import type { Gateway } from '@hyperledger/fabric-gateway';
 import type { Logger } from 'pino';
@@ -59,10 +58,20 @@ export interface ServerDeps {
   readonly txRetries?: number;
   /** SSE keep-alive comment interval. */
   readonly sseHeartbeatMs?: number;
+  /** Where people and scripts sign in (announced at `GET /auth/config`). */
+  readonly signIn?: SignInInfo;
   /** Built web trace explorer (`clients/web/dist`), served at `/explorer/` when present. */
   readonly webDir?: string;
   /** Lot labels: the Digital Link resolver base in QR codes and the label font (default: this API's origin, built-in fonts). */
   readonly labels?: LabelOptions;
+}
+
+/** The organisation's identity provider and its public clients, for the explorer and the CLI. */
+export interface SignInInfo {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly explorerClientId: string;
+  readonly cliClientId: string;
 }
 
 const API_VERSION = '1.0.0';
@@ -123,6 +132,12 @@ export function createServer(deps: ServerDeps): Express {
     res.locals.route = '/healthz';
     res.json({ status: 'ok', org: deps.org.name, mspId: deps.org.mspId });
   });
+  // Where to sign in: the only issuer this API trusts, and the public clients registered there.
+  app.get('/auth/config', (_req, res) => {
+    res.locals.route = '/auth/config';
+    if (deps.signIn === undefined) throw notFound('ROUTE_NOT_FOUND', 'this API announces no sign-in configuration');
+    res.json({ ...deps.signIn, org: deps.org.name, mspId: deps.org.mspId });
+  });
   app.get('/readyz', async (_req, res) => {
     res.locals.route = '/readyz';
     const ready = await deps.ready();
@@ -157,8 +172,9 @@ export function createServer(deps: ServerDeps): Express {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  // The web trace explorer, same origin as the API (it signs in with a bearer token).
-  if (deps.webDir !== undefined && existsSync(deps.webDir)) {
+  // The web trace explorer, same origin as the API (it signs in at the organisation's provider, code flow + PKCE).
+  // Mounted even before the explorer is built: express.static serves what exists when asked.
+  if (deps.webDir !== undefined) {
     app.use('/explorer', express.static(deps.webDir, { index: 'index.html', fallthrough: true }));
     app.get('/', (_req, res) => res.redirect('/explorer/'));
   }

@@ -11,6 +11,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../api-client';
 import { registerEvidence } from './commands/evidence';
+import { registerLogin } from './commands/login';
 import { registerLots, registerTransfers } from './commands/lots';
 import { registerEvents, registerParticipants, registerToken, registerUsers } from './commands/misc';
 import { registerHolds, registerInspections, registerRecalls } from './commands/quality';
@@ -28,7 +29,7 @@ Exit codes:
 
 Environment:
   LOTLINE_API_URL   API base URL (default: the local network's API of --org)
-  LOTLINE_TOKEN     bearer token (mint one: lotline token mint --org PartsCo --user qm1)
+  LOTLINE_TOKEN     bearer token (else the one kept by lotline login; scripts: lotline token mint --org PartsCo --user qm1)
   LOTLINE_ORG       default organisation for the API URL
   LOTLINE_DATA_DIR, LOTLINE_PORT_OFFSET   the local network (token mint, verify)
 `;
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_HELP)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerLogin(program);
   registerToken(program);
   registerUsers(program);
   registerLots(program);
