@@ -29,10 +29,10 @@ const AUDIENCE = 'lotline-api';
 const MSP = 'PartsCoMSP';
 
 const AUTH: AuthConfig = {
-  jwksUrl: undefined,
-  jwksFile: '(in memory)',
   issuer: ISSUER,
   audience: AUDIENCE,
+  explorerClientId: 'lotline-explorer',
+  cliClientId: 'lotline-cli',
   algorithms: ['ES256'],
   clockToleranceSeconds: 5,
 };

@@ -1,39 +1,20 @@
 /**
  * The last step of `npm start`: seeds the demo supply chain (idempotent),
- * mints local tokens for the demo users, and prints what to open.
+ * and prints what to open and how to sign in (the demo users' passwords).
  *
  *   npx tsx clients/src/demo/welcome.ts
  */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { loadConfig, port, type NetworkConfig } from '../../../network/src/config';
-import { mintToken } from '../token';
+import { findOrg, loadConfig, port, type Org } from '../../../network/src/config';
+import { demoPasswords, issuerUrl } from '../../../network/src/idp/local';
 import { seedDemo } from './seed';
 
-/** Tokens printed on start: one per kind of user the walkthrough needs. */
+/** Sign-ins printed on start: one per kind of user the walkthrough needs. */
 const SHOWN = [
   { org: 'PartsCo', user: 'qm1', why: 'PartsCo quality manager (holds, recalls)' },
   { org: 'City', user: 'inspector1', why: 'City testing institute inspector' },
   { org: 'AssemblyCo', user: 'qm1', why: 'AssemblyCo quality manager' },
   { org: 'Bank', user: 'auditor1', why: 'Bank auditor (read-only, verify)' },
 ];
-
-const TOKEN_TTL_SECONDS = 12 * 3600;
-
-async function tokensFile(config: NetworkConfig): Promise<{ file: string; tokens: Map<string, string> }> {
-  const tokens = new Map<string, string>();
-  const lines = ['# Local demo tokens, valid 12 hours. Regenerate with: npm run lotline -- token mint --org <Org> --user <user>'];
-  for (const org of config.orgs) {
-    for (const user of config.users) {
-      const token = await mintToken(config, { org: org.name, user: user.name, ttlSeconds: TOKEN_TTL_SECONDS });
-      tokens.set(`${org.name}/${user.name}`, token);
-      lines.push(`LOTLINE_TOKEN_${org.key.toUpperCase()}_${user.name.toUpperCase()}=${token}`);
-    }
-  }
-  const file = path.join(config.dataDir, 'tokens.env');
-  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
-  return { file, tokens };
-}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -43,36 +24,35 @@ async function main(): Promise<void> {
     config,
     onStep: (s) => process.stderr.write(`                 ${s.outcome === 'created' ? 'wrote ' : 'exists'}  ${s.step}\n`),
   });
-  const { file, tokens } = await tokensFile(config);
-  const api = (name: string) => {
-    const org = config.orgs.find((o) => o.name === name);
-    return org ? `http://${org.host}:${port(org, 'api')}` : '';
-  };
+  const api = (org: Org) => `http://${org.host}:${port(org, 'api')}`;
 
   out();
   out('Lotline is up.');
   out();
-  out('  Web trace explorer (paste a token below to sign in):');
-  for (const org of config.orgs) out(`    ${org.name.padEnd(11)} ${api(org.name)}/explorer/`);
+  out("  Web trace explorer (Sign in opens your organisation's own sign-in page):");
+  for (const org of config.orgs) out(`    ${org.name.padEnd(11)} ${api(org)}/explorer/`);
   out();
+  out('  Demo users (passwords generated on first start; all in orgs/<org>/idp/demo-passwords.json, mode 0600):');
+  for (const s of SHOWN) {
+    const org = findOrg(config, s.org);
+    out(`    ${s.org.padEnd(11)} ${s.user.padEnd(11)} password ${demoPasswords(org)[s.user] ?? '(missing)'}   ${s.why}`);
+  }
+  out();
+  out('  Identity providers (one per organisation; each API trusts only its own):');
+  out(`    ${config.orgs.map((o) => `${o.name} ${issuerUrl(o)}`).join('   ')}`);
   out('  APIs (OpenAPI at /openapi.json, health at /readyz):');
-  out(`    ${config.orgs.map((o) => `${o.name} ${api(o.name)}`).join('   ')}`);
+  out(`    ${config.orgs.map((o) => `${o.name} ${api(o)}`).join('   ')}`);
   out();
   out('  Demo supply chain:');
   out(`    defective lot (failed plating inspection, recalled as ${seeded.recallId}): ${seeded.defectiveLot}`);
   out(`    held lot (same plating bath, hold with descendants):   ${seeded.heldLot}`);
   out(`    raw-material coil (root of both branches):             ${seeded.coilLot}`);
   out();
-  out(`  Tokens for every demo user are in ${file} (mode 0600). For example:`);
-  for (const s of SHOWN) {
-    out(`    ${s.why}:`);
-    out(`      ${tokens.get(`${s.org}/${s.user}`) ?? '(missing)'}`);
-  }
-  out();
-  out('  Try the CLI:');
-  out('    export LOTLINE_TOKEN=$(npm run --silent lotline -- token mint --org PartsCo --user qm1)');
-  out(`    npm run --silent lotline -- lots trace ${seeded.coilLot} --direction forward`);
-  out(`    npm run --silent lotline -- recalls show ${seeded.recallId}`);
+  out('  Try the CLI (lotline login prints an address and a code: open it, sign in as a demo user above):');
+  out('    npm run --silent lotline -- login --org PartsCo');
+  out(`    npm run --silent lotline -- --org PartsCo lots trace ${seeded.coilLot} --direction forward`);
+  out(`    npm run --silent lotline -- --org PartsCo recalls show ${seeded.recallId}`);
+  out('  Scripts: export LOTLINE_TOKEN=$(npm run --silent lotline -- token mint --org PartsCo --user qm1)   (client credentials, 1 hour)');
   out();
   out('  npm stop stops everything (data is kept); npm run reset wipes it.');
 }

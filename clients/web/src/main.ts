@@ -1,5 +1,6 @@
 /**
- * The trace explorer page: sign in with a token, trace a lot both ways,
+ * The trace explorer page: sign in at the organisation's identity provider
+ * (authorization code + PKCE, ./sign-in.ts), trace a lot both ways,
  * inspect a lot (quality events, history, a proof badge per record), place a
  * hold or start a recall where the role allows, export recall reports as CSV,
  * and follow the API's event stream to keep the graph current.
@@ -13,8 +14,19 @@ import type { Lot, LedgerEvent, Trace } from '../../src/api-types';
 import { recallRows } from '../../src/recall-report';
 import { byId, download, h } from './dom';
 import { FAILED_RING, type GraphNode, legend, LineageGraph } from './graph';
+import {
+  completeSignIn,
+  forgetTokens,
+  isCallback,
+  pageQuery,
+  savedToken,
+  signInConfig,
+  signInError,
+  startSignIn,
+  type SignInConfig,
+} from './sign-in';
 
-const params = new URLSearchParams(location.search);
+const params = pageQuery();
 const api = new ApiClient({ baseUrl: params.get('api') ?? '../', timeoutMs: 60_000 });
 
 interface Claims {
@@ -42,7 +54,7 @@ function say(text: string, error = false): void {
 
 function explain(err: unknown): string {
   if (err instanceof ApiError) {
-    if (err.status === 401) return `${err.message} — sign in again with a valid token.`;
+    if (err.status === 401) return `${err.message} — sign in again.`;
     if (err.status === 403) return `${err.message} — your role or organisation may not do this.`;
     return err.message;
   }
@@ -79,7 +91,6 @@ async function signIn(token: string): Promise<void> {
     }
     // No /me endpoint: the token's own claims are shown, and the API still decides every action.
   }
-  sessionStorage.setItem('lotline-token', token);
   byId('signin').hidden = true;
   byId('who').hidden = false;
   byId('who-text').textContent =
@@ -92,7 +103,7 @@ function signOut(): void {
   stream?.abort();
   api.setToken(undefined);
   state.token = undefined;
-  sessionStorage.removeItem('lotline-token');
+  forgetTokens();
   byId('signin').hidden = false;
   byId('who').hidden = true;
 }
@@ -413,16 +424,27 @@ byId('legend').replaceChildren(
   h('li', { id: 'live' }, 'live updates via /events'),
 );
 
+let signInSettings: Promise<SignInConfig> | undefined;
+const settings = (): Promise<SignInConfig> => (signInSettings ??= signInConfig(params.get('api') ?? '../'));
+
 byId<HTMLFormElement>('signin').addEventListener('submit', (e) => {
   e.preventDefault();
-  const token = byId<HTMLInputElement>('token').value.trim();
-  if (token) void signIn(token).then(openDeepLink);
+  say('Opening the sign-in page…');
+  settings()
+    .then(startSignIn)
+    .catch((err: unknown) => {
+      signInSettings = undefined;
+      say(signInError(err), true);
+    });
 });
-byId('signout').addEventListener('click', signOut);
+byId('signout').addEventListener('click', () => {
+  signOut();
+  say('Signed out: the token is gone from this tab.');
+});
 byId<HTMLFormElement>('search').addEventListener('submit', (e) => {
   e.preventDefault();
   const id = byId<HTMLInputElement>('lot-id').value.trim();
-  if (!state.token) say('Sign in with a token first.', true);
+  if (!state.token) say('Sign in first.', true);
   else if (id) {
     state.selected = undefined;
     history.replaceState(null, '', `?${new URLSearchParams({ ...Object.fromEntries(params), lot: id }).toString()}`);
@@ -455,5 +477,20 @@ async function openDeepLink(): Promise<void> {
   }
 }
 
-const saved = sessionStorage.getItem('lotline-token');
-if (saved) void signIn(saved).then(openDeepLink);
+async function start(): Promise<void> {
+  const config = await settings();
+  byId('signin-org').textContent = config.org;
+  if (isCallback()) {
+    say('Signing in…');
+    await signIn(await completeSignIn(config));
+  } else {
+    const saved = savedToken();
+    if (saved) await signIn(saved);
+  }
+  await openDeepLink();
+}
+
+start().catch((err: unknown) => {
+  signInSettings = undefined;
+  say(signInError(err), true);
+});
