@@ -70,7 +70,7 @@ export class CliContext {
   api(anonymous = false): ApiClient {
     if (this.apiClient) return this.apiClient;
     const baseUrl = resolveApiUrl(this.options);
-    const token = this.options.token ?? process.env.LOTLINE_TOKEN ?? storedToken(baseUrl);
+    const token = this.options.token || process.env.LOTLINE_TOKEN || storedToken(baseUrl);
     if (!token && !anonymous) {
       throw new SetupError(
         `no token: sign in with lotline login${this.options.org ? ` --org ${this.options.org}` : ''}, or set LOTLINE_TOKEN / pass --token (scripts on the local network: export LOTLINE_TOKEN=$(npm run --silent lotline -- token mint --org PartsCo --user qm1))`,

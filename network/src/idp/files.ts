@@ -12,7 +12,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { IdpSettings, PasswordHash } from './provider';
+import type { PasswordHash } from './clients';
+import type { IdpSettings } from './provider';
 
 export const PROVIDER_FILE = 'provider.json';
 export const SIGNING_KEYS_FILE = 'signing-keys.json';

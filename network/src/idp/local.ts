@@ -25,7 +25,7 @@ import {
   type ProviderFile,
   type SecretsFile,
 } from './files';
-import { CLI_CLIENT_ID, EXPLORER_CLIENT_ID, hashPassword, serviceClientSecret } from './provider';
+import { CLI_CLIENT_ID, EXPLORER_CLIENT_ID, hashPassword, serviceClientSecret } from './clients';
 
 export { CLI_CLIENT_ID, EXPLORER_CLIENT_ID };
 

@@ -16,20 +16,12 @@
  * The only hand-written HTTP here is that login page; every OAuth endpoint is
  * oidc-provider's.
  */
-import { createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
+import { scryptSync, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { API_SCOPE, CLI_CLIENT_ID, EXPLORER_CLIENT_ID, serviceClientSecret, type PasswordHash } from './clients';
 import Provider, { errors, type Adapter, type AdapterPayload, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-
-/** Public client ids of the local provider. */
-export const EXPLORER_CLIENT_ID = 'lotline-explorer';
-export const CLI_CLIENT_ID = 'lotline-cli';
-/** The scope of the API on the resource server (informational: the API checks `aud`). */
-export const API_SCOPE = 'lotline';
-
-/** A demo user's password hash: `scrypt:<salt b64url>:<hash b64url>`. */
-export type PasswordHash = string;
 
 /** Everything one organisation's provider is configured with (from its own folder). */
 export interface IdpSettings {
@@ -55,16 +47,6 @@ export interface IdpSettings {
 
 /** A user name usable as a wallet folder name (the API's rule, gateway-api/src/auth/jwt.ts). */
 const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
-
-/** The client secret of `user`'s service client: HMAC-SHA256 of the user name under the service secret. */
-export function serviceClientSecret(serviceSecret: string, user: string): string {
-  return createHmac('sha256', serviceSecret).update(`lotline-service-client:${user}`).digest('base64url');
-}
-
-/** A password hash for `users.json`. */
-export function hashPassword(password: string, salt: Buffer): PasswordHash {
-  return `scrypt:${salt.toString('base64url')}:${scryptSync(password, salt, 32).toString('base64url')}`;
-}
 
 function passwordMatches(hash: PasswordHash | undefined, password: string): boolean {
   const [kind, salt, expected] = (hash ?? '').split(':');
@@ -336,3 +318,5 @@ export function createIdentityProvider(settings: IdpSettings): {
     },
   };
 }
+
+export { CLI_CLIENT_ID, EXPLORER_CLIENT_ID, hashPassword, serviceClientSecret, type PasswordHash } from './clients';
