@@ -152,7 +152,10 @@ function labelSettings(read: Reader): ApiConfig['labels'] {
 }
 
 function authSettings(read: Reader): AuthConfig {
-  const issuer = read.required('LOTLINE_OIDC_ISSUER', "the issuer URL of your organisation's OpenID provider (npm start prints the local one)");
+  const issuer = read.required(
+    'LOTLINE_OIDC_ISSUER',
+    "the issuer URL of your organisation's OpenID provider (npm start prints the local one)",
+  );
   if (issuer !== '' && !/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(issuer))
     read.problems.push(`LOTLINE_OIDC_ISSUER=${issuer} must be the provider's issuer URL, e.g. https://login.example.com/realms/partsco`);
   const algorithms = (read.optional('LOTLINE_OIDC_ALGORITHMS') ?? 'ES256,RS256,PS256').split(',').map((a) => a.trim());

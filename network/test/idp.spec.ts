@@ -50,7 +50,11 @@ async function startIdp(orgName: string, walletDir: string): Promise<RunningIdp>
   return { issuer, settings, server };
 }
 
-async function clientCredentials(idp: RunningIdp, user: string, secret = serviceClientSecret(idp.settings.serviceSecret, user)): Promise<string> {
+async function clientCredentials(
+  idp: RunningIdp,
+  user: string,
+  secret = serviceClientSecret(idp.settings.serviceSecret, user),
+): Promise<string> {
   const client = await oidc.discovery(new URL(idp.issuer), user, undefined, oidc.ClientSecretBasic(secret), {
     execute: [oidc.allowInsecureRequests],
   });
@@ -183,7 +187,10 @@ describe('the local OpenID provider and the API that trusts it', function () {
       const first = await fetch(start, { redirect: 'manual' });
       expect(first.status).to.be.oneOf([302, 303]);
       const interaction = new URL(first.headers.get('location') ?? '', parts.issuer);
-      const cookies = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const cookies = first.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const form = await fetch(interaction, { headers: { cookie: cookies } });
       const html = await form.text();
       expect(form.status).to.equal(200);

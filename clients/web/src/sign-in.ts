@@ -129,7 +129,9 @@ export function forgetTokens(): void {
 
 /** A readable reason for a failed sign-in. */
 export function signInError(err: unknown): string {
-  if (err instanceof oauth.AuthorizationResponseError) return `sign-in refused: ${err.error}${err.error_description ? ` (${err.error_description})` : ''}`;
-  if (err instanceof oauth.ResponseBodyError) return `sign-in failed: ${err.error}${err.error_description ? ` (${err.error_description})` : ''}`;
+  if (err instanceof oauth.AuthorizationResponseError)
+    return `sign-in refused: ${err.error}${err.error_description ? ` (${err.error_description})` : ''}`;
+  if (err instanceof oauth.ResponseBodyError)
+    return `sign-in failed: ${err.error}${err.error_description ? ` (${err.error_description})` : ''}`;
   return `sign-in failed: ${err instanceof Error ? err.message : String(err)}`;
 }

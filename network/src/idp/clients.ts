@@ -23,4 +23,3 @@ export function serviceClientSecret(serviceSecret: string, user: string): string
 export function hashPassword(password: string, salt: Buffer): PasswordHash {
   return `scrypt:${salt.toString('base64url')}:${scryptSync(password, salt, 32).toString('base64url')}`;
 }
-

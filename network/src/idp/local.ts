@@ -92,7 +92,10 @@ export async function prepareIdp(config: NetworkConfig, org: Org): Promise<strin
   writeFileSync(path.join(dir, PROVIDER_FILE), `${JSON.stringify(provider, null, 2)}\n`, { mode: 0o644 });
   if (!existsSync(path.join(dir, SIGNING_KEYS_FILE))) writePrivate(path.join(dir, SIGNING_KEYS_FILE), await signingKeys());
   if (!existsSync(path.join(dir, SECRETS_FILE))) {
-    const secrets: SecretsFile = { cookieKeys: [randomBytes(32).toString('base64url')], serviceSecret: randomBytes(32).toString('base64url') };
+    const secrets: SecretsFile = {
+      cookieKeys: [randomBytes(32).toString('base64url')],
+      serviceSecret: randomBytes(32).toString('base64url'),
+    };
     writePrivate(path.join(dir, SECRETS_FILE), secrets);
   }
   const passwordsFile = path.join(dir, DEMO_PASSWORDS_FILE);
@@ -137,11 +140,7 @@ export async function startIdps(config: NetworkConfig): Promise<number> {
 }
 
 /** The discovered configuration of a provider for one client (http is allowed only for loopback issuers). */
-export async function discoverIssuer(
-  issuer: string,
-  clientId: string,
-  clientSecret?: string,
-): Promise<oidc.Configuration> {
+export async function discoverIssuer(issuer: string, clientId: string, clientSecret?: string): Promise<oidc.Configuration> {
   const url = new URL(issuer);
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   return oidc.discovery(
@@ -151,6 +150,16 @@ export async function discoverIssuer(
     clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(clientSecret),
     url.protocol === 'http:' && loopback ? { execute: [oidc.allowInsecureRequests] } : {},
   );
+}
+
+/** The provider's own words for a failed OAuth request (an error body, a WWW-Authenticate challenge, or the message). */
+export function oauthErrorText(error: unknown): string {
+  if (error instanceof oidc.ResponseBodyError) return `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`;
+  if (error instanceof oidc.WWWAuthenticateChallengeError) {
+    const parameters = error.cause[0]?.parameters;
+    if (parameters?.error) return `${parameters.error}${parameters.error_description ? `: ${parameters.error_description}` : ''}`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** What {@link mintToken} asks for. */
@@ -183,13 +192,7 @@ export async function mintToken(config: NetworkConfig, request: TokenRequest): P
     const client = await discoverIssuer(issuerUrl(org), request.user, serviceClientSecret(serviceSecret, request.user));
     tokens = await oidc.clientCredentialsGrant(client, { resource: apiAudience(org) });
   } catch (error) {
-    const challenge = error instanceof oidc.WWWAuthenticateChallengeError ? error.cause[0]?.parameters : undefined;
-    const detail =
-      error instanceof oidc.ResponseBodyError
-        ? `${error.error}: ${error.error_description ?? ''}`
-        : challenge?.error !== undefined
-          ? `${challenge.error}: ${challenge.error_description ?? ''}`
-          : (error as Error).message;
+    const detail = oauthErrorText(error);
     throw new Error(
       `${org.name}'s OpenID provider (${issuerUrl(org)}) did not issue a token for ${request.user}: ${detail}. ` +
         `Is the user enrolled in ${org.name}'s wallet (POST /users) and is the provider running (npm start)?`,

@@ -17,7 +17,9 @@ function main(): void {
   const idp = createIdentityProvider(settings);
   idp.provider.on('server_error', (_ctx, error) => process.stderr.write(`server_error: ${error.stack ?? String(error)}\n`));
   const server = createServer((req, res) => idp.handle(req, res));
-  server.listen(port, host, () => process.stdout.write(`${settings.orgName} OpenID provider: ${settings.issuer} (listening on ${host}:${port})\n`));
+  server.listen(port, host, () =>
+    process.stdout.write(`${settings.orgName} OpenID provider: ${settings.issuer} (listening on ${host}:${port})\n`),
+  );
   const stop = (): void => {
     server.close();
     server.closeAllConnections();

@@ -21,7 +21,14 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { API_SCOPE, CLI_CLIENT_ID, EXPLORER_CLIENT_ID, serviceClientSecret, type PasswordHash } from './clients';
-import Provider, { errors, type Adapter, type AdapterPayload, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  errors,
+  type Adapter,
+  type AdapterPayload,
+  type ClientMetadata,
+  type Configuration,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 
 /** Everything one organisation's provider is configured with (from its own folder). */
 export interface IdpSettings {
@@ -77,28 +84,25 @@ function adapterFactory(settings: IdpSettings): (name: string) => Adapter {
       return undefined;
     };
     return {
-      async find(id) {
-        if (name === 'Client') return serviceClient(settings, id);
-        return live(id);
-      },
-      async upsert(id, payload, expiresIn) {
+      find: (id) => Promise.resolve(name === 'Client' ? serviceClient(settings, id) : live(id)),
+      upsert(id, payload, expiresIn) {
         store.set(id, { payload, expiresAt: expiresIn === undefined ? undefined : Date.now() + expiresIn * 1000 });
+        return Promise.resolve();
       },
-      async findByUserCode(userCode) {
-        return findBy('userCode', userCode);
-      },
-      async findByUid(uid) {
-        return findBy('uid', uid);
-      },
-      async consume(id) {
+      findByUserCode: (userCode) => Promise.resolve(findBy('userCode', userCode)),
+      findByUid: (uid) => Promise.resolve(findBy('uid', uid)),
+      consume(id) {
         const entry = store.get(id);
         if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
+        return Promise.resolve();
       },
-      async destroy(id) {
+      destroy(id) {
         store.delete(id);
+        return Promise.resolve();
       },
-      async revokeByGrantId(grantId) {
+      revokeByGrantId(grantId) {
         for (const [id, entry] of store) if (entry.payload.grantId === grantId) store.delete(id);
+        return Promise.resolve();
       },
     };
   };
@@ -227,7 +231,7 @@ function configuration(settings: IdpSettings): Configuration {
     pkce: { required: () => true },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
-    async findAccount(_ctx, sub) {
+    findAccount(_ctx, sub) {
       if (!USER_NAME.test(sub)) return undefined;
       return { accountId: sub, claims: () => ({ sub, org: settings.mspId }) };
     },
@@ -247,8 +251,13 @@ function configuration(settings: IdpSettings): Configuration {
         enabled: true,
         // Lotline's own pages (no external fonts); the forms are oidc-provider's.
         userCodeInputSource(ctx, form, _out, err) {
-          const error = err ? '<p class="error" role="alert">That code is not valid (wrong, used or expired). Enter the code the CLI shows.</p>' : '';
-          ctx.body = page(`Sign in to ${settings.orgName}`, `<p>Enter the code that lotline login shows.</p>${error}${form}<button type="submit" form="op.deviceInputForm">Continue</button>`);
+          const error = err
+            ? '<p class="error" role="alert">That code is not valid (wrong, used or expired). Enter the code the CLI shows.</p>'
+            : '';
+          ctx.body = page(
+            `Sign in to ${settings.orgName}`,
+            `<p>Enter the code that lotline login shows.</p>${error}${form}<button type="submit" form="op.deviceInputForm">Continue</button>`,
+          );
         },
         userCodeConfirmSource(ctx, form, client, _deviceInfo, userCode) {
           ctx.body = page(
@@ -312,8 +321,16 @@ export function createIdentityProvider(settings: IdpSettings): {
         return;
       }
       handleInteraction(provider, settings, req, res).catch((error: unknown) => {
-        const message = error instanceof errors.OIDCProviderError ? error.error_description ?? error.message : 'the sign-in failed';
-        if (!res.headersSent) send(res, error instanceof errors.SessionNotFound ? 400 : 500, page('Sign-in failed', `<p class="error">${escapeHtml(String(message))}</p><p>Start the sign-in again from the explorer or the CLI.</p>`));
+        const message = error instanceof errors.OIDCProviderError ? (error.error_description ?? error.message) : 'the sign-in failed';
+        if (!res.headersSent)
+          send(
+            res,
+            error instanceof errors.SessionNotFound ? 400 : 500,
+            page(
+              'Sign-in failed',
+              `<p class="error">${escapeHtml(String(message))}</p><p>Start the sign-in again from the explorer or the CLI.</p>`,
+            ),
+          );
       });
     },
   };

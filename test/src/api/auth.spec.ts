@@ -118,7 +118,8 @@ describe('API authentication', function () {
 
     describe('with HS256 signed with the public key (algorithm confusion)', function () {
       it('responds with 401 TOKEN_ALGORITHM_REJECTED', async function () {
-        const { d: _private, ...publicJwk } = providerSigningKey('PartsCo');
+        const { kty, crv, x, y, kid } = providerSigningKey('PartsCo');
+        const publicJwk = { kty, crv, x, y, kid, alg: 'ES256', use: 'sig' };
         const jwks = JSON.stringify({ keys: [publicJwk] });
         const header = b64url({ alg: 'HS256', typ: 'JWT', kid: publicJwk.kid });
         const body = b64url(claims());

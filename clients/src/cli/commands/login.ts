@@ -1,5 +1,6 @@
 /** `lotline login` and `lotline logout`: sign in at the identity provider that the API trusts. */
 import type { Command } from 'commander';
+import { oauthErrorText } from '../../../../network/src/idp/local';
 import { clientCredentialsSignIn, deviceSignIn, forgetToken, signInConfig, storeToken, tokenFile } from '../../sign-in';
 import { CliContext, resolveApiUrl } from '../context';
 import { EXIT, SetupError, UsageError } from '../exit-codes';
@@ -37,7 +38,9 @@ export function registerLogin(program: Command): void {
       const clientId = o.clientId ?? process.env.LOTLINE_CLIENT_ID;
       const clientSecret = o.clientSecret ?? process.env.LOTLINE_CLIENT_SECRET;
       if ((clientId === undefined) !== (clientSecret === undefined))
-        throw new UsageError('client credentials need both --client-id and --client-secret (or LOTLINE_CLIENT_ID and LOTLINE_CLIENT_SECRET)');
+        throw new UsageError(
+          'client credentials need both --client-id and --client-secret (or LOTLINE_CLIENT_ID and LOTLINE_CLIENT_SECRET)',
+        );
       let token;
       try {
         token =
@@ -51,8 +54,7 @@ export function registerLogin(program: Command): void {
                 );
               });
       } catch (error) {
-        const e = error as Error & { error?: string; error_description?: string };
-        throw new SetupError(`sign-in at ${config.issuer} failed: ${e.error_description ?? e.error ?? e.message}`, EXIT.auth);
+        throw new SetupError(`sign-in at ${config.issuer} failed: ${oauthErrorText(error)}`, EXIT.auth);
       }
       storeToken(apiUrl, token);
       const claims = JSON.parse(Buffer.from(token.accessToken.split('.')[1] ?? '', 'base64url').toString('utf8') || '{}') as {
@@ -60,8 +62,9 @@ export function registerLogin(program: Command): void {
       };
       if (o.print) process.stdout.write(`${token.accessToken}\n`);
       else
-        ctx.print({ signedIn: true, user: claims.sub, org: config.org, expiresAt: new Date(token.expiresAt).toISOString() }, () =>
-          `Signed in to ${config.org} as ${claims.sub ?? '?'} until ${new Date(token.expiresAt).toISOString()}.`,
+        ctx.print(
+          { signedIn: true, user: claims.sub, org: config.org, expiresAt: new Date(token.expiresAt).toISOString() },
+          () => `Signed in to ${config.org} as ${claims.sub ?? '?'} until ${new Date(token.expiresAt).toISOString()}.`,
         );
     });
   program
