@@ -21,6 +21,7 @@ import { LotLedger, retryPolicy } from '@lotline/ledger-client';
 import { openApiDocument } from './openapi';
 import { eventRoutes } from './routes/events';
 import { evidenceRoutes } from './routes/evidence';
+import { importBody, importRoutes } from './routes/imports';
 import { labelRoutes, type LabelOptions } from './routes/labels';
 import { lotRoutes } from './routes/lots';
 import { participantRoutes } from './routes/participants';
@@ -165,6 +166,7 @@ export function createServer(deps: ServerDeps): Express {
 
   // The EPCIS capture has its own size limit and media types; every other body goes through the API's limit.
   app.use('/epcis/capture', epcisCaptureBody(deps.epcisBodyLimit));
+  app.use('/imports', importBody());
   app.use(jsonBody({ limit: deps.bodyLimit ?? '256kb', type: ['application/json', 'application/*+json'] }));
 
   const api = new ApiRouter(authenticate);
@@ -178,6 +180,7 @@ export function createServer(deps: ServerDeps): Express {
   evidenceRoutes(api, evidence);
   eventRoutes(api, { ready: deps.ready, ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}) });
   userRoutes(api, deps.registrar);
+  importRoutes(api);
   epcisRoutes(api, {
     ledgerFor: (caller) => caller.ledger,
   });
