@@ -21,9 +21,11 @@ import { LotLedger, retryPolicy } from '@lotline/ledger-client';
 import { openApiDocument } from './openapi';
 import { eventRoutes } from './routes/events';
 import { evidenceRoutes } from './routes/evidence';
+import { exportRoutes } from './routes/exports';
 import { importBody, importRoutes } from './routes/imports';
 import { labelRoutes, type LabelOptions } from './routes/labels';
 import { lotRoutes } from './routes/lots';
+import { noticeRoutes } from './routes/notices';
 import { participantRoutes } from './routes/participants';
 import { qualityRoutes } from './routes/quality';
 import { recallRoutes } from './routes/recalls';
@@ -174,6 +176,7 @@ export function createServer(deps: ServerDeps): Express {
   labelRoutes(api, authenticate, deps.labels);
   qualityRoutes(api, deps.memberMsps);
   recallRoutes(api);
+  noticeRoutes(api, deps.labels?.font !== undefined ? { font: deps.labels.font } : {});
   participantRoutes(api);
   const evidence = { channel: deps.channel, org: deps.org };
   transactionRoutes(api, evidence);
@@ -181,6 +184,7 @@ export function createServer(deps: ServerDeps): Express {
   eventRoutes(api, { ready: deps.ready, ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}) });
   userRoutes(api, deps.registrar);
   importRoutes(api);
+  exportRoutes(api);
   epcisRoutes(api, {
     ledgerFor: (caller) => caller.ledger,
   });

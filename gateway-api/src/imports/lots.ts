@@ -9,7 +9,7 @@
  * the ledger already, identically, is reported as present and not written
  * again: importing the same file twice creates nothing the second time.
  */
-import { canonicalJson, LIMITS, ORG_LOT_ID, schemas, type Lot, type LotInput } from '@lotline/domain';
+import { canonicalJson, fromMicro, LIMITS, ORG_LOT_ID, schemas, toMicro, type Lot, type LotInput } from '@lotline/domain';
 import { LedgerError, type LotLedger } from '@lotline/ledger-client';
 import type { Caller } from '../http/route';
 import type { Sheet } from '../spreadsheets/sheets';
@@ -94,9 +94,8 @@ interface FileLot {
   readonly amount: number;
 }
 
-/** The micro-unit arithmetic of the domain would be exact; for the pre-check, sums to the millionth are enough. */
-const micro = (amount: number): bigint => BigInt(Math.round(amount * 1_000_000));
-const fromMicro = (m: bigint): number => Number(m) / 1_000_000;
+/** Exact micro-units, as the chaincode counts them (domain `toMicro`); amounts here are already checked. */
+const micro = (amount: number): bigint => toMicro(amount);
 
 /** Check every row of a lots sheet. */
 async function checkLots(columns: Columns, sheet: Sheet, caller: Caller, cache: LotCache): Promise<CheckedLot[]> {

@@ -111,7 +111,8 @@ async function runImport(kind: ImportKind, req: Request, caller: Caller, partial
   }
   const count = (status: string): number => result.rows.filter((r) => r.status === status).length;
   const summary = { total: result.rows.length, written: count('written'), present: count('present'), invalid: count('invalid') };
-  if (summary.invalid > 0 && summary.written === 0)
+  // Invalid rows refuse the import, unless partial=true wrote (or found) the others.
+  if (summary.invalid > 0 && (!partial || summary.written + summary.present === 0))
     throw new ApiError({
       status: 422,
       code: 'IMPORT_INVALID',
