@@ -134,7 +134,14 @@ export interface ImportReport {
   invalid: number;
   message: string;
   txIds: string[];
-  rows: { row: number; id?: string; status: 'written' | 'present' | 'invalid' | 'valid'; txId?: string; blockNumber?: number; errors?: ImportProblem[] }[];
+  rows: {
+    row: number;
+    id?: string;
+    status: 'written' | 'present' | 'invalid' | 'valid';
+    txId?: string;
+    blockNumber?: number;
+    errors?: ImportProblem[];
+  }[];
   errors: ImportProblem[];
 }
 
@@ -315,8 +322,15 @@ export class ApiClient {
    * A file the API renders (a template, an export, recall notices), with its name from `Content-Disposition`.
    * `path` is relative to the API (`templates/lots.xlsx`, `exports/recalls/R1`, `recalls/R1/notices`).
    */
-  async download(path: string, query: Record<string, string | undefined> = {}, language?: string): Promise<{ blob: Blob; fileName: string | undefined }> {
-    const res = await this.send('GET', path, { query, headers: { accept: '*/*', ...(language !== undefined ? { 'accept-language': language } : {}) } });
+  async download(
+    path: string,
+    query: Record<string, string | undefined> = {},
+    language?: string,
+  ): Promise<{ blob: Blob; fileName: string | undefined }> {
+    const res = await this.send('GET', path, {
+      query,
+      headers: { accept: '*/*', ...(language !== undefined ? { 'accept-language': language } : {}) },
+    });
     const disposition = res.headers.get('content-disposition') ?? '';
     return { blob: await res.blob(), fileName: /filename="([^"]+)"/.exec(disposition)?.[1] };
   }

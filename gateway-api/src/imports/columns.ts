@@ -55,7 +55,10 @@ export function headerOf(kind: ImportKind, ref: ColumnRef, language: Language): 
 
 /** Header texts are compared after Unicode NFKC (full-width letters and digits), without case and spacing. */
 export function normaliseHeader(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[\s_()（）]/g, '');
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s_()（）]/g, '');
 }
 
 /** Every header text (both languages, and the keys) an upload may use, to its column. */
@@ -100,7 +103,12 @@ export function templateColumns(kind: ImportKind, language: Language): TableColu
   }));
   for (let n = 1; n <= TEMPLATE_GROUPS; n++)
     for (const field of groupFields(kind))
-      columns.push({ key: `${field}${n}`, header: headerOf(kind, { field, group: n }, language), note: t(`notes.${kind}.${field}`), width: 18 });
+      columns.push({
+        key: `${field}${n}`,
+        header: headerOf(kind, { field, group: n }, language),
+        note: t(`notes.${kind}.${field}`),
+        width: 18,
+      });
   return columns;
 }
 

@@ -15,7 +15,7 @@
 import { canonicalJson, schemas, type InspectionInput, type MeasurementInput, type QualityEvent } from '@lotline/domain';
 import type { LotLedger } from '@lotline/ledger-client';
 import type { Caller } from '../http/route';
-import type { Sheet } from '../spreadsheets/sheets';
+import type { Sheet, SheetRow } from '../spreadsheets/sheets';
 import { ImportWriteError, LotCache, qualifyLotId, type ImportResult, type RowOutcome } from './lots';
 import { RowCells, type Columns, type ImportError } from './rows';
 
@@ -82,78 +82,107 @@ function measurementsOf(cells: RowCells, groups: readonly number[]): Measurement
   return measurements;
 }
 
-async function checkInspections(columns: Columns, sheet: Sheet, caller: Caller): Promise<CheckedInspection[]> {
-  const cache = new LotCache(caller.ledger);
-  const lotIds = sheet.rows.map((r) => qualifyLotId(new RowCells(columns, r).text({ field: 'lotId' }), caller.mspId));
-  const readable = lotIds.filter((id) => schemas.lotId.safeParse(id).success);
-  await cache.prefetch(readable);
-  const recorded = new Map<string, Promise<Map<string, QualityEvent>>>();
-  const firstRowOf = new Map<string, number>();
-  const checked: CheckedInspection[] = [];
+const SHA256 = /^[0-9a-f]{64}$/;
 
-  for (const sheetRow of sheet.rows) {
-    const cells = new RowCells(columns, sheetRow);
-    const lotText = cells.text({ field: 'lotId' });
-    const lotId = qualifyLotId(lotText, caller.mspId);
-    let lotKnown = false;
-    if (lotText === '') cells.fail({ field: 'lotId' }, 'REQUIRED');
-    else if (!schemas.lotId.safeParse(lotId).success) cells.fail({ field: 'lotId' }, 'LOT_ID_INVALID', { value: lotText });
-    else {
-      const lot = await cache.get(lotId);
-      if (lot === undefined) cells.fail({ field: 'lotId' }, 'LOT_NOT_FOUND', { id: lotId });
-      else if (lot.custodian !== caller.mspId && caller.mspId !== CITY_MSP)
-        cells.fail({ field: 'lotId' }, 'LOT_NOT_IN_CUSTODY', { id: lotId, custodian: lot.custodian, msp: caller.mspId });
-      else lotKnown = true;
-    }
+/** The checks of one inspections sheet, row by row. */
+class InspectionsCheck {
+  readonly #cache: LotCache;
+  /** Each lot's recorded inspections by certificate, read once. */
+  readonly #recorded = new Map<string, Promise<Map<string, QualityEvent>>>();
+  readonly #firstRowOf = new Map<string, number>();
+
+  constructor(
+    readonly columns: Columns,
+    readonly caller: Caller,
+  ) {
+    this.#cache = new LotCache(caller.ledger);
+  }
+
+  async prefetch(sheet: Sheet): Promise<void> {
+    const ids = sheet.rows.map((r) => qualifyLotId(new RowCells(this.columns, r).text({ field: 'lotId' }), this.caller.mspId));
+    await this.#cache.prefetch(ids.filter((id) => schemas.lotId.safeParse(id).success));
+  }
+
+  /** The inspected lot: it exists and the caller may inspect it (its custodian, or the City's institute). */
+  async #lot(cells: RowCells): Promise<{ lotId: string; known: boolean }> {
+    const text = cells.text({ field: 'lotId' });
+    const lotId = qualifyLotId(text, this.caller.mspId);
+    if (text === '') return { lotId, known: cells.fail({ field: 'lotId' }, 'REQUIRED') ?? false };
+    if (!schemas.lotId.safeParse(lotId).success)
+      return { lotId, known: cells.fail({ field: 'lotId' }, 'LOT_ID_INVALID', { value: text }) ?? false };
+    const lot = await this.#cache.get(lotId);
+    if (lot === undefined) cells.fail({ field: 'lotId' }, 'LOT_NOT_FOUND', { id: lotId });
+    else if (lot.custodian !== this.caller.mspId && this.caller.mspId !== CITY_MSP)
+      cells.fail({ field: 'lotId' }, 'LOT_NOT_IN_CUSTODY', { id: lotId, custodian: lot.custodian, msp: this.caller.mspId });
+    return { lotId, known: lot !== undefined && cells.errors.length === 0 };
+  }
+
+  /** The inspection the row describes, or undefined when a required part is missing. */
+  #inspection(cells: RowCells): InspectionInput | undefined {
     const verdictText = cells.text({ field: 'verdict' }).normalize('NFKC');
     const verdict = VERDICTS[verdictText.toLowerCase()];
     if (verdictText === '') cells.fail({ field: 'verdict' }, 'REQUIRED');
     else if (verdict === undefined) cells.fail({ field: 'verdict' }, 'VERDICT_INVALID', { value: verdictText });
     const sha256 = cells.code({ field: 'certificateSha256' }).toLowerCase();
     if (sha256 === '') cells.fail({ field: 'certificateSha256' }, 'REQUIRED');
-    else if (!/^[0-9a-f]{64}$/.test(sha256)) cells.fail({ field: 'certificateSha256' }, 'SHA256_INVALID', { value: sha256 });
+    else if (!SHA256.test(sha256)) cells.fail({ field: 'certificateSha256' }, 'SHA256_INVALID', { value: sha256 });
     const uri = cells.required({ field: 'certificateUri' }, 2048);
     if (uri !== undefined && !URL.canParse(uri)) cells.fail({ field: 'certificateUri' }, 'URI_INVALID', { value: uri });
     const notes = cells.optional({ field: 'notes' }, 2000);
-    const measurements = measurementsOf(cells, columns.groups);
-
-    const id = `${lotId} ${sha256}`;
-    const first = firstRowOf.get(id);
-    if (lotText !== '' && sha256 !== '' && first !== undefined) cells.fail({ field: 'certificateSha256' }, 'DUPLICATE_INSPECTION', { first });
-    else firstRowOf.set(id, cells.row);
-
-    const candidate: InspectionInput | undefined =
-      verdict !== undefined && uri !== undefined
-        ? {
-            verdict,
-            certificate: { sha256, uri },
-            ...(measurements.length > 0 ? { measurements } : {}),
-            ...(notes !== undefined ? { notes } : {}),
-          }
-        : undefined;
-    if (cells.errors.length === 0 && candidate !== undefined) {
-      const parsed = schemas.inspection.safeParse(candidate);
-      if (!parsed.success) for (const issue of parsed.error.issues) cells.fail(undefined, 'SCHEMA', { path: issue.path.join('.'), detail: issue.message });
-    }
-    if (lotKnown && candidate !== undefined && /^[0-9a-f]{64}$/.test(sha256)) {
-      let events = recorded.get(lotId);
-      if (events === undefined) {
-        events = inspectionsOf(caller.ledger, lotId);
-        recorded.set(lotId, events);
-      }
-      const existing = (await events).get(sha256);
-      if (existing !== undefined) {
-        const same = essence({ ...existing, verdict: existing.verdict ?? 'pass', certificate: existing.certificate ?? { sha256, uri: '' } }) === essence(candidate);
-        if (same && cells.errors.length === 0) {
-          checked.push({ row: cells.row, id, lotId, present: true, errors: [] });
-          continue;
-        }
-        cells.fail({ field: 'certificateSha256' }, 'INSPECTION_EXISTS', { id: lotId, eventId: existing.eventId });
-      }
-    }
-    const valid = cells.errors.length === 0 && candidate !== undefined;
-    checked.push({ row: cells.row, id, lotId, ...(valid ? { inspection: candidate } : {}), present: false, errors: cells.errors });
+    const measurements = measurementsOf(cells, this.columns.groups);
+    if (verdict === undefined || uri === undefined) return undefined;
+    return {
+      verdict,
+      certificate: { sha256, uri },
+      ...(measurements.length > 0 ? { measurements } : {}),
+      ...(notes !== undefined ? { notes } : {}),
+    };
   }
+
+  /** Whether the lot has this inspection already, identically; the same certificate with other content is a problem. */
+  async #present(cells: RowCells, lotId: string, inspection: InspectionInput): Promise<boolean> {
+    let events = this.#recorded.get(lotId);
+    if (events === undefined) {
+      events = inspectionsOf(this.caller.ledger, lotId);
+      this.#recorded.set(lotId, events);
+    }
+    const existing = (await events).get(inspection.certificate.sha256);
+    if (existing === undefined) return false;
+    const recorded = {
+      verdict: existing.verdict ?? 'pass',
+      certificate: existing.certificate ?? inspection.certificate,
+      notes: existing.notes,
+      measurements: existing.measurements,
+    };
+    if (cells.errors.length === 0 && essence(recorded) === essence(inspection)) return true;
+    cells.fail({ field: 'certificateSha256' }, 'INSPECTION_EXISTS', { id: lotId, eventId: existing.eventId });
+    return false;
+  }
+
+  async row(sheetRow: SheetRow): Promise<CheckedInspection> {
+    const cells = new RowCells(this.columns, sheetRow);
+    const { lotId, known } = await this.#lot(cells);
+    const inspection = this.#inspection(cells);
+    const sha256 = inspection?.certificate.sha256 ?? cells.code({ field: 'certificateSha256' }).toLowerCase();
+    const id = `${lotId} ${sha256}`;
+    const first = sha256 === '' ? undefined : this.#firstRowOf.get(id);
+    if (first !== undefined) cells.fail({ field: 'certificateSha256' }, 'DUPLICATE_INSPECTION', { first });
+    else this.#firstRowOf.set(id, cells.row);
+    const parsed = cells.errors.length === 0 && inspection !== undefined ? schemas.inspection.safeParse(inspection) : undefined;
+    if (parsed !== undefined && !parsed.success)
+      for (const issue of parsed.error.issues) cells.fail(undefined, 'SCHEMA', { path: issue.path.join('.'), detail: issue.message });
+    if (known && inspection !== undefined && SHA256.test(sha256) && (await this.#present(cells, lotId, inspection)))
+      return { row: cells.row, id, lotId, present: true, errors: [] };
+    const valid = cells.errors.length === 0 && inspection !== undefined;
+    return { row: cells.row, id, lotId, ...(valid ? { inspection } : {}), present: false, errors: cells.errors };
+  }
+}
+
+async function checkInspections(columns: Columns, sheet: Sheet, caller: Caller): Promise<CheckedInspection[]> {
+  const check = new InspectionsCheck(columns, caller);
+  await check.prefetch(sheet);
+  const checked: CheckedInspection[] = [];
+  for (const row of sheet.rows) checked.push(await check.row(row));
   return checked;
 }
 

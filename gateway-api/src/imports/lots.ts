@@ -12,7 +12,7 @@
 import { canonicalJson, fromMicro, LIMITS, ORG_LOT_ID, schemas, toMicro, type Lot, type LotInput } from '@lotline/domain';
 import { LedgerError, type LotLedger } from '@lotline/ledger-client';
 import type { Caller } from '../http/route';
-import type { Sheet } from '../spreadsheets/sheets';
+import type { Sheet, SheetRow } from '../spreadsheets/sheets';
 import type { Columns, ImportError } from './rows';
 import { RowCells } from './rows';
 
@@ -97,171 +97,184 @@ interface FileLot {
 /** Exact micro-units, as the chaincode counts them (domain `toMicro`); amounts here are already checked. */
 const micro = (amount: number): bigint => toMicro(amount);
 
-/** Check every row of a lots sheet. */
-async function checkLots(columns: Columns, sheet: Sheet, caller: Caller, cache: LotCache): Promise<CheckedLot[]> {
-  // Read every lot the file names (its own ids and its inputs) up front, a few at a time.
-  const named: string[] = [];
-  const fileIds = new Set<string>();
-  for (const row of sheet.rows) {
-    const cells = new RowCells(columns, row);
-    const id = qualifyLotId(cells.text({ field: 'id' }), caller.mspId);
-    named.push(id);
-    fileIds.add(id);
-    for (const n of columns.groups) named.push(qualifyLotId(cells.text({ field: 'inputLot', group: n }), caller.mspId));
-  }
-  await cache.prefetch(named.filter(isLotId));
+/** One input of a row: what it draws, and its group's columns. */
+interface Draw {
+  readonly id: string;
+  readonly micro: bigint;
+  readonly unit: string;
+  readonly group: number;
+}
 
-  const firstRowOf = new Map<string, number>();
-  const inFile = new Map<string, FileLot>();
+const PRODUCT_CODE = /^[A-Za-z0-9._:/-]{1,64}$/;
+
+/** The checks of one lots sheet, row by row, remembering what the rows above create and draw. */
+class LotsCheck {
+  /** Every id of the file (to tell "created below" from "not found"). */
+  readonly #fileIds = new Set<string>();
+  readonly #firstRowOf = new Map<string, number>();
+  readonly #inFile = new Map<string, FileLot>();
   /** Micro-units drawn from each input by the valid rows so far. */
-  const drawn = new Map<string, bigint>();
-  const checked: CheckedLot[] = [];
+  readonly #drawn = new Map<string, bigint>();
 
-  for (const sheetRow of sheet.rows) {
-    const cells = new RowCells(columns, sheetRow);
-    const idText = cells.text({ field: 'id' });
-    const id = qualifyLotId(idText, caller.mspId);
-    if (idText === '') cells.fail({ field: 'id' }, 'REQUIRED');
-    else if (!isLotId(id)) cells.fail({ field: 'id' }, 'LOT_ID_INVALID', { value: idText });
-    else if (!id.startsWith('urn:') && ORG_LOT_ID.exec(id)?.[1] !== caller.mspId)
-      cells.fail({ field: 'id' }, 'LOT_ID_FOREIGN', { id, qualifier: ORG_LOT_ID.exec(id)?.[1], msp: caller.mspId });
-    const first = firstRowOf.get(id);
-    if (idText !== '' && first !== undefined) cells.fail({ field: 'id' }, 'DUPLICATE_ID', { id, first });
-    else if (idText !== '') firstRowOf.set(id, cells.row);
+  constructor(
+    readonly columns: Columns,
+    readonly caller: Caller,
+    readonly cache: LotCache,
+  ) {}
 
-    const productCode = cells.code({ field: 'productCode' });
-    if (productCode === '') cells.fail({ field: 'productCode' }, 'REQUIRED');
-    else if (!/^[A-Za-z0-9._:/-]{1,64}$/.test(productCode)) cells.fail({ field: 'productCode' }, 'PRODUCT_CODE_INVALID', { value: productCode });
-    const productName = cells.required({ field: 'productName' }, 200);
+  /** Read every lot the file names (its own ids and its inputs) up front, a few at a time. */
+  async prefetch(sheet: Sheet): Promise<void> {
+    const named: string[] = [];
+    for (const row of sheet.rows) {
+      const cells = new RowCells(this.columns, row);
+      const id = qualifyLotId(cells.text({ field: 'id' }), this.caller.mspId);
+      named.push(id);
+      this.#fileIds.add(id);
+      for (const n of this.columns.groups) named.push(qualifyLotId(cells.text({ field: 'inputLot', group: n }), this.caller.mspId));
+    }
+    await this.cache.prefetch(named.filter(isLotId));
+  }
+
+  /** The row's lot id: well-formed, the caller's own, once per file. */
+  #id(cells: RowCells): { id: string; text: string; first: number | undefined } {
+    const text = cells.text({ field: 'id' });
+    const id = qualifyLotId(text, this.caller.mspId);
+    const qualifier = ORG_LOT_ID.exec(id)?.[1];
+    if (text === '') cells.fail({ field: 'id' }, 'REQUIRED');
+    else if (!isLotId(id)) cells.fail({ field: 'id' }, 'LOT_ID_INVALID', { value: text });
+    else if (!id.startsWith('urn:') && qualifier !== this.caller.mspId)
+      cells.fail({ field: 'id' }, 'LOT_ID_FOREIGN', { id, qualifier, msp: this.caller.mspId });
+    const first = text === '' ? undefined : this.#firstRowOf.get(id);
+    if (first !== undefined) cells.fail({ field: 'id' }, 'DUPLICATE_ID', { id, first });
+    else if (text !== '') this.#firstRowOf.set(id, cells.row);
+    return { id, text, first };
+  }
+
+  /** The row's own fields, as the domain's lot (without inputs), or undefined when one is missing. */
+  #fields(cells: RowCells, id: string): Omit<LotInput, 'inputs'> | undefined {
+    const code = cells.code({ field: 'productCode' });
+    if (code === '') cells.fail({ field: 'productCode' }, 'REQUIRED');
+    else if (!PRODUCT_CODE.test(code)) cells.fail({ field: 'productCode' }, 'PRODUCT_CODE_INVALID', { value: code });
+    const name = cells.required({ field: 'productName' }, 200);
     const amount = cells.amount({ field: 'amount' });
     const unit = cells.unit({ field: 'unit' });
     const site = cells.required({ field: 'site' }, 100);
     const line = cells.required({ field: 'line' }, 100);
     const changePoint = cells.optional({ field: 'changePoint' }, 100);
-
-    const inputs: LotInput['inputs'] = [];
-    const draws: { id: string; micro: bigint; group: number }[] = [];
-    const seenInputs = new Set<string>();
-    for (const n of columns.groups) {
-      const refs = { lot: { field: 'inputLot', group: n }, amount: { field: 'inputAmount', group: n }, unit: { field: 'inputUnit', group: n } };
-      const lotText = cells.text(refs.lot);
-      if (lotText === '' && cells.text(refs.amount) === '' && cells.text(refs.unit) === '') continue;
-      if (lotText === '') {
-        cells.fail(refs.lot, 'REQUIRED');
-        continue;
-      }
-      const inputId = qualifyLotId(lotText, caller.mspId);
-      const inputAmount = cells.amount(refs.amount);
-      const inputUnit = cells.unit(refs.unit);
-      if (!isLotId(inputId)) {
-        cells.fail(refs.lot, 'LOT_ID_INVALID', { value: lotText });
-        continue;
-      }
-      if (inputId === id) {
-        cells.fail(refs.lot, 'INPUT_SELF', { id });
-        continue;
-      }
-      if (seenInputs.has(inputId)) {
-        cells.fail(refs.lot, 'INPUT_REPEATED', { id: inputId });
-        continue;
-      }
-      seenInputs.add(inputId);
-      if (inputAmount === undefined || inputUnit === undefined) continue;
-      inputs.push({ lotId: inputId, quantity: { amount: inputAmount, unit: inputUnit } });
-      draws.push({ id: inputId, micro: micro(inputAmount), group: n });
-    }
-
-    // Already on the ledger: identical → present (nothing to write), different → a problem.
-    const existing = isLotId(id) ? await cache.get(id) : undefined;
-    const candidate: LotInput | undefined =
-      productName !== undefined && amount !== undefined && unit !== undefined && site !== undefined && line !== undefined
-        ? {
-            id,
-            product: { code: productCode, name: productName },
-            quantity: { amount, unit },
-            inputs,
-            process: { site, line, ...(changePoint !== undefined ? { changePoint } : {}) },
-          }
-        : undefined;
-    if (existing !== undefined && first === undefined) {
-      const identical =
-        cells.errors.length === 0 && candidate !== undefined && existing.producer === caller.mspId && essence(existing) === essence(candidate);
-      if (identical) {
-        inFile.set(id, { row: cells.row, unit: candidate.quantity.unit, valid: true, amount: candidate.quantity.amount });
-        checked.push({ row: cells.row, id, present: true, errors: [] });
-        continue;
-      }
-      cells.fail({ field: 'id' }, 'LOT_EXISTS', { id });
-    }
-
-    // The inputs, as the chaincode will judge them, counting what the rows above draw too.
-    for (const draw of draws) {
-      const ref = { field: 'inputLot', group: draw.group };
-      const unitRef = { field: 'inputUnit', group: draw.group };
-      const input = inputs.find((i) => i.lotId === draw.id);
-      const above = inFile.get(draw.id);
-      if (above !== undefined) {
-        if (!above.valid) cells.fail(ref, 'INPUT_ROW_INVALID', { id: draw.id, inputRow: above.row });
-        else if (input !== undefined && input.quantity.unit !== above.unit)
-          cells.fail(unitRef, 'UNIT_MISMATCH', { id: draw.id, unit: input.quantity.unit, expected: above.unit });
-        else checkRemaining(cells, ref, draw, micro(above.amount), above.unit, drawn);
-        continue;
-      }
-      if (fileIds.has(draw.id)) {
-        cells.fail(ref, 'INPUT_BELOW', { id: draw.id });
-        continue;
-      }
-      const parent = await cache.get(draw.id);
-      if (parent === undefined) {
-        cells.fail(ref, 'INPUT_NOT_FOUND', { id: draw.id });
-        continue;
-      }
-      if (parent.custodian !== caller.mspId) {
-        cells.fail(ref, 'INPUT_NOT_IN_CUSTODY', { id: draw.id, custodian: parent.custodian, msp: caller.mspId });
-        continue;
-      }
-      if (parent.affected === true || parent.status === 'on_hold' || parent.status === 'recalled') {
-        cells.fail(ref, 'INPUT_UNUSABLE', { id: draw.id, status: parent.status });
-        continue;
-      }
-      if (input !== undefined && input.quantity.unit !== parent.quantity.unit) {
-        cells.fail(unitRef, 'UNIT_MISMATCH', { id: draw.id, unit: input.quantity.unit, expected: parent.quantity.unit });
-        continue;
-      }
-      checkRemaining(cells, ref, draw, micro((parent.remaining ?? parent.quantity).amount), parent.quantity.unit, drawn);
-    }
-
-    // Last, the domain's own schema: whatever it still refuses is reported as it says.
-    if (cells.errors.length === 0 && candidate !== undefined) {
-      const parsed = schemas.lot.safeParse(candidate);
-      if (!parsed.success) for (const issue of parsed.error.issues) cells.fail(undefined, 'SCHEMA', { path: issue.path.join('.'), detail: issue.message });
-    }
-    const valid = cells.errors.length === 0 && candidate !== undefined;
-    if (valid) for (const draw of draws) drawn.set(draw.id, (drawn.get(draw.id) ?? 0n) + draw.micro);
-    if (idText !== '' && !inFile.has(id) && first === undefined)
-      inFile.set(id, { row: cells.row, unit: unit ?? '', valid, amount: amount ?? 0 });
-    checked.push({
-      row: cells.row,
-      ...(idText !== '' ? { id } : {}),
-      ...(valid ? { lot: candidate } : {}),
-      present: false,
-      errors: cells.errors,
-    });
+    if (name === undefined || amount === undefined || unit === undefined || site === undefined || line === undefined) return undefined;
+    return {
+      id,
+      product: { code, name },
+      quantity: { amount, unit },
+      process: { site, line, ...(changePoint !== undefined ? { changePoint } : {}) },
+    };
   }
-  return checked;
+
+  /** One input group of the row, or undefined when it is empty or has a problem. */
+  #input(cells: RowCells, id: string, n: number, seen: Set<string>): Draw | undefined {
+    const refs = {
+      lot: { field: 'inputLot', group: n },
+      amount: { field: 'inputAmount', group: n },
+      unit: { field: 'inputUnit', group: n },
+    };
+    const text = cells.text(refs.lot);
+    if (text === '' && cells.text(refs.amount) === '' && cells.text(refs.unit) === '') return undefined;
+    if (text === '') return cells.fail(refs.lot, 'REQUIRED');
+    const inputId = qualifyLotId(text, this.caller.mspId);
+    const amount = cells.amount(refs.amount);
+    const unit = cells.unit(refs.unit);
+    if (!isLotId(inputId)) return cells.fail(refs.lot, 'LOT_ID_INVALID', { value: text });
+    if (inputId === id) return cells.fail(refs.lot, 'INPUT_SELF', { id });
+    if (seen.has(inputId)) return cells.fail(refs.lot, 'INPUT_REPEATED', { id: inputId });
+    seen.add(inputId);
+    if (amount === undefined || unit === undefined) return undefined;
+    return { id: inputId, micro: micro(amount), unit, group: n };
+  }
+
+  /** An input as the chaincode will judge it: a lot of a row above, or on the ledger in the caller's custody, usable, same unit, enough left. */
+  async #judge(cells: RowCells, draw: Draw): Promise<void> {
+    const ref = { field: 'inputLot', group: draw.group };
+    const unitRef = { field: 'inputUnit', group: draw.group };
+    const above = this.#inFile.get(draw.id);
+    if (above !== undefined) {
+      if (!above.valid) cells.fail(ref, 'INPUT_ROW_INVALID', { id: draw.id, inputRow: above.row });
+      else if (draw.unit !== above.unit) cells.fail(unitRef, 'UNIT_MISMATCH', { id: draw.id, unit: draw.unit, expected: above.unit });
+      else this.#remaining(cells, ref, draw, micro(above.amount), above.unit);
+      return;
+    }
+    if (this.#fileIds.has(draw.id)) {
+      cells.fail(ref, 'INPUT_BELOW', { id: draw.id });
+      return;
+    }
+    const parent = await this.cache.get(draw.id);
+    if (parent === undefined) cells.fail(ref, 'INPUT_NOT_FOUND', { id: draw.id });
+    else if (parent.custodian !== this.caller.mspId)
+      cells.fail(ref, 'INPUT_NOT_IN_CUSTODY', { id: draw.id, custodian: parent.custodian, msp: this.caller.mspId });
+    else if (parent.affected === true || parent.status === 'on_hold' || parent.status === 'recalled')
+      cells.fail(ref, 'INPUT_UNUSABLE', { id: draw.id, status: parent.status });
+    else if (draw.unit !== parent.quantity.unit)
+      cells.fail(unitRef, 'UNIT_MISMATCH', { id: draw.id, unit: draw.unit, expected: parent.quantity.unit });
+    else this.#remaining(cells, ref, draw, micro((parent.remaining ?? parent.quantity).amount), parent.quantity.unit);
+  }
+
+  #remaining(cells: RowCells, ref: { field: string; group: number }, draw: Draw, available: bigint, unit: string): void {
+    const total = (this.#drawn.get(draw.id) ?? 0n) + draw.micro;
+    if (total > available)
+      cells.fail(ref, 'INSUFFICIENT_QUANTITY', { id: draw.id, total: fromMicro(total), remaining: fromMicro(available), unit });
+  }
+
+  /** Whether the row's lot is on the ledger already, identically (present); a different lot under its id is a problem. */
+  async #present(cells: RowCells, id: string, first: number | undefined, candidate: LotInput | undefined): Promise<boolean> {
+    const existing = first === undefined && isLotId(id) ? await this.cache.get(id) : undefined;
+    if (existing === undefined) return false;
+    const identical =
+      cells.errors.length === 0 &&
+      candidate !== undefined &&
+      existing.producer === this.caller.mspId &&
+      essence(existing) === essence(candidate);
+    if (identical) {
+      this.#inFile.set(id, { row: cells.row, unit: candidate.quantity.unit, valid: true, amount: candidate.quantity.amount });
+      return true;
+    }
+    cells.fail({ field: 'id' }, 'LOT_EXISTS', { id });
+    return false;
+  }
+
+  /** The domain's own schema, last: whatever it still refuses is reported as it says. */
+  #schema(cells: RowCells, candidate: LotInput | undefined): boolean {
+    if (cells.errors.length > 0 || candidate === undefined) return false;
+    const parsed = schemas.lot.safeParse(candidate);
+    if (!parsed.success)
+      for (const issue of parsed.error.issues) cells.fail(undefined, 'SCHEMA', { path: issue.path.join('.'), detail: issue.message });
+    return parsed.success;
+  }
+
+  /** Check one row. */
+  async row(sheetRow: SheetRow): Promise<CheckedLot> {
+    const cells = new RowCells(this.columns, sheetRow);
+    const { id, text, first } = this.#id(cells);
+    const fields = this.#fields(cells, id);
+    const seen = new Set<string>();
+    const draws = this.columns.groups.flatMap((n) => this.#input(cells, id, n, seen) ?? []);
+    const inputs = draws.map((d) => ({ lotId: d.id, quantity: { amount: fromMicro(d.micro), unit: d.unit } }));
+    const candidate: LotInput | undefined = fields === undefined ? undefined : { ...fields, inputs };
+    if (await this.#present(cells, id, first, candidate)) return { row: cells.row, id, present: true, errors: [] };
+    for (const draw of draws) await this.#judge(cells, draw);
+    const valid = this.#schema(cells, candidate);
+    if (valid) for (const draw of draws) this.#drawn.set(draw.id, (this.#drawn.get(draw.id) ?? 0n) + draw.micro);
+    if (text !== '' && first === undefined && !this.#inFile.has(id))
+      this.#inFile.set(id, { row: cells.row, unit: fields?.quantity.unit ?? '', valid, amount: fields?.quantity.amount ?? 0 });
+    return { row: cells.row, ...(text !== '' ? { id } : {}), ...(valid ? { lot: candidate } : {}), present: false, errors: cells.errors };
+  }
 }
 
-function checkRemaining(
-  cells: RowCells,
-  ref: { field: string; group: number },
-  draw: { id: string; micro: bigint },
-  available: bigint,
-  unit: string,
-  drawn: Map<string, bigint>,
-): void {
-  const total = (drawn.get(draw.id) ?? 0n) + draw.micro;
-  if (total > available)
-    cells.fail(ref, 'INSUFFICIENT_QUANTITY', { id: draw.id, total: fromMicro(total), remaining: fromMicro(available), unit });
+/** Check every row of a lots sheet, in order. */
+async function checkLots(columns: Columns, sheet: Sheet, caller: Caller, cache: LotCache): Promise<CheckedLot[]> {
+  const check = new LotsCheck(columns, caller, cache);
+  await check.prefetch(sheet);
+  const checked: CheckedLot[] = [];
+  for (const row of sheet.rows) checked.push(await check.row(row));
+  return checked;
 }
 
 /** The ledger refused a write after the checks passed (its state changed meanwhile): the rows as they stand, and why. */

@@ -89,7 +89,10 @@ export function renderNoticePdf(content: NoticeContent, language: Language, font
   for (let r = 0; r < modules.size; r++)
     for (let c = 0; c < modules.size; c++) if (modules.dark(r, c)) doc.rect(qrX + (c + QUIET) * unit, qrY + (r + QUIET) * unit, unit, unit);
   doc.fill('black');
-  doc.font(regular).fontSize(7).text(t('qrCaption'), qrX, qrY + qrSize, { width: qrSize, align: 'center' });
+  doc
+    .font(regular)
+    .fontSize(7)
+    .text(t('qrCaption'), qrX, qrY + qrSize, { width: qrSize, align: 'center' });
 
   const textWidth = width - qrSize - 6 * MM;
   doc.font(bold).fontSize(22).text(t('title'), MARGIN, MARGIN, { width: textWidth });
@@ -99,8 +102,16 @@ export function renderNoticePdf(content: NoticeContent, language: Language, font
   doc.text(`${t('issuedAt')}: ${formatDateTime(content.issuedAt, language)}`, { width: textWidth });
   doc.text(`${t('startedAt')}: ${formatDateTime(content.startedAt, language)}`, { width: textWidth });
   doc.moveDown(0.6);
-  doc.font(bold).text(`${t('to')}: `, { continued: true }).font(regular).text(partyText(content.holder), { width: textWidth });
-  doc.font(bold).text(`${t('from')}: `, { continued: true }).font(regular).text(partyText(content.from), { width: textWidth });
+  doc
+    .font(bold)
+    .text(`${t('to')}: `, { continued: true })
+    .font(regular)
+    .text(partyText(content.holder), { width: textWidth });
+  doc
+    .font(bold)
+    .text(`${t('from')}: `, { continued: true })
+    .font(regular)
+    .text(partyText(content.from), { width: textWidth });
 
   // Reason, exactly as entered.
   doc.y = Math.max(doc.y, qrY + qrSize + 6 * MM);
@@ -111,7 +122,10 @@ export function renderNoticePdf(content: NoticeContent, language: Language, font
 
   // The holder's affected lots.
   doc.moveDown(0.8);
-  doc.font(bold).fontSize(12).text(t('lotsHeading', { count: content.lots.length }), MARGIN, doc.y, { width });
+  doc
+    .font(bold)
+    .fontSize(12)
+    .text(t('lotsHeading', { count: content.lots.length }), MARGIN, doc.y, { width });
   doc.moveDown(0.3);
   const cols = [
     { key: 'lotId', header: t('lot'), width: 0.3 },
@@ -152,7 +166,11 @@ export function renderNoticePdf(content: NoticeContent, language: Language, font
       },
       false,
     );
-  if (content.truncated) doc.font(regular).fontSize(8).text(t('truncated'), MARGIN, doc.y + 3, { width });
+  if (content.truncated)
+    doc
+      .font(regular)
+      .fontSize(8)
+      .text(t('truncated'), MARGIN, doc.y + 3, { width });
 
   // What to do, and whom to contact.
   doc.moveDown(1);
@@ -163,7 +181,10 @@ export function renderNoticePdf(content: NoticeContent, language: Language, font
     doc.text(`${i + 1}. ${t(`steps.${step}`, { recallId: content.recallId })}`, MARGIN + 4, doc.y + 2, { width: width - 4 });
   doc.moveDown(0.8);
   doc.font(bold).fontSize(12).text(t('contact'), MARGIN, doc.y, { width });
-  doc.font(regular).fontSize(10).text(t('contactText', { party: partyText(content.from) }), { width });
+  doc
+    .font(regular)
+    .fontSize(10)
+    .text(t('contactText', { party: partyText(content.from) }), { width });
   doc.fontSize(7).text(t('footer', { recallId: content.recallId }), MARGIN, doc.y + 10, { width });
   doc.end();
   return done;

@@ -138,7 +138,19 @@ export function exportRoutes(api: ApiRouter): void {
       const trace = await caller.ledger.traceLot(p.id, query.direction, query.depth, query.maxNodes);
       const lots: Table = {
         name: sheet(language, 'trace'),
-        columns: columns(language, ['lotId', 'productCode', 'productName', 'amount', 'unit', 'producer', 'custodian', 'status', 'latestVerdict', 'affected', 'depth']),
+        columns: columns(language, [
+          'lotId',
+          'productCode',
+          'productName',
+          'amount',
+          'unit',
+          'producer',
+          'custodian',
+          'status',
+          'latestVerdict',
+          'affected',
+          'depth',
+        ]),
         rows: trace.nodes.map((n) => ({
           lotId: n.id,
           productCode: n.product.code,
@@ -216,10 +228,24 @@ export function exportRoutes(api: ApiRouter): void {
       const language = requestLanguage(req, query.lang);
       const ids = [...new Set(query.id)];
       const lots: Lot[] = [];
-      for (let i = 0; i < ids.length; i += 16) lots.push(...(await Promise.all(ids.slice(i, i + 16).map((id) => caller.ledger.readLot(id)))));
+      for (let i = 0; i < ids.length; i += 16)
+        lots.push(...(await Promise.all(ids.slice(i, i + 16).map((id) => caller.ledger.readLot(id)))));
       const table: Table = {
         name: sheet(language, 'lots'),
-        columns: columns(language, ['lotId', 'productCode', 'productName', 'amount', 'unit', 'remaining', 'producer', 'custodian', 'status', 'affected', 'latestVerdict', 'createdAt']),
+        columns: columns(language, [
+          'lotId',
+          'productCode',
+          'productName',
+          'amount',
+          'unit',
+          'remaining',
+          'producer',
+          'custodian',
+          'status',
+          'affected',
+          'latestVerdict',
+          'createdAt',
+        ]),
         rows: lots.map(lotRow),
       };
       await send(res, [table], format, 'lots', language);
@@ -233,7 +259,7 @@ export function exportRoutes(api: ApiRouter): void {
       operationId: 'exportQualityEvents',
       tag: 'exports',
       summary: "Export a lot's quality events",
-      description: described("Every quality event of the lot (all pages of `GET /lots/:id/quality-events`), oldest first,"),
+      description: described('Every quality event of the lot (all pages of `GET /lots/:id/quality-events`), oldest first,'),
       params: params.lot,
       query: z.strictObject(common),
       success: { status: 200, description: 'the quality events as a spreadsheet', contentType: XLSX_MEDIA_TYPE },

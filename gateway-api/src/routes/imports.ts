@@ -19,7 +19,14 @@ import { importInspections } from '../imports/inspections';
 import { requestLanguage } from '../imports/language';
 import { importLots, ImportWriteError, type ImportResult } from '../imports/lots';
 import { Columns } from '../imports/rows';
-import { CSV_MEDIA_TYPE, readSheet, UnreadableSheetError, writeTables, XLSX_MEDIA_TYPE, type SpreadsheetFormat } from '../spreadsheets/sheets';
+import {
+  CSV_MEDIA_TYPE,
+  readSheet,
+  UnreadableSheetError,
+  writeTables,
+  XLSX_MEDIA_TYPE,
+  type SpreadsheetFormat,
+} from '../spreadsheets/sheets';
 
 /** Largest uploaded file. */
 export const IMPORT_BODY_LIMIT = '8mb';
@@ -73,7 +80,13 @@ function writeFailure(error: unknown, result: Partial<ImportResult>, t: ReturnTy
   });
 }
 
-async function runImport(kind: ImportKind, req: Request, caller: Caller, partial: boolean, language: Language): Promise<Record<string, unknown>> {
+async function runImport(
+  kind: ImportKind,
+  req: Request,
+  caller: Caller,
+  partial: boolean,
+  language: Language,
+): Promise<Record<string, unknown>> {
   const t = translator(language, 'import');
   const { format, bytes } = formatOf(req, t);
   let sheet;
@@ -167,10 +180,7 @@ export function importRoutes(api: ApiRouter): void {
                 { key: 'column', header: t('template.column'), width: 28 },
                 { key: 'what', header: t('template.what'), width: 90 },
               ],
-              rows: [
-                { column: '', what: t(`template.${kind}Intro`) },
-                ...columns.map((c) => ({ column: c.header, what: c.note ?? '' })),
-              ],
+              rows: [{ column: '', what: t(`template.${kind}Intro`) }, ...columns.map((c) => ({ column: c.header, what: c.note ?? '' }))],
             },
           ],
           'xlsx',

@@ -45,7 +45,9 @@ async function participantOf(ledger: LotLedger, msp: string): Promise<Participan
 function party(msp: string, participant: Participant | undefined): NoticeParty {
   return {
     msp,
-    ...(participant !== undefined ? { name: participant.name, city: participant.location.city, country: participant.location.country } : {}),
+    ...(participant !== undefined
+      ? { name: participant.name, city: participant.location.city, country: participant.location.country }
+      : {}),
   };
 }
 
@@ -66,7 +68,7 @@ export function noticeRoutes(api: ApiRouter, options: { readonly font?: LabelFon
         'One printable A4 PDF per organisation holding affected lots of the recall (from the report of `GET /recalls/:id`, same bounds): ' +
         'the reason as entered, its affected lots with quantities, what to do, the contact (the recalling organisation) and a QR code to the recall in the explorer. ' +
         "Each in the holder's language (participant `language`; Japanese when absent), or `?lang=`. " +
-        '`?holder=<MSP ID>`: that holder\'s PDF (404 when it holds no affected lot); otherwise `application/zip` of `notice-<recall>-<MSP>.pdf` files.',
+        "`?holder=<MSP ID>`: that holder's PDF (404 when it holds no affected lot); otherwise `application/zip` of `notice-<recall>-<MSP>.pdf` files.",
       params: params.recall,
       query: noticeQuery,
       success: { status: 200, description: 'a zip of notices, or one notice (application/pdf)', contentType: 'application/zip' },
@@ -78,7 +80,10 @@ export function noticeRoutes(api: ApiRouter, options: { readonly font?: LabelFon
       for (const lot of report.affected) byHolder.set(lot.custodian, [...(byHolder.get(lot.custodian) ?? []), lot]);
       const holders = [...byHolder.keys()].sort();
       if (query.holder !== undefined && !byHolder.has(query.holder))
-        throw notFound('NOT_FOUND', `${query.holder} holds no lot affected by recall ${report.recallId}; the holders are ${holders.join(', ')}`);
+        throw notFound(
+          'NOT_FOUND',
+          `${query.holder} holds no lot affected by recall ${report.recallId}; the holders are ${holders.join(', ')}`,
+        );
       const selected = query.holder !== undefined ? [query.holder] : holders;
 
       const lots = new Map<string, Lot>();

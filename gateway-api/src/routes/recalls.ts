@@ -4,7 +4,11 @@ import { ApiRouter, sendCommitted, type Caller } from '../http/route';
 import { bodies, params, queries } from '../schemas';
 
 /** The report of a recall as `GET /recalls/:id` answers it; exports and printed notices build on this same function. */
-export function recallReport(caller: Caller, recallId: string, bounds: { maxDepth?: number; maxNodes?: number } = {}): Promise<RecallReport> {
+export function recallReport(
+  caller: Caller,
+  recallId: string,
+  bounds: { maxDepth?: number; maxNodes?: number } = {},
+): Promise<RecallReport> {
   return caller.ledger.getRecall(recallId, bounds);
 }
 

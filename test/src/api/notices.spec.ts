@@ -34,7 +34,10 @@ describe('API printable recall notices', function () {
   let city: TestApi;
   let parts: TestApi;
   let assembly: TestApi;
-  const coil = newLot('PartsCoMSP', { product: { code: 'SPCC-2.0', name: '冷間圧延鋼板コイル 2.0mm' }, quantity: { amount: 10, unit: 'TNE' } });
+  const coil = newLot('PartsCoMSP', {
+    product: { code: 'SPCC-2.0', name: '冷間圧延鋼板コイル 2.0mm' },
+    quantity: { amount: 10, unit: 'TNE' },
+  });
   const bracket = newLot('PartsCoMSP', {
     product: { code: 'BR-220', name: 'シートフレーム用ブラケット' },
     quantity: { amount: 800, unit: 'EA' },
@@ -60,8 +63,19 @@ describe('API printable recall notices', function () {
       .set('Authorization', await bearer('City', 'admin1'));
     const record =
       existing.status === 200
-        ? Object.fromEntries(Object.entries(existing.body as Record<string, unknown>).filter(([k]) => !['docType', 'createdAt', 'updatedAt', 'updatedBy'].includes(k)))
-        : { msp: 'AssemblyCoMSP', name: 'AssemblyCoMSP (integration tests)', kind: 'other', location: { city: 'Riverside', country: 'DE' }, capabilities: [], certifications: [] };
+        ? Object.fromEntries(
+            Object.entries(existing.body as Record<string, unknown>).filter(
+              ([k]) => !['docType', 'createdAt', 'updatedAt', 'updatedBy'].includes(k),
+            ),
+          )
+        : {
+            msp: 'AssemblyCoMSP',
+            name: 'AssemblyCoMSP (integration tests)',
+            kind: 'other',
+            location: { city: 'Riverside', country: 'DE' },
+            capabilities: [],
+            certifications: [],
+          };
     const res = await request(city.app)
       .put('/participants/AssemblyCoMSP')
       .set('Authorization', await bearer('City', 'admin1'))
@@ -121,7 +135,16 @@ describe('API printable recall notices', function () {
     writeFileSync(path.join(SCREENSHOTS, 'recall-notice-ja.png'), page.png);
     expect(page.title).to.include(recallId);
     const text = page.text.replace(/\s+/g, '');
-    for (const expected of ['リコールのお知らせ', reason, coil.id, '冷間圧延鋼板コイル2.0mm', '6/10TNE', 'お願いする対応', '連絡先', 'PartsCoMSP'])
+    for (const expected of [
+      'リコールのお知らせ',
+      reason,
+      coil.id,
+      '冷間圧延鋼板コイル2.0mm',
+      '6/10TNE',
+      'お願いする対応',
+      '連絡先',
+      'PartsCoMSP',
+    ])
       expect(text, `the notice shows ${expected}`).to.include(expected.replace(/\s+/g, ''));
     expect(text).to.not.include(bracket.id);
     const url = new URL(decodeQr(page.png));
@@ -145,8 +168,13 @@ describe('API printable recall notices', function () {
   });
 
   it('a holder without affected lots is 404, a malformed holder 400', async function () {
-    expect(problemOf(await get(parts, 'PartsCo', `/recalls/${recallId}/notices?holder=BankMSP`))).to.include({ status: 404, code: 'NOT_FOUND' });
-    expect(problemOf(await get(parts, 'PartsCo', `/recalls/${recallId}/notices?holder=${encodeURIComponent('no such!')}`))).to.include({ status: 400 });
+    expect(problemOf(await get(parts, 'PartsCo', `/recalls/${recallId}/notices?holder=BankMSP`))).to.include({
+      status: 404,
+      code: 'NOT_FOUND',
+    });
+    expect(problemOf(await get(parts, 'PartsCo', `/recalls/${recallId}/notices?holder=${encodeURIComponent('no such!')}`))).to.include({
+      status: 400,
+    });
   });
 
   it('the recall report exports as .xlsx with every affected lot and its custodian', async function () {
@@ -157,7 +185,7 @@ describe('API printable recall notices', function () {
     const sheet = workbook.worksheets[0] as ExcelJS.Worksheet;
     const rows: string[][] = [];
     sheet.eachRow((row, n) => {
-      if (n > 1) rows.push([String(row.getCell(4).value), String(row.getCell(5).value), String(row.getCell(3).value)]);
+      if (n > 1) rows.push([row.getCell(4).text, row.getCell(5).text, row.getCell(3).text]);
     });
     expect(rows).to.have.deep.members([
       [coil.id, 'PartsCoMSP', reason],

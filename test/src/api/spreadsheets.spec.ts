@@ -39,7 +39,7 @@ async function workbookOf(bytes: Buffer): Promise<ExcelJS.Workbook> {
 
 function headerTexts(sheet: ExcelJS.Worksheet): string[] {
   const texts: string[] = [];
-  sheet.getRow(1).eachCell((cell) => texts.push(String(cell.value)));
+  sheet.getRow(1).eachCell((cell) => texts.push(cell.text));
   return texts;
 }
 
@@ -60,7 +60,9 @@ describe('API spreadsheet import and export (Excel, CSV)', function () {
   this.timeout(240_000);
   let parts: TestApi;
   let assembly: TestApi;
-  const run = uniqueId('x').replace(/[^A-Za-z0-9]/g, '').slice(-10);
+  const run = uniqueId('x')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(-10);
   const coil = newLot('PartsCoMSP', { product: { code: 'SPCC-1.2', name: '冷間圧延鋼板コイル' }, quantity: { amount: 10, unit: 'TNE' } });
   const foreign = newLot('AssemblyCoMSP', { product: { code: 'FRAME', name: 'フレーム' } });
   const bracket = `PartsCoMSP:BR-${run}`;
@@ -117,7 +119,7 @@ describe('API spreadsheet import and export (Excel, CSV)', function () {
     const sheet = book.worksheets[0] as ExcelJS.Worksheet;
     expect(headerTexts(sheet).slice(0, 8)).to.deep.equal(['ロットID', '品番', '品名', '数量', '単位', '工場', 'ライン', '変化点']);
     expect(headerTexts(sheet)).to.include('投入ロット3 単位');
-    expect(String(sheet.getRow(1).getCell(5).note)).to.include('KGM');
+    expect(JSON.stringify(sheet.getRow(1).getCell(5).note)).to.include('KGM');
     expect(book.worksheets[1]?.name).to.equal('記入方法');
     const en = await workbookOf((await download(parts, '/templates/lots.xlsx?lang=en')).body as Buffer);
     expect(headerTexts(en.worksheets[0] as ExcelJS.Worksheet).slice(0, 3)).to.deep.equal(['Lot ID', 'Product code', 'Product name']);
@@ -248,9 +250,9 @@ describe('API spreadsheet import and export (Excel, CSV)', function () {
     const events = await request(parts.app)
       .get(`/lots/${encodeURIComponent(plated)}/quality-events`)
       .set('Authorization', await bearer('PartsCo', 'auditor1'));
-    const inspections = (events.body.events as { type: string; certificate?: { sha256: string }; measurements?: unknown[]; notes?: string }[]).filter(
-      (e) => e.type === 'inspection',
-    );
+    const inspections = (
+      events.body.events as { type: string; certificate?: { sha256: string }; measurements?: unknown[]; notes?: string }[]
+    ).filter((e) => e.type === 'inspection');
     expect(inspections).to.have.length(1);
     expect(inspections[0]).to.deep.include({ notes: 'めっき厚さ良好', verdict: 'pass' });
     expect(inspections[0]?.measurements).to.deep.equal([{ characteristic: 'めっき厚さ', value: 8.2, unit: 'um', lower: 5, upper: 12 }]);
@@ -259,7 +261,10 @@ describe('API spreadsheet import and export (Excel, CSV)', function () {
   });
 
   it('a file that is not a spreadsheet, or has unknown columns, is a precise 4xx', async function () {
-    expect(problemOf(await upload('/imports/lots', Buffer.from('PK\u0003\u0004garbage'), XLSX))).to.include({ status: 400, code: 'INVALID_BODY' });
+    expect(problemOf(await upload('/imports/lots', Buffer.from('PK\u0003\u0004garbage'), XLSX))).to.include({
+      status: 400,
+      code: 'INVALID_BODY',
+    });
     const res = await upload('/imports/lots', Buffer.from('ロットID,品番,色\r\nA,B,C\r\n'), 'text/csv');
     const problem = problemOf(res);
     expect(problem).to.include({ status: 422, code: 'IMPORT_INVALID' });
@@ -270,7 +275,9 @@ describe('API spreadsheet import and export (Excel, CSV)', function () {
   });
 
   it('a backward trace exports as .xlsx (lots and edges, re-read with exceljs) and as CSV with a BOM', async function () {
-    const res = await download(parts, `/exports/lots/${encodeURIComponent(csvLot)}/trace?direction=backward&depth=5`, { 'Accept-Language': 'ja' });
+    const res = await download(parts, `/exports/lots/${encodeURIComponent(csvLot)}/trace?direction=backward&depth=5`, {
+      'Accept-Language': 'ja',
+    });
     expect(res.status).to.equal(200);
     expect(res.headers['content-type']).to.equal(XLSX);
     const book = await workbookOf(res.body as Buffer);
@@ -292,7 +299,10 @@ describe('API spreadsheet import and export (Excel, CSV)', function () {
   });
 
   it("a lot list and a lot's quality events export as .xlsx and CSV", async function () {
-    const list = await download(parts, `/exports/lots?id=${encodeURIComponent(bracket)}&id=${encodeURIComponent(coil.id)}`, { Accept: 'text/csv', 'Accept-Language': 'ja' });
+    const list = await download(parts, `/exports/lots?id=${encodeURIComponent(bracket)}&id=${encodeURIComponent(coil.id)}`, {
+      Accept: 'text/csv',
+      'Accept-Language': 'ja',
+    });
     expect(list.status).to.equal(200);
     const text = (list.body as Buffer).toString('utf8');
     expect(text.charCodeAt(0)).to.equal(0xfeff);
@@ -301,6 +311,8 @@ describe('API spreadsheet import and export (Excel, CSV)', function () {
     const events = await download(parts, `/exports/lots/${encodeURIComponent(plated)}/quality-events?format=xlsx&lang=en`);
     const rows = recordsOf((await workbookOf(events.body as Buffer)).worksheets[0] as ExcelJS.Worksheet);
     expect(rows.find((r) => r.Type === 'inspection')).to.include({ Verdict: 'pass', Measurements: 'めっき厚さ=8.2 um [5..12]' });
-    expect(problemOf(await download(parts, `/exports/lots?id=${encodeURIComponent(bracket)}`, { Accept: 'application/pdf' }))).to.include({ status: 406 });
+    expect(problemOf(await download(parts, `/exports/lots?id=${encodeURIComponent(bracket)}`, { Accept: 'application/pdf' }))).to.include({
+      status: 406,
+    });
   });
 });

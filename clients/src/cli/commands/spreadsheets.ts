@@ -65,7 +65,8 @@ export function registerSpreadsheets(program: Command): void {
       const ctx = new CliContext(cmd);
       const bytes = readUpload(file);
       const language = languageFromEnvironment();
-      if (!ctx.json) process.stderr.write(`${translator(language, 'import')('cli.reading', { file, bytes: bytes.length, kind: o.kind })}\n`);
+      if (!ctx.json)
+        process.stderr.write(`${translator(language, 'import')('cli.reading', { file, bytes: bytes.length, kind: o.kind })}\n`);
       try {
         const report = await ctx.api().importSpreadsheet(o.kind, new Uint8Array(bytes), {
           format: formatOf(file, bytes),
@@ -94,7 +95,7 @@ export function registerSpreadsheets(program: Command): void {
 
   program
     .command('export <what> <id...>')
-    .description('export a trace, a recall report, a lot list or a lot\'s quality events as .xlsx or CSV (UTF-8 with BOM)')
+    .description("export a trace, a recall report, a lot list or a lot's quality events as .xlsx or CSV (UTF-8 with BOM)")
     .addOption(new Option('--format <format>', 'file format').choices(['xlsx', 'csv']).default('xlsx'))
     .addOption(new Option('--direction <direction>', 'trace direction').choices(['backward', 'forward']).default('backward'))
     .requiredOption('-o, --output <file>', 'where to write the file')
