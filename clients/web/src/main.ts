@@ -13,6 +13,7 @@ import type { Lot, LedgerEvent, Trace } from '../../src/api-types';
 import { recallRows } from '../../src/recall-report';
 import { byId, download, h } from './dom';
 import { FAILED_RING, type GraphNode, legend, LineageGraph } from './graph';
+import { importPanel, lotExports, recallTools } from './spreadsheets';
 
 const params = new URLSearchParams(location.search);
 const api = new ApiClient({ baseUrl: params.get('api') ?? '../', timeoutMs: 60_000 });
@@ -338,6 +339,7 @@ async function selectLot(id: string, quiet = false): Promise<void> {
     panel.replaceChildren(
       h('h2', { id: 'panel-lot' }, lot.id),
       labelButtons(lot.id),
+      lotExports(api, lot.id, say),
       detailsList(lot, node),
       h('h3', {}, 'Quality events'),
       events.length === 0
@@ -396,6 +398,7 @@ async function selectLot(id: string, quiet = false): Promise<void> {
                 `Export ${r} (CSV)`,
               ),
             ),
+            recalls.map((r) => recallTools(api, r, say)),
           ),
       h('h3', {}, 'Act on this lot'),
       actionForms(lot),
@@ -412,6 +415,8 @@ byId('legend').replaceChildren(
   h('li', {}, h('i', { class: 'ring' }), 'ring: latest inspection failed'),
   h('li', { id: 'live' }, 'live updates via /events'),
 );
+
+byId('left').append(importPanel(api, say));
 
 byId<HTMLFormElement>('signin').addEventListener('submit', (e) => {
   e.preventDefault();
@@ -441,6 +446,13 @@ async function openDeepLink(): Promise<void> {
   if (!state.token) return;
   let lot = params.get('lot');
   const link = params.get('dl');
+  // `?recall=<id>` (a recall notice's QR code) opens the recall's source lot, whose panel offers the recall's tools.
+  const recall = params.get('recall');
+  if (!lot && !link && recall)
+    lot = await api.getRecall(recall).then(
+      (r) => r.sourceLotId,
+      (err: unknown) => (say(explain(err), true), null),
+    );
   if (!lot && link) {
     try {
       lot = await api.resolveDigitalLink(link);
