@@ -20,8 +20,11 @@ import { LotLedger, retryPolicy } from '@lotline/ledger-client';
 import { openApiDocument } from './openapi';
 import { eventRoutes } from './routes/events';
 import { evidenceRoutes } from './routes/evidence';
+import { exportRoutes } from './routes/exports';
+import { importBody, importRoutes } from './routes/imports';
 import { labelRoutes, type LabelOptions } from './routes/labels';
 import { lotRoutes } from './routes/lots';
+import { noticeRoutes } from './routes/notices';
 import { participantRoutes } from './routes/participants';
 import { qualityRoutes } from './routes/quality';
 import { recallRoutes } from './routes/recalls';
@@ -181,6 +184,7 @@ export function createServer(deps: ServerDeps): Express {
 
   // The EPCIS capture has its own size limit and media types; every other body goes through the API's limit.
   app.use('/epcis/capture', epcisCaptureBody(deps.epcisBodyLimit));
+  app.use('/imports', importBody());
   app.use(jsonBody({ limit: deps.bodyLimit ?? '256kb', type: ['application/json', 'application/*+json'] }));
 
   const api = new ApiRouter(authenticate);
@@ -188,12 +192,15 @@ export function createServer(deps: ServerDeps): Express {
   labelRoutes(api, authenticate, deps.labels);
   qualityRoutes(api, deps.memberMsps);
   recallRoutes(api);
+  noticeRoutes(api, deps.labels?.font !== undefined ? { font: deps.labels.font } : {});
   participantRoutes(api);
   const evidence = { channel: deps.channel, org: deps.org };
   transactionRoutes(api, evidence);
   evidenceRoutes(api, evidence);
   eventRoutes(api, { ready: deps.ready, ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}) });
   userRoutes(api, deps.registrar);
+  importRoutes(api);
+  exportRoutes(api);
   epcisRoutes(api, {
     ledgerFor: (caller) => caller.ledger,
   });

@@ -5,6 +5,6 @@ export { buildDependencies, type Dependencies } from './dependencies';
 export { loadApiConfig, ConfigError, type ApiConfig } from './config';
 export { ApiError, toProblem, type ProblemDocument } from './errors';
 export { createTokenVerifier, discoverJwksUri, issuerKeySet, type TokenVerifier, type TokenSubject } from './auth/jwt';
-export { loadWalletIdentity, roleOf, type WalletIdentity } from './identity/wallet';
+export { cachedWallet, loadWalletIdentity, roleOf, type WalletIdentity } from './identity/wallet';
 export { connectIdentity, GatewayPool } from './ledger/connections';
 export { CHAINCODE_STATUS, ledgerError, transactionLookupPath } from './ledger/errors';

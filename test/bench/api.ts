@@ -10,6 +10,7 @@ import { findOrg, type NetworkConfig } from '../../network/src/config';
 import { apiProcessName, apiUrl, startApis } from '../../network/src/network';
 import { runningPid, stopProcess } from '../../network/src/processes';
 import { mintToken } from '../../network/src/idp/local';
+import { processCpuMs } from './rss';
 import { twoInputLot, type WriteVariant } from './writes';
 
 /** The API variant, if the API exists, and how to stop what was started for it. */
@@ -29,12 +30,14 @@ export async function startApiVariant(config: NetworkConfig, runId: string, orgR
   await startApis(config);
   const token = await mintToken(config, { org: org.name, user });
   const url = `${apiUrl(org)}/lots`;
+  const pid = runningPid(config, apiProcessName(org));
   return {
     note: `through ${apiUrl(org)} (separate process)`,
     variant: (pairs) => ({
       key: 'api',
       label: '(a) CreateLot via the HTTP API (JWT verified)',
       chaincode: config.chaincode,
+      serverCpuMs: () => (pid === undefined ? Number.NaN : processCpuMs(pid)),
       async op(i, worker) {
         const lot = twoInputLot(org.mspId, `${runId}-api-${i}`, pairs[worker] as [string, string]);
         const res = await fetch(url, {

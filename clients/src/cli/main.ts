@@ -15,6 +15,7 @@ import { registerLogin } from './commands/login';
 import { registerLots, registerTransfers } from './commands/lots';
 import { registerEvents, registerParticipants, registerToken, registerUsers } from './commands/misc';
 import { registerHolds, registerInspections, registerRecalls } from './commands/quality';
+import { registerSpreadsheets } from './commands/spreadsheets';
 import { registerVerify } from './commands/verify';
 import { adviceFor, EXIT, exitCodeFor } from './exit-codes';
 
@@ -58,6 +59,7 @@ export function buildProgram(): Command {
   registerEvents(program);
   registerVerify(program);
   registerEvidence(program);
+  registerSpreadsheets(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -25,6 +25,7 @@ import {
   startSignIn,
   type SignInConfig,
 } from './sign-in';
+import { importPanel, lotExports, recallTools } from './spreadsheets';
 
 const params = pageQuery();
 const api = new ApiClient({ baseUrl: params.get('api') ?? '../', timeoutMs: 60_000 });
@@ -349,6 +350,7 @@ async function selectLot(id: string, quiet = false): Promise<void> {
     panel.replaceChildren(
       h('h2', { id: 'panel-lot' }, lot.id),
       labelButtons(lot.id),
+      lotExports(api, lot.id, say),
       detailsList(lot, node),
       h('h3', {}, 'Quality events'),
       events.length === 0
@@ -407,6 +409,7 @@ async function selectLot(id: string, quiet = false): Promise<void> {
                 `Export ${r} (CSV)`,
               ),
             ),
+            recalls.map((r) => recallTools(api, r, say)),
           ),
       h('h3', {}, 'Act on this lot'),
       actionForms(lot),
@@ -426,6 +429,7 @@ byId('legend').replaceChildren(
 
 let signInSettings: Promise<SignInConfig> | undefined;
 const settings = (): Promise<SignInConfig> => (signInSettings ??= signInConfig(params.get('api') ?? '../'));
+byId('left').append(importPanel(api, say));
 
 byId<HTMLFormElement>('signin').addEventListener('submit', (e) => {
   e.preventDefault();
@@ -463,6 +467,13 @@ async function openDeepLink(): Promise<void> {
   if (!state.token) return;
   let lot = params.get('lot');
   const link = params.get('dl');
+  // `?recall=<id>` (a recall notice's QR code) opens the recall's source lot, whose panel offers the recall's tools.
+  const recall = params.get('recall');
+  if (!lot && !link && recall)
+    lot = await api.getRecall(recall).then(
+      (r) => r.sourceLotId,
+      (err: unknown) => (say(explain(err), true), null),
+    );
   if (!lot && link) {
     try {
       lot = await api.resolveDigitalLink(link);

@@ -19,10 +19,11 @@ import { parseLgtin } from '@lotline/domain';
 import { readBundle, verifyEvidence } from '@lotline/evidence';
 import { registerPrefixes } from '../epcis/support';
 import { apiUrl } from '../../../network/src/network';
-import { demoPasswords, issuerUrl } from '../../../network/src/idp/local';
+import { issuerUrl } from '../../../network/src/idp/local';
 import { config, org, uniqueId } from '../support/network';
 import { ensureExplorerBuilt } from './support/api';
 import { launchChromium, type LaunchedBrowser } from './support/chromium';
+import { signInAtProvider } from './support/sign-in';
 
 const OUTPUT = path.join(config.repoRoot, 'test-output');
 const RED = '#b71c1c';
@@ -76,20 +77,13 @@ describe('clients: web trace explorer in chromium', function () {
     await browser?.close();
   });
 
-  async function signInAtProvider(user: string): Promise<void> {
-    await page.waitForSelector('#username', { timeout: 60_000 });
-    expect(new URL(page.url()).origin).to.equal(issuerUrl(org('PartsCo')));
-    await page.fill('#username', user);
-    await page.fill('#password', demoPasswords(org('PartsCo'))[user] ?? '');
-    await page.click('#sign-in');
-    await page.waitForSelector('#who:not([hidden])', { timeout: 60_000 });
-  }
+  const signInAs = (user: string): Promise<void> => signInAtProvider(page, org('PartsCo'), user);
 
   it("signs in at PartsCo's own provider: authorization code flow with PKCE (S256), the demo user's password", async () => {
     await page.goto(`${base}explorer/`);
     await page.locator('#signin-org', { hasText: 'PartsCo' }).waitFor({ timeout: 30_000 });
     await page.click('#signin button');
-    await signInAtProvider('qm1');
+    await signInAs('qm1');
     expect(await page.textContent('#who-text')).to.contain('qm1');
     const [authorize] = authorizationRequests;
     expect(authorize?.searchParams.get('client_id')).to.equal('lotline-explorer');
@@ -244,7 +238,7 @@ describe('clients: web trace explorer in chromium', function () {
     await page.locator('#signin-org', { hasText: 'PartsCo' }).waitFor({ timeout: 30_000 });
     expect(await page.isHidden('#who')).to.equal(true);
     await page.click('#signin button');
-    await signInAtProvider('inspector1');
+    await signInAs('inspector1');
     expect(await page.textContent('#who-text')).to.contain('inspector1');
     expect(authorizationRequests.at(-1)?.searchParams.get('prompt')).to.equal('login');
   });
