@@ -8,7 +8,7 @@ import { createTokenVerifier } from './auth/jwt';
 import type { ApiConfig } from './config';
 import { createMetrics, type Metrics } from './http/metrics';
 import { fabricCaRegistrar } from './identity/registrar';
-import { loadWalletIdentity, type WalletIdentity } from './identity/wallet';
+import { cachedWallet, loadWalletIdentity, type WalletIdentity } from './identity/wallet';
 import { GatewayPool } from './ledger/connections';
 
 /**
@@ -65,7 +65,13 @@ export function buildDependencies(
     chaincode: config.chaincode,
     memberMsps,
     tokens,
-    wallet: (user) => loadWalletIdentity(config.walletDir, config.org.mspId, user),
+    signIn: {
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+      explorerClientId: config.auth.explorerClientId,
+      cliClientId: config.auth.cliClientId,
+    },
+    wallet: cachedWallet(config.walletDir, config.org.mspId),
     gateways: pool,
     ready: () => peerReachable(client, options.readyTimeoutMs ?? 1500),
     endorsers: async () => {

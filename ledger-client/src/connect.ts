@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { connect, hash, type Gateway } from '@hyperledger/fabric-gateway';
+import { connect, type Gateway } from '@hyperledger/fabric-gateway';
 import type { SigningIdentity } from './identity';
 
 /** Where and how to reach a peer. */
@@ -52,7 +52,7 @@ export function newGateway(client: grpc.Client, signing: SigningIdentity, deadli
     client,
     identity: signing.identity,
     signer: signing.signer,
-    hash: hash.sha256,
+    hash: signing.hash,
     evaluateOptions: () => ({ deadline: Date.now() + d.evaluateMs }),
     endorseOptions: () => ({ deadline: Date.now() + d.endorseMs }),
     submitOptions: () => ({ deadline: Date.now() + d.submitMs }),

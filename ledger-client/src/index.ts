@@ -39,7 +39,14 @@ export {
   type LedgerErrorProperties,
   type LedgerStage,
 } from './errors';
-export { loadSigningIdentity, mspFiles, newSigningIdentity, type IdentityMaterial, type SigningIdentity } from './identity';
+export {
+  loadSigningIdentity,
+  mspFiles,
+  nativeEcdsaSigner,
+  newSigningIdentity,
+  type IdentityMaterial,
+  type SigningIdentity,
+} from './identity';
 export { LotLedger, type EventPosition, type LotLedgerOptions, type SubmitOptions, type TransactionStatus } from './lot-ledger';
 export { decodeTransaction } from './proof';
 export {

@@ -8,7 +8,6 @@
  * Gateway itself relies on, signed by the client's identity.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { hash } from '@hyperledger/fabric-gateway';
 import { discovery, msp, peer } from '@hyperledger/fabric-protos';
 import type { SigningIdentity } from './identity';
 
@@ -65,7 +64,7 @@ async function signedRequest(target: EndorsementTarget): Promise<discovery.Signe
   const payload = request.serializeBinary();
   const signed = new discovery.SignedRequest();
   signed.setPayload(payload);
-  signed.setSignature(await target.signing.signer(hash.sha256(payload)));
+  signed.setSignature(await target.signing.signer(target.signing.hash(payload)));
   return signed;
 }
 

@@ -23,20 +23,24 @@ import { csvDir, startPostgres } from './postgres';
 import { renderReport, type BenchResults } from './report';
 import { peakRss } from './rss';
 import { createSchema, ledgerTraces, loadGraph, loadPostgres, postgresTraces, type TraceTiming } from './traces';
-import { baselineVariant, createInputPairs, gatewayVariant, runWrites, type WriteVariant } from './writes';
+import { baselineVariant, createInputPairs, gatewayVariant, type WriteVariant } from './writes';
+import { parseLevels, sweepWrites } from './sweep';
 import { startApiVariant } from './api';
 
 const quick = process.env.BENCH_QUICK === '1';
 const num = (name: string, normal: number, small: number) => Number(process.env[name] ?? (quick ? small : normal));
 
+/** Concurrency levels of the write sweep: BENCH_WRITE_LEVELS, or the one level BENCH_CONCURRENCY (the earlier knob). */
+const writeLevels = parseLevels(process.env.BENCH_WRITE_LEVELS ?? process.env.BENCH_CONCURRENCY ?? (quick ? '4,16' : '8,32,64,128'));
+
 const settings = {
-  concurrency: num('BENCH_CONCURRENCY', 8, 4),
+  writeLevels: writeLevels.join(' '),
   writesPerRound: num('BENCH_WRITES_PER_ROUND', 120, 20),
   rounds: num('BENCH_ROUNDS', 3, 2),
   traceSmall: num('BENCH_TRACE_SMALL', 10_000, 2_816),
   traceLarge: num('BENCH_TRACE_LARGE', 100_000, 5_632),
   loadBudgetSec: num('BENCH_LOAD_BUDGET_S', 1200, 300),
-  importParallel: num('BENCH_IMPORT_PARALLEL', 1, 1),
+  importParallel: num('BENCH_IMPORT_PARALLEL', 2, 2),
   importBatch: num('BENCH_IMPORT_BATCH', 200, 200),
   traceReps: num('BENCH_TRACE_REPS', 5, 2),
   evidenceSizes: process.env.BENCH_EVIDENCE_SIZES ?? (quick ? '10,100' : '10,100,1000'),
@@ -77,20 +81,19 @@ async function benchWrites(config: NetworkConfig, runId: string, results: BenchR
   const baseline = baselineVariant(config, 'PartsCo', 'admin1', runId);
   const api = await startApiVariant(config, runId);
   try {
-    const pairs = await createInputPairs(writer, MSP, runId, settings.concurrency);
+    const pairs = await createInputPairs(writer, MSP, runId, Math.max(...writeLevels));
     const variants: WriteVariant[] = [];
     if (api.variant) variants.push(api.variant(pairs));
     variants.push(gatewayVariant(writer, MSP, runId, pairs), baseline);
-    progress(`writes: ${variants.map((v) => v.key).join(', ')} at concurrency ${settings.concurrency}`);
-    const writeResults = await runWrites(variants, {
-      concurrency: settings.concurrency,
+    const levels = await sweepWrites(variants, {
+      levels: writeLevels,
       perRound: settings.writesPerRound,
       rounds: settings.rounds,
       roundDeadlineMs: 300_000,
     });
     const profile: Record<string, CallProfile> = {};
     for (const v of variants) profile[v.label] = await profileWrite(config, v, 10, 1_000_000);
-    results.writes = { results: writeResults, concurrency: settings.concurrency, profile, apiNote: api.note };
+    results.writes = { levels, profile, apiNote: api.note };
   } finally {
     writer.close();
     baseline.close();
@@ -145,7 +148,8 @@ async function benchTraces(config: NetworkConfig, runId: string, results: BenchR
   results.traces = t;
   try {
     createSchema(pg);
-    const budgetMs = settings.loadBudgetSec * 1000;
+    // BENCH_LOAD_BUDGET_S=0: no budget, the large graph is built whole however long it takes.
+    const budgetMs = settings.loadBudgetSec > 0 ? settings.loadBudgetSec * 1000 : Number.POSITIVE_INFINITY;
     const importerPeer = findOrg(config, 'PartsCo');
     const beforeImport = await scrapePeer(importerPeer, config.chaincode);
     const small = await loadGraph(
@@ -202,17 +206,20 @@ async function benchTraces(config: NetworkConfig, runId: string, results: BenchR
 function chartPanels(r: BenchResults): Panel[] {
   const panels: Panel[] = [];
   if (r.writes) {
+    const levels = r.writes.levels;
+    const keys = levels[0]?.results.map((w) => w.key) ?? [];
+    const of = (l: (typeof levels)[number], k: string) => l.results.find((w) => w.key === k);
     panels.push({
-      title: `Writes, concurrency ${r.writes.concurrency}`,
+      title: 'Writes by concurrency',
       unit: 'tx/s',
-      series: ['tx/s'],
-      groups: r.writes.results.map((w) => ({ label: w.key, values: [w.txPerSec] })),
+      series: keys,
+      groups: levels.map((l) => ({ label: `c=${l.concurrency}`, values: keys.map((k) => of(l, k)?.txPerSec ?? Number.NaN) })),
     });
     panels.push({
-      title: 'Commit latency',
+      title: 'Commit latency p95 by concurrency',
       unit: 'ms',
-      series: ['p50', 'p95', 'p99'],
-      groups: r.writes.results.map((w) => ({ label: w.key, values: [w.latency.p50, w.latency.p95, w.latency.p99] })),
+      series: keys,
+      groups: levels.map((l) => ({ label: `c=${l.concurrency}`, values: keys.map((k) => of(l, k)?.latency.p95 ?? Number.NaN) })),
     });
   }
   if (r.traces) {

@@ -4,7 +4,7 @@ import type { CallProfile } from './metrics';
 import type { RssByKind } from './rss';
 import { fmt } from './stats';
 import type { LoadResult, TraceTiming } from './traces';
-import type { WriteResult } from './writes';
+import { kneeOf, type SweepLevel } from './sweep';
 
 /** Everything one run measured. */
 export interface BenchResults {
@@ -12,7 +12,7 @@ export interface BenchResults {
   host: string;
   command: string;
   settings: Record<string, string | number>;
-  writes?: { results: WriteResult[]; concurrency: number; profile: Record<string, CallProfile>; apiNote: string };
+  writes?: { levels: SweepLevel[]; profile: Record<string, CallProfile>; apiNote: string };
   traces?: {
     loads: (LoadResult & { label: string })[];
     ledger: TraceTiming[];
@@ -29,40 +29,105 @@ export interface BenchResults {
 const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 
-function writesSection(w: NonNullable<BenchResults['writes']>): string[] {
-  const by = (k: string) => w.results.find((r) => r.key === k);
-  const a = by('api');
-  const b = by('gateway');
-  const c = by('baseline');
+const of = (l: SweepLevel, k: string) => l.results.find((r) => r.key === k);
+
+/** The curve: one row per concurrency level, every variant side by side. */
+function curveTable(levels: readonly SweepLevel[], keys: readonly string[]): string[] {
   const lines = [
-    `## Writes (concurrency ${w.concurrency}, variants alternated round by round)`,
-    '',
-    '| variant | committed | failed | tx/s | p50 ms | p95 ms | p99 ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...w.results.map(
-      (r) =>
-        `| ${r.label} | ${r.committed} | ${r.failed} | ${fmt(r.txPerSec)} | ${fmt(r.latency.p50, 0)} | ${fmt(r.latency.p95, 0)} | ${fmt(r.latency.p99, 0)} |`,
-    ),
-    '',
+    `| concurrency | ${keys.map((k) => `${k} tx/s | ${k} p50 / p95 ms`).join(' | ')} | a/b | b/c |`,
+    `| ---: | ${keys.map(() => '---: | ---:').join(' | ')} | ---: | ---: |`,
   ];
+  for (const l of levels) {
+    const cells = keys.map((k) => {
+      const r = of(l, k);
+      return r === undefined ? '– | –' : `${fmt(r.txPerSec)} | ${fmt(r.latency.p50, 0)} / ${fmt(r.latency.p95, 0)}`;
+    });
+    const [a, b, c] = [of(l, 'api'), of(l, 'gateway'), of(l, 'baseline')];
+    const ab = a && b ? fmt(ratio(a.txPerSec, b.txPerSec), 2) : '–';
+    const bc = b && c ? fmt(ratio(b.txPerSec, c.txPerSec), 2) : '–';
+    lines.push(`| ${l.concurrency} | ${cells.join(' | ')} | ${ab} | ${bc} |`);
+  }
+  return lines;
+}
+
+/** CPU per committed write: the benchmark process (client) and the API process, per level. */
+function cpuTable(levels: readonly SweepLevel[], keys: readonly string[]): string[] {
+  const lines = [
+    'CPU ms per committed write (user + system; the client is the benchmark process, the server the API process):',
+    '',
+    `| concurrency | ${keys.map((k) => `${k} client`).join(' | ')} | api server |`,
+    `| ---: | ${keys.map(() => '---:').join(' | ')} | ---: |`,
+  ];
+  for (const l of levels) {
+    lines.push(
+      `| ${l.concurrency} | ${keys.map((k) => fmt(of(l, k)?.clientCpuMsPerTx ?? Number.NaN, 2)).join(' | ')} | ${fmt(of(l, 'api')?.serverCpuMsPerTx ?? Number.NaN, 2)} |`,
+    );
+  }
+  return lines;
+}
+
+/** The knees, and the ratios at the gateway's knee. */
+function kneeLines(w: NonNullable<BenchResults['writes']>, keys: readonly string[]): string[] {
+  const knees = keys.map((k) => ({ k, knee: kneeOf(w.levels, k) }));
+  const lines = [
+    `- knee (lowest concurrency within 90 % of the variant's best tx/s): ${knees.map(({ k, knee }) => `${k} ${knee ?? '–'}`).join(', ')}`,
+  ];
+  const kneeB = knees.find((x) => x.k === 'gateway')?.knee;
+  const atKnee = w.levels.find((l) => l.concurrency === kneeB);
+  const [a, b, c] = atKnee === undefined ? [] : [of(atKnee, 'api'), of(atKnee, 'gateway'), of(atKnee, 'baseline')];
   if (a && b) {
     const ab = ratio(a.txPerSec, b.txPerSec);
     lines.push(
-      `- a/b (API over direct gateway, tx/s) = **${fmt(ab, 2)}** (target ≥ 0.9: ${verdict(ab >= 0.9)}); p50 latency a/b = ${fmt(ratio(a.latency.p50, b.latency.p50), 2)}`,
+      `- a/b at the gateway's knee (concurrency ${kneeB}) = **${fmt(ab, 2)}** (target ≥ 0.9: ${verdict(ab >= 0.9)}); p50 latency a/b = ${fmt(ratio(a.latency.p50, b.latency.p50), 2)}`,
     );
   } else lines.push(`- a/b: not measured (${w.apiNote})`);
   if (b && c) {
     const bc = ratio(b.txPerSec, c.txPerSec);
-    lines.push(
-      `- b/c (CreateLot over the one-putState baseline, tx/s) = **${fmt(bc, 2)}** (target ≥ 1.0: ${verdict(bc >= 1.0)}); p50 latency b/c = ${fmt(ratio(b.latency.p50, c.latency.p50), 2)}`,
-    );
+    lines.push(`- b/c at the same level = **${fmt(bc, 2)}** (target ≥ 1.0: ${verdict(bc >= 1.0)})`);
   }
-  for (const r of w.results.filter((x) => x.errors.length > 0)) {
-    lines.push(`- errors of ${r.key}: ${r.errors.map(([m, n]) => `${n} × \`${m.slice(0, 160)}\``).join('; ')}`);
+  return lines;
+}
+
+/** Failures per level and variant, with messages grouped (transaction ids elided). */
+function failureLines(levels: readonly SweepLevel[]): string[] {
+  const lines: string[] = [];
+  for (const l of levels) {
+    for (const r of l.results.filter((x) => x.failed > 0)) {
+      const grouped = new Map<string, number>();
+      for (const [m, n] of r.errors) {
+        const key = m.replace(/[0-9a-f]{64}/g, '…').slice(0, 160);
+        grouped.set(key, (grouped.get(key) ?? 0) + n);
+      }
+      lines.push(
+        `- concurrency ${l.concurrency}, ${r.key}: ${r.failed} failed: ${[...grouped].map(([m, n]) => `${n} × \`${m}\``).join('; ')}`,
+      );
+    }
   }
+  return lines;
+}
+
+function writesSection(w: NonNullable<BenchResults['writes']>): string[] {
+  const keys = w.levels[0]?.results.map((r) => r.key) ?? [];
+  const labels = w.levels[0]?.results.map((r) => `${r.key} = ${r.label}`) ?? [];
+  const lines = [
+    `## Writes: throughput by concurrency (levels ${w.levels.map((l) => l.concurrency).join(', ')}; variants alternated round by round at each level)`,
+    '',
+    `Variants: ${labels.join('; ')}.`,
+    '',
+    ...curveTable(w.levels, keys),
+    '',
+    ...kneeLines(w, keys),
+    ...failureLines(w.levels),
+    '',
+    ...cpuTable(w.levels, keys),
+  ];
   if (Object.keys(w.profile).length > 0) {
-    lines.push('', '### Where a write spends its time (peer metrics, summed over the endorsing peers, per transaction)', '');
-    lines.push(...profileTable(w.profile));
+    lines.push(
+      '',
+      '### Where a write spends its time (peer metrics, summed over the endorsing peers, per transaction, sequential calls)',
+      '',
+      ...profileTable(w.profile),
+    );
   }
   return lines;
 }

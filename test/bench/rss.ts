@@ -45,3 +45,18 @@ export function peakRss(config: NetworkConfig, extra: { kind: string; pid: numbe
     return { kind, processes: of.length, maxMiB: Math.max(...of), sumMiB: of.reduce((a, b) => a + b, 0) };
   });
 }
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** CPU time (user + system, all threads) used so far by a live process, in ms, or NaN. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -18,6 +18,8 @@ export interface WriteVariant {
   chaincode: string;
   /** Commits write number `i` from worker `worker`; resolves after the commit. */
   op(i: number, worker: number): Promise<void>;
+  /** CPU time used so far, in ms, by a server process between the client and the peer (the API), when there is one. */
+  serverCpuMs?: () => number;
 }
 
 /** Figures of one variant over all rounds. */
@@ -29,6 +31,10 @@ export interface WriteResult {
   txPerSec: number;
   latency: LatencySummary;
   errors: [string, number][];
+  /** CPU ms of the benchmark process (the client: fetch or fabric-gateway) per committed write. */
+  clientCpuMsPerTx: number;
+  /** CPU ms of the variant's server process (the API) per committed write; NaN when it has none. */
+  serverCpuMsPerTx: number;
 }
 
 /** Options of the write benchmark. */
@@ -39,6 +45,10 @@ export interface WriteOptions {
   rounds: number;
   /** Upper bound on one variant's round, in ms. */
   roundDeadlineMs: number;
+  /** Writes per variant before the timed rounds (default 2 × concurrency). */
+  warmUp?: number;
+  /** Index of the first write (ids must not repeat across calls on one ledger). */
+  firstIndex?: number;
 }
 
 /** A lot that CreateLot accepts: `amount` EA made from two inputs of 1 EA each. */
@@ -104,36 +114,58 @@ export function baselineVariant(config: NetworkConfig, orgRef: string, user: str
   };
 }
 
-/** Runs every variant `rounds` times, rotating the order, after one short warm-up each. */
+/** How many write indices {@link runWrites} uses per variant. */
+export function writesOf(options: WriteOptions): number {
+  return (options.warmUp ?? options.concurrency * 2) + options.rounds * options.perRound;
+}
+
+/** Runs every variant `rounds` times, rotating the order, after one short warm-up each. Uses `writesOf(options)` indices from `firstIndex`. */
 export async function runWrites(variants: WriteVariant[], options: WriteOptions): Promise<WriteResult[]> {
   const acc = new Map(
-    variants.map((v) => [v.key, { latencies: [] as number[], elapsedMs: 0, failed: 0, errors: new Map<string, number>() }]),
+    variants.map((v) => [
+      v.key,
+      { latencies: [] as number[], elapsedMs: 0, failed: 0, errors: new Map<string, number>(), clientCpuMs: 0, serverCpuMs: 0 },
+    ]),
   );
-  const offsets = new Map(variants.map((v) => [v.key, 0]));
+  const offsets = new Map(variants.map((v) => [v.key, options.firstIndex ?? 0]));
   const run = async (v: WriteVariant, count: number) => {
     const base = offsets.get(v.key) ?? 0;
     offsets.set(v.key, base + count);
     return closedLoop(count, options.concurrency, options.roundDeadlineMs, (i, w) => v.op(base + i, w));
   };
   for (const v of variants) {
-    const warm = await run(v, options.concurrency * 2);
+    const warm = await run(v, options.warmUp ?? options.concurrency * 2);
     progress(`writes: warm-up ${v.key}: ${warm.latencies.length} ok, ${warm.started - warm.latencies.length} failed`);
   }
   for (let r = 0; r < options.rounds; r++) {
     const order = variants.map((_, k) => variants[(k + r) % variants.length] as WriteVariant);
     for (const v of order) {
+      const cpu0 = process.cpuUsage();
+      const server0 = v.serverCpuMs?.() ?? Number.NaN;
       const res = await run(v, options.perRound);
+      const cpu = process.cpuUsage(cpu0);
       const a = acc.get(v.key);
       if (a === undefined) continue;
+      a.clientCpuMs += (cpu.user + cpu.system) / 1000;
+      a.serverCpuMs += (v.serverCpuMs?.() ?? Number.NaN) - server0;
       a.latencies.push(...res.latencies);
       a.elapsedMs += res.elapsedMs;
       a.failed += res.started - res.latencies.length;
       for (const [m, n] of res.errors) a.errors.set(m, (a.errors.get(m) ?? 0) + n);
-      progress(`writes: round ${r + 1}/${options.rounds} ${v.key}: ${((res.latencies.length * 1000) / res.elapsedMs).toFixed(1)} tx/s`);
+      progress(
+        `writes: c=${options.concurrency} round ${r + 1}/${options.rounds} ${v.key}: ${((res.latencies.length * 1000) / res.elapsedMs).toFixed(1)} tx/s`,
+      );
     }
   }
   return variants.map((v) => {
-    const a = acc.get(v.key) ?? { latencies: [], elapsedMs: 1, failed: 0, errors: new Map<string, number>() };
+    const a = acc.get(v.key) ?? {
+      latencies: [],
+      elapsedMs: 1,
+      failed: 0,
+      errors: new Map<string, number>(),
+      clientCpuMs: 0,
+      serverCpuMs: 0,
+    };
     return {
       key: v.key,
       label: v.label,
@@ -142,6 +174,8 @@ export async function runWrites(variants: WriteVariant[], options: WriteOptions)
       txPerSec: (a.latencies.length * 1000) / Math.max(1, a.elapsedMs),
       latency: summarise(a.latencies),
       errors: [...a.errors.entries()],
+      clientCpuMsPerTx: a.clientCpuMs / Math.max(1, a.latencies.length),
+      serverCpuMsPerTx: a.serverCpuMs / Math.max(1, a.latencies.length),
     };
   });
 }

@@ -13,9 +13,11 @@ import { isLanguage, type Language } from '@lotline/i18n';
 import { ApiError } from '../api-client';
 import { setCliLanguage, tr } from '../render/language';
 import { registerEvidence } from './commands/evidence';
+import { registerLogin } from './commands/login';
 import { registerLots, registerTransfers } from './commands/lots';
 import { registerEvents, registerParticipants, registerToken, registerUsers } from './commands/misc';
 import { registerHolds, registerInspections, registerRecalls } from './commands/quality';
+import { registerSpreadsheets } from './commands/spreadsheets';
 import { registerVerify } from './commands/verify';
 import { adviceFor, EXIT, exitCodeFor } from './exit-codes';
 
@@ -30,7 +32,7 @@ Exit codes:
 
 Environment:
   LOTLINE_API_URL   API base URL (default: the local network's API of --org)
-  LOTLINE_TOKEN     bearer token (mint one: lotline token mint --org PartsCo --user qm1)
+  LOTLINE_TOKEN     bearer token (else the one kept by lotline login; scripts: lotline token mint --org PartsCo --user qm1)
   LOTLINE_ORG       default organisation for the API URL
   LOTLINE_LANG      language of the human output (en, ja; else LC_ALL, LC_MESSAGES, LANG)
   LOTLINE_DATA_DIR, LOTLINE_PORT_OFFSET   the local network (token mint, verify)
@@ -58,6 +60,7 @@ export function buildProgram(): Command {
     const chosen = action.optsWithGlobals<{ lang?: Language }>().lang;
     if (chosen !== undefined) setCliLanguage(chosen);
   });
+  registerLogin(program);
   registerToken(program);
   registerUsers(program);
   registerLots(program);
@@ -69,6 +72,7 @@ export function buildProgram(): Command {
   registerEvents(program);
   registerVerify(program);
   registerEvidence(program);
+  registerSpreadsheets(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

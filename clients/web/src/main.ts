@@ -1,5 +1,6 @@
 /**
- * The trace explorer page: sign in with a token, trace a lot both ways,
+ * The trace explorer page: sign in at the organisation's identity provider
+ * (authorization code + PKCE, ./sign-in.ts), trace a lot both ways,
  * inspect a lot (quality events, history, a proof badge per record), place a
  * hold or start a recall where the role allows, export recall reports as CSV,
  * and follow the API's event stream to keep the graph current.
@@ -15,10 +16,22 @@ import { recallRows } from '../../src/recall-report';
 import { type Collapse, filterRows, summarize, type TraceGroup } from '../../src/trace-view';
 import { byId, download, h } from './dom';
 import { CATEGORY_COLORS, FAILED_RING, type GraphNode, legend, LineageGraph, rowsOf } from './graph';
+import {
+  completeSignIn,
+  forgetTokens,
+  isCallback,
+  pageQuery,
+  savedToken,
+  signInConfig,
+  signInError,
+  startSignIn,
+  type SignInConfig,
+} from './sign-in';
+import { importPanel, lotExports, recallTools } from './spreadsheets';
 import { categoryLabel, language, setLanguage, t, translatePage, when } from './language';
 import { TraceTable } from './trace-table';
 
-const params = new URLSearchParams(location.search);
+const params = pageQuery();
 const api = new ApiClient({ baseUrl: params.get('api') ?? '../', timeoutMs: 60_000, language: () => language() });
 
 /** Above this many lots, "automatic" collapses the graph by depth: a graph of a thousand nodes is unreadable. */
@@ -72,6 +85,13 @@ function say(key: string, params?: Record<string, string | number>, error = fals
   statusLine.classList.toggle('error', error);
 }
 
+/** Shows a message that is already in the user's language (from a module with its own catalogue, or the sign-in library). */
+function sayText(text: string, error = false): void {
+  state.status = undefined;
+  statusLine.textContent = text;
+  statusLine.classList.toggle('error', error);
+}
+
 /** Shows an error: the API's problem detail (in the user's language, through Accept-Language) with what to do next. */
 function fail(err: unknown): void {
   say('status.error', { message: explain(err) }, true);
@@ -116,7 +136,6 @@ async function signIn(token: string): Promise<void> {
     }
     // No /me endpoint: the token's own claims are shown, and the API still decides every action.
   }
-  sessionStorage.setItem('lotline-token', token);
   byId('signin').hidden = true;
   byId('who').hidden = false;
   byId('who-text').textContent =
@@ -129,7 +148,7 @@ function signOut(): void {
   stream?.abort();
   api.setToken(undefined);
   state.token = undefined;
-  sessionStorage.removeItem('lotline-token');
+  forgetTokens();
   byId('signin').hidden = false;
   byId('who').hidden = true;
 }
@@ -440,6 +459,7 @@ async function selectLot(id: string, quiet = false): Promise<void> {
     panel.replaceChildren(
       h('h2', { id: 'panel-lot' }, lot.id),
       labelButtons(lot.id),
+      lotExports(api, lot.id, sayText),
       detailsList(lot, node),
       h('h3', {}, t('panel.qualityEvents')),
       events.length === 0
@@ -516,6 +536,7 @@ async function selectLot(id: string, quiet = false): Promise<void> {
                 t('panel.exportRecall', { recallId: r }),
               ),
             ),
+            recalls.map((r) => recallTools(api, r, sayText)),
           ),
       h('h3', {}, t('panel.act')),
       actionForms(lot),
@@ -563,12 +584,24 @@ byId<HTMLSelectElement>('collapse').addEventListener('change', () => {
 });
 byId<HTMLInputElement>('trace-search').addEventListener('input', () => searchTrace());
 
+let signInSettings: Promise<SignInConfig> | undefined;
+const settings = (): Promise<SignInConfig> => (signInSettings ??= signInConfig(params.get('api') ?? '../'));
+byId('left').append(importPanel(api, sayText));
+
 byId<HTMLFormElement>('signin').addEventListener('submit', (e) => {
   e.preventDefault();
-  const token = byId<HTMLInputElement>('token').value.trim();
-  if (token) void signIn(token).then(openDeepLink);
+  say('status.openingSignIn');
+  settings()
+    .then(startSignIn)
+    .catch((err: unknown) => {
+      signInSettings = undefined;
+      sayText(signInError(err), true);
+    });
 });
-byId('signout').addEventListener('click', signOut);
+byId('signout').addEventListener('click', () => {
+  signOut();
+  say('status.signedOut');
+});
 byId<HTMLFormElement>('search').addEventListener('submit', (e) => {
   e.preventDefault();
   const id = byId<HTMLInputElement>('lot-id').value.trim();
@@ -597,6 +630,13 @@ async function openDeepLink(): Promise<void> {
   if (!state.token) return;
   let lot = params.get('lot');
   const link = params.get('dl');
+  // `?recall=<id>` (a recall notice's QR code) opens the recall's source lot, whose panel offers the recall's tools.
+  const recall = params.get('recall');
+  if (!lot && !link && recall)
+    lot = await api.getRecall(recall).then(
+      (r) => r.sourceLotId,
+      (err: unknown) => (fail(err), null),
+    );
   if (!lot && link) {
     try {
       lot = await api.resolveDigitalLink(link);
@@ -611,5 +651,20 @@ async function openDeepLink(): Promise<void> {
   }
 }
 
-const saved = sessionStorage.getItem('lotline-token');
-if (saved) void signIn(saved).then(openDeepLink);
+async function start(): Promise<void> {
+  const config = await settings();
+  byId('signin-org').textContent = config.org;
+  if (isCallback()) {
+    say('status.signingIn');
+    await signIn(await completeSignIn(config));
+  } else {
+    const saved = savedToken();
+    if (saved) await signIn(saved);
+  }
+  await openDeepLink();
+}
+
+start().catch((err: unknown) => {
+  signInSettings = undefined;
+  sayText(signInError(err), true);
+});

@@ -16,9 +16,11 @@ import { ApiClient } from '../../../clients/src/api-client';
 import { seedDemo } from '../../../clients/src/demo/seed';
 import { DEFECTIVE_LOT } from '../../../clients/src/demo/scenario';
 import { mintToken } from '../../../clients/src/token';
-import { config, uniqueId } from '../support/network';
-import { explorerOrigin, type RunningApi, startApi } from './support/api';
+import { apiUrl } from '../../../network/src/network';
+import { config, org, uniqueId } from '../support/network';
+import { ensureExplorerBuilt } from './support/api';
 import { launchChromium, type LaunchedBrowser } from './support/chromium';
+import { signInAtProvider } from './support/sign-in';
 
 /** What the page code below touches (the tests are compiled without the DOM library). */
 type Dataset = Record<string, string | undefined>;
@@ -66,8 +68,8 @@ async function traceFromPage(page: Page, lotId: string): Promise<void> {
 
 describe('clients: the explorer in Japanese and English, and big traces as a table', function () {
   this.timeout(300_000);
-  let api: RunningApi | undefined;
-  let origin: { url: string; close(): Promise<void> } | undefined;
+  // PartsCo's API process serves the explorer at the redirect URI that PartsCo's provider registers.
+  const apiBase = apiUrl(org('PartsCo'));
   let browser: LaunchedBrowser | undefined;
   let page: Page;
   let token: string;
@@ -77,10 +79,9 @@ describe('clients: the explorer in Japanese and English, and big traces as a tab
 
   before(async () => {
     await seedDemo({ config });
-    api = await startApi('PartsCo');
-    origin = await explorerOrigin(api.url);
+    ensureExplorerBuilt();
     token = await mintToken(config, { org: 'PartsCo', user: 'qm1' });
-    client = new ApiClient({ baseUrl: api.url, token });
+    client = new ApiClient({ baseUrl: apiBase, token });
     const lot = (id: string, input?: string) => ({
       id,
       product: { code: 'ZN-BRK-02', name: PRODUCT },
@@ -97,19 +98,16 @@ describe('clients: the explorer in Japanese and English, and big traces as a tab
 
   after(async () => {
     await browser?.close();
-    await origin?.close();
-    await api?.stop();
   });
 
   it('follows navigator.languages: a ja-JP browser gets the page in Japanese', async () => {
-    await page.goto(`${origin?.url ?? ''}explorer/`);
+    await page.goto(`${apiBase}/explorer/`);
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).navigator.languages[0])).to.equal('ja-JP');
     expect(await page.getAttribute('html', 'lang')).to.equal('ja');
-    expect(await page.textContent('#signin button')).to.equal('サインイン');
+    expect(await page.textContent('#signin [data-i18n="signin.button"]')).to.equal('サインイン');
     expect(await page.inputValue('#language')).to.equal('ja');
-    await page.fill('#token', token);
     await page.click('#signin button');
-    await page.waitForSelector('#who:not([hidden])');
+    await signInAtProvider(page, org('PartsCo'), 'qm1');
     expect(await page.textContent('#status-line')).to.equal('サインインしました。トレースするロットを検索してください。');
   });
 
@@ -137,7 +135,7 @@ describe('clients: the explorer in Japanese and English, and big traces as a tab
   it('the API answers a ja request with a Japanese problem title and detail, and the same code', async () => {
     const missing = `PartsCoMSP:${uniqueId('JA-NONE')}`;
     const ask = (language: string) =>
-      fetch(new URL(`lots/${encodeURIComponent(missing)}`, api?.url), {
+      fetch(new URL(`lots/${encodeURIComponent(missing)}`, `${apiBase}/`), {
         headers: { authorization: `Bearer ${token}`, 'accept-language': language },
       });
     const [ja, en] = await Promise.all([ask('ja-JP,ja;q=0.9'), ask('en')]);
@@ -167,7 +165,7 @@ describe('clients: the explorer in Japanese and English, and big traces as a tab
     expect(await page.textContent('#lot-created')).to.equal(formatDateTime(lot.createdAt, 'en'));
     expect(await page.textContent('#lot-product'), 'the product name is not translated').to.equal(`${PRODUCT} (ZN-BRK-02)`);
     await page.reload();
-    expect(await page.textContent('#signin button')).to.equal('Sign in');
+    expect(await page.textContent('#signin [data-i18n="signin.button"]')).to.equal('Sign in');
     expect(await page.getAttribute('html', 'lang')).to.equal('en');
     expect(await page.inputValue('#language')).to.equal('en');
   });

@@ -17,8 +17,10 @@ import type { Page } from 'playwright-core';
 import { ApiClient, ApiError } from '../../../clients/src/api-client';
 import { graphLot, lotId, parentsOf, type Position } from '../../bench/graph';
 import { mintToken } from '../../../clients/src/token';
-import { config, uniqueId } from '../support/network';
-import { explorerOrigin, type RunningApi, startApi } from './support/api';
+import { config, org, uniqueId } from '../support/network';
+import { apiUrl } from '../../../network/src/network';
+import { ensureExplorerBuilt } from './support/api';
+import { signInAtProvider } from './support/sign-in';
 import { launchChromium, type LaunchedBrowser } from './support/chromium';
 
 /** What the page code below touches (the tests are compiled without the DOM library). */
@@ -92,18 +94,16 @@ async function timings(page: Page): Promise<Timings | undefined> {
 
 describe('clients: a 1,023-lot trace in the explorer (opt-in measurement)', function () {
   this.timeout(3_600_000);
-  let api: RunningApi | undefined;
-  let origin: { url: string; close(): Promise<void> } | undefined;
+  const apiBase = apiUrl(org('PartsCo'));
   let browser: LaunchedBrowser | undefined;
   const prefix = uniqueId('BIG').replace(/[^A-Za-z0-9]/g, '');
   const root = lotId(MSP, prefix, ROOT);
   const figures: Record<string, number> = {};
 
   before(async () => {
-    api = await startApi('PartsCo');
-    origin = await explorerOrigin(api.url);
+    ensureExplorerBuilt();
     const token = await mintToken(config, { org: 'PartsCo', user: 'qm1' });
-    const client = new ApiClient({ baseUrl: api.url, token, timeoutMs: 120_000 });
+    const client = new ApiClient({ baseUrl: apiBase, token, timeoutMs: 120_000 });
     const layers = closure();
     const total = layers.reduce((n, l) => n + l.length, 0);
     expect(total).to.equal(1023);
@@ -123,8 +123,6 @@ describe('clients: a 1,023-lot trace in the explorer (opt-in measurement)', func
 
   after(async () => {
     await browser?.close();
-    await origin?.close();
-    await api?.stop();
     mkdirSync(path.join(config.repoRoot, 'test-output'), { recursive: true });
     writeFileSync(path.join(config.repoRoot, 'test-output', 'explorer-large-trace.json'), `${JSON.stringify(figures, null, 2)}\n`);
     process.stdout.write(`      figures: ${JSON.stringify(figures)}\n`);
@@ -134,11 +132,9 @@ describe('clients: a 1,023-lot trace in the explorer (opt-in measurement)', func
     const page = await (browser as LaunchedBrowser).browser.newPage();
     page.on('pageerror', (error) => process.stdout.write(`      page error: ${error.message}\n`));
     page.on('console', (message) => process.stdout.write(`      console: ${message.text()}\n`));
-    const token = await mintToken(config, { org: 'PartsCo', user: 'qm1' });
-    await page.goto(`${origin?.url ?? ''}explorer/`);
-    await page.fill('#token', token);
+    await page.goto(`${apiBase}/explorer/`);
     await page.click('#signin button');
-    await page.waitForSelector('#who:not([hidden])');
+    await signInAtProvider(page, org('PartsCo'), 'qm1');
     for (const run of [1, 2]) {
       const before = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.body.dataset.traced ?? '');
       const clicked = Date.now();
