@@ -65,6 +65,12 @@ export function buildDependencies(
     chaincode: config.chaincode,
     memberMsps,
     tokens,
+    signIn: {
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+      explorerClientId: config.auth.explorerClientId,
+      cliClientId: config.auth.cliClientId,
+    },
     wallet: cachedWallet(config.walletDir, config.org.mspId),
     gateways: pool,
     ready: () => peerReachable(client, options.readyTimeoutMs ?? 1500),

@@ -21,6 +21,7 @@ export const PORT_NAMES = [
   'caOps',
   'chaincode',
   'api',
+  'idp',
 ] as const;
 export type PortName = (typeof PORT_NAMES)[number];
 

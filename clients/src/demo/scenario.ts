@@ -247,6 +247,8 @@ export function demoScenario(): Step[] {
       name: 'Eastfield Regional Bank',
       kind: 'bank',
       location: { city: 'Eastfield', country: 'DE' },
+      // Printed recall notices to the Bank are in English; the firms have no language set, so theirs are in Japanese.
+      language: 'en',
       capabilities: ['audit', 'supply_chain_finance'],
       gs1CompanyPrefixes: [],
       certifications: [],

@@ -1,6 +1,16 @@
 /** Recalls and their affected-lot reports. */
-import { ApiRouter, sendCommitted } from '../http/route';
+import type { RecallReport } from '@lotline/domain';
+import { ApiRouter, sendCommitted, type Caller } from '../http/route';
 import { bodies, params, queries } from '../schemas';
+
+/** The report of a recall as `GET /recalls/:id` answers it; exports and printed notices build on this same function. */
+export function recallReport(
+  caller: Caller,
+  recallId: string,
+  bounds: { maxDepth?: number; maxNodes?: number } = {},
+): Promise<RecallReport> {
+  return caller.ledger.getRecall(recallId, bounds);
+}
 
 export function recallRoutes(api: ApiRouter): void {
   api.route(
@@ -42,7 +52,7 @@ export function recallRoutes(api: ApiRouter): void {
       errors: [400, 404],
     },
     async ({ res, params: p, query, caller }) => {
-      res.json(await caller.ledger.getRecall(p.id, query));
+      res.json(await recallReport(caller, p.id, query));
     },
   );
 }
