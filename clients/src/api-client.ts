@@ -89,6 +89,8 @@ export interface ApiClientOptions {
   timeoutMs?: number;
   /** A fetch implementation (default: the global one). */
   fetch?: typeof fetch;
+  /** The user's language, sent as Accept-Language so that problem titles and details come back in it (read per request). */
+  language?: () => string;
 }
 
 export interface TraceOptions {
@@ -107,7 +109,42 @@ export interface EventStreamOptions {
 interface RequestOptions {
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** A body sent as is (a file upload), with its media type. */
+  raw?: { body: Blob | Uint8Array; contentType: string };
   headers?: Record<string, string>;
+}
+
+/** The kinds of spreadsheet import (`POST /imports/<kind>`). */
+export type ImportKind = 'lots' | 'inspections';
+
+/** One problem of an import, by row and column (messages in the `Accept-Language` language). */
+export interface ImportProblem {
+  row: number;
+  column?: string;
+  header?: string;
+  field?: string;
+  code: string;
+  message: string;
+}
+
+/** The report of `POST /imports/<kind>`. */
+export interface ImportReport {
+  kind: ImportKind;
+  total: number;
+  written: number;
+  present: number;
+  invalid: number;
+  message: string;
+  txIds: string[];
+  rows: {
+    row: number;
+    id?: string;
+    status: 'written' | 'present' | 'invalid' | 'valid';
+    txId?: string;
+    blockNumber?: number;
+    errors?: ImportProblem[];
+  }[];
+  errors: ImportProblem[];
 }
 
 const WRITE_ENVELOPE_KEYS = ['result', 'data', 'value'] as const;
@@ -177,8 +214,10 @@ export class ApiClient {
   private token: string | undefined;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
+  private readonly language: (() => string) | undefined;
 
   constructor(options: ApiClientOptions) {
+    this.language = options.language;
     this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 60_000;
@@ -204,14 +243,17 @@ export class ApiClient {
     return {
       accept: 'application/json, application/problem+json',
       ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      ...(this.language !== undefined ? { 'accept-language': this.language() } : {}),
       ...extra,
     };
   }
 
   private async send(method: string, path: string, options: RequestOptions = {}, signal?: AbortSignal): Promise<Response> {
-    const headers = this.headers(options.body !== undefined ? { 'content-type': 'application/json', ...options.headers } : options.headers);
+    const contentType = options.raw?.contentType ?? (options.body !== undefined ? 'application/json' : undefined);
+    const headers = this.headers(contentType !== undefined ? { 'content-type': contentType, ...options.headers } : options.headers);
     const init: RequestInit = { method, headers, signal: signal ?? AbortSignal.timeout(this.timeoutMs) };
-    if (options.body !== undefined) init.body = JSON.stringify(options.body);
+    if (options.raw !== undefined) init.body = options.raw.body as NonNullable<RequestInit['body']>;
+    else if (options.body !== undefined) init.body = JSON.stringify(options.body);
     let res: Response;
     try {
       res = await this.fetchImpl(this.url(path, options.query), init);
@@ -260,6 +302,42 @@ export class ApiClient {
   /** Registers and enrols a user with the organisation's CA (admin only). */
   registerUser(user: NewUser): Promise<Committed<unknown>> {
     return this.write('POST', 'users', { body: user });
+  }
+
+  // --- spreadsheets and notices -------------------------------------------------------
+
+  /**
+   * Import a filled template (`.xlsx` or CSV) with `POST /imports/<kind>`. A file with problems
+   * throws an ApiError 422 `IMPORT_INVALID` whose problem lists them (`errors`, `rows`).
+   */
+  importSpreadsheet(
+    kind: ImportKind,
+    file: Blob | Uint8Array,
+    options: { format: 'xlsx' | 'csv'; partial?: boolean; language?: string },
+  ): Promise<ImportReport> {
+    const contentType = options.format === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv';
+    return this.json('POST', `imports/${kind}`, {
+      raw: { body: file, contentType },
+      query: { partial: options.partial === true ? 'true' : undefined },
+      ...(options.language !== undefined ? { headers: { 'accept-language': options.language } } : {}),
+    });
+  }
+
+  /**
+   * A file the API renders (a template, an export, recall notices), with its name from `Content-Disposition`.
+   * `path` is relative to the API (`templates/lots.xlsx`, `exports/recalls/R1`, `recalls/R1/notices`).
+   */
+  async download(
+    path: string,
+    query: Record<string, string | undefined> = {},
+    language?: string,
+  ): Promise<{ blob: Blob; fileName: string | undefined }> {
+    const res = await this.send('GET', path, {
+      query,
+      headers: { accept: '*/*', ...(language !== undefined ? { 'accept-language': language } : {}) },
+    });
+    const disposition = res.headers.get('content-disposition') ?? '';
+    return { blob: await res.blob(), fileName: /filename="([^"]+)"/.exec(disposition)?.[1] };
   }
 
   // --- lots --------------------------------------------------------------------

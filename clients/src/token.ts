@@ -1,23 +1,23 @@
 /**
- * Mints a bearer token for the LOCAL network with the network's `mintLocalToken`
- * (network/src/api.ts, which signs with the API's token signer and the ES256 key in
- * `<dataDir>/jwt/`, created on first use). A real deployment gets its tokens from the identity provider.
+ * Tokens for the LOCAL network's users, from each organisation's own OpenID
+ * provider (client credentials of the user's service client; see
+ * network/src/idp/local.ts `mintToken`). A real deployment's scripts use their
+ * provider's own client credentials: `lotline login --client-credentials`.
  */
 import type { NetworkConfig } from '../../network/src/config';
-import { mintLocalToken } from '../../network/src/api';
+import { mintToken as mintIdpToken } from '../../network/src/idp/local';
 import { EXIT, SetupError } from './cli/exit-codes';
 
 export interface MintRequest {
   org: string;
   user: string;
-  ttlSeconds?: number;
 }
 
-/** A signed JWT for `user` of `org`, valid for `ttlSeconds` (default: the API's, one hour). */
+/** An access token for `user` of `org`, issued by that organisation's provider (valid one hour). */
 export async function mintToken(config: NetworkConfig, request: MintRequest): Promise<string> {
   try {
-    return await mintLocalToken(config, request);
+    return await mintIdpToken(config, request);
   } catch (err) {
-    throw new SetupError(`cannot mint a local token: ${err instanceof Error ? err.message : String(err)}`, EXIT.usage);
+    throw new SetupError(`cannot obtain a token: ${err instanceof Error ? err.message : String(err)}`, EXIT.auth);
   }
 }

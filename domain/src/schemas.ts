@@ -140,6 +140,16 @@ const participant = z.strictObject({
     lon: z.number().min(-180).max(180).optional(),
   }),
   capabilities: z.array(capability).max(50),
+  /**
+   * Whether the organisation is on the channel: an `applicant` is listed (e.g. found for re-sourcing) but not admitted;
+   * `lotline member submit` records `member` and `former_member` (README, Membership). Absent: a founding member.
+   */
+  membership: z.enum(['applicant', 'member', 'former_member']).optional(),
+  /** The organisation's language (BCP 47, e.g. `ja`, `en`): printed recall notices to it are in this language (absent: Japanese). */
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'must be a BCP 47 language tag such as ja or en')
+    .optional(),
   /** GS1 company prefixes the organisation owns: only it may create lots and containers identified by them. */
   gs1CompanyPrefixes: z
     .array(z.string().regex(/^\d{6,12}$/, 'must be a GS1 company prefix (6 to 12 digits)'))

@@ -3,7 +3,6 @@
  * without listening. One router per resource, one problem+json error handler
  * last. `main.ts` builds the real dependencies and listens.
  */
-import { existsSync } from 'node:fs';
 import express, { type Express, type Request } from 'express';
 import type { Gateway } from '@hyperledger/fabric-gateway';
 import type { Logger } from 'pino';
@@ -22,8 +21,11 @@ import { openApiDocument } from './openapi';
 import type { ReadModelService } from './read-model';
 import { eventRoutes } from './routes/events';
 import { evidenceRoutes } from './routes/evidence';
+import { exportRoutes } from './routes/exports';
+import { importBody, importRoutes } from './routes/imports';
 import { labelRoutes, type LabelOptions } from './routes/labels';
 import { lotRoutes } from './routes/lots';
+import { noticeRoutes } from './routes/notices';
 import { participantRoutes } from './routes/participants';
 import { qualityRoutes } from './routes/quality';
 import { recallRoutes } from './routes/recalls';
@@ -60,12 +62,22 @@ export interface ServerDeps {
   readonly txRetries?: number;
   /** SSE keep-alive comment interval. */
   readonly sseHeartbeatMs?: number;
+  /** Where people and scripts sign in (announced at `GET /auth/config`). */
+  readonly signIn?: SignInInfo;
   /** Built web trace explorer (`clients/web/dist`), served at `/explorer/` when present. */
   readonly webDir?: string;
   /** Lot labels: the Digital Link resolver base in QR codes and the label font (default: this API's origin, built-in fonts). */
   readonly labels?: LabelOptions;
   /** The organisation's read model (absent: traces and recall reports come from the chaincode, lot search answers 503). */
   readonly readModel?: ReadModelService;
+}
+
+/** The organisation's identity provider and its public clients, for the explorer and the CLI. */
+export interface SignInInfo {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly explorerClientId: string;
+  readonly cliClientId: string;
 }
 
 const API_VERSION = '1.0.0';
@@ -101,8 +113,15 @@ export function createServer(deps: ServerDeps): Express {
       throw new ApiError({
         status: 403,
         code: 'USER_NOT_ENROLLED',
-        title: 'User not enrolled',
-        detail: `${subject.user} has no enrolled Fabric identity at ${deps.org.name}: an org admin registers it with POST /users {"name": "${subject.user}", "role": "<admin|quality_manager|inspector|auditor>"} (CLI: lotline users register), then retry`,
+        message: { key: 'detail.user_not_enrolled', params: { user: subject.user, org: deps.org.name } },
+      });
+    }
+    if (identity.revoked !== undefined) {
+      throw new ApiError({
+        status: 403,
+        code: 'IDENTITY_REVOKED',
+        title: 'Identity revoked',
+        detail: `${subject.user}'s certificate was revoked by ${deps.org.name} (${identity.revoked.reason}, ${identity.revoked.revokedAt}; CRL in channel config block ${identity.revoked.configBlock}): every peer refuses it. An org admin registers a new identity for this person (lotline users register)`,
       });
     }
     const caller: Caller = {
@@ -125,6 +144,12 @@ export function createServer(deps: ServerDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.locals.route = '/healthz';
     res.json({ status: 'ok', org: deps.org.name, mspId: deps.org.mspId });
+  });
+  // Where to sign in: the only issuer this API trusts, and the public clients registered there.
+  app.get('/auth/config', (_req, res) => {
+    res.locals.route = '/auth/config';
+    if (deps.signIn === undefined) throw notFound('ROUTE_NOT_FOUND', 'this API announces no sign-in configuration');
+    res.json({ ...deps.signIn, org: deps.org.name, mspId: deps.org.mspId });
   });
   app.get('/readyz', async (_req, res) => {
     res.locals.route = '/readyz';
@@ -162,14 +187,16 @@ export function createServer(deps: ServerDeps): Express {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  // The web trace explorer, same origin as the API (it signs in with a bearer token).
-  if (deps.webDir !== undefined && existsSync(deps.webDir)) {
+  // The web trace explorer, same origin as the API (it signs in at the organisation's provider, code flow + PKCE).
+  // Mounted even before the explorer is built: express.static serves what exists when asked.
+  if (deps.webDir !== undefined) {
     app.use('/explorer', express.static(deps.webDir, { index: 'index.html', fallthrough: true }));
     app.get('/', (_req, res) => res.redirect('/explorer/'));
   }
 
   // The EPCIS capture has its own size limit and media types; every other body goes through the API's limit.
   app.use('/epcis/capture', epcisCaptureBody(deps.epcisBodyLimit));
+  app.use('/imports', importBody());
   app.use(jsonBody({ limit: deps.bodyLimit ?? '256kb', type: ['application/json', 'application/*+json'] }));
 
   const api = new ApiRouter(authenticate);
@@ -177,12 +204,15 @@ export function createServer(deps: ServerDeps): Express {
   labelRoutes(api, authenticate, deps.labels);
   qualityRoutes(api, deps.memberMsps);
   recallRoutes(api, deps.readModel);
+  noticeRoutes(api, deps.labels?.font !== undefined ? { font: deps.labels.font } : {});
   participantRoutes(api);
   const evidence = { channel: deps.channel, org: deps.org };
   transactionRoutes(api, evidence);
   evidenceRoutes(api, evidence);
   eventRoutes(api, { ready: deps.ready, ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}) });
   userRoutes(api, deps.registrar);
+  importRoutes(api);
+  exportRoutes(api);
   epcisRoutes(api, {
     ledgerFor: (caller) => caller.ledger,
   });
@@ -200,7 +230,7 @@ export function createServer(deps: ServerDeps): Express {
   });
 
   app.use((req: Request) => {
-    throw notFound('ROUTE_NOT_FOUND', `no resource at ${req.method} ${req.path}`);
+    throw notFound('ROUTE_NOT_FOUND', { key: 'detail.route_not_found', params: { method: req.method, path: req.path } });
   });
   app.use(problemHandler);
   return app;

@@ -17,9 +17,10 @@
  * | `LOTLINE_PEER_TLS_CERT` | required | TLS root certificate of the peer (PEM file) |
  * | `LOTLINE_PEER_HOST_ALIAS` | `localhost` | TLS server name expected from the peer |
  * | `LOTLINE_WALLET_DIR` | required | one enrolled MSP folder per user: `<user>/msp` |
- * | `LOTLINE_JWKS_URL` | — | JWKS of an identity provider; else `LOTLINE_JWKS_FILE` is required |
- * | `LOTLINE_JWKS_FILE` | — | a local JWKS file (the local network generates one) |
- * | `LOTLINE_JWT_ISSUER` / `LOTLINE_JWT_AUDIENCE` | required | required `iss` / `aud` |
+ * | `LOTLINE_OIDC_ISSUER` | required | the organisation's OpenID provider (issuer URL): the only issuer whose tokens this API accepts; keys by OpenID Connect discovery and its JWKS |
+ * | `LOTLINE_OIDC_AUDIENCE` | required | the `aud` tokens must carry (this API's resource indicator or client id at the provider) |
+ * | `LOTLINE_OIDC_ALGORITHMS` | `ES256,RS256,PS256` | accepted signature algorithms (asymmetric only) |
+ * | `LOTLINE_OIDC_EXPLORER_CLIENT_ID` / `LOTLINE_OIDC_CLI_CLIENT_ID` | `lotline-explorer` / `lotline-cli` | public clients that `GET /auth/config` names for the explorer (code + PKCE) and the CLI (device flow) |
  * | `LOTLINE_CA_CLIENT`, `LOTLINE_CA_URL`, `LOTLINE_CA_NAME`, `LOTLINE_CA_TLS_CERT`, `LOTLINE_CA_REGISTRAR_HOME` | — (all or none) | Fabric CA registrar for `POST /users` (none: 501) |
  * | `LOTLINE_BODY_LIMIT` | `256kb` | largest JSON body (413 beyond) |
  * | `LOTLINE_EPCIS_BODY_LIMIT` | `4mb` | largest EPCIS capture body |
@@ -51,14 +52,14 @@ export interface Timeouts {
   readonly commitMs: number;
 }
 
-/** How bearer tokens are verified. */
+/** How bearer tokens are verified, and which clients sign in where. */
 export interface AuthConfig {
-  /** Remote JWKS (a real identity provider). */
-  readonly jwksUrl: string | undefined;
-  /** Local JWKS file (used when no URL is set). */
-  readonly jwksFile: string;
+  /** The organisation's OpenID provider: the only accepted `iss`. */
   readonly issuer: string;
   readonly audience: string;
+  /** Public client ids for the explorer and the CLI (announced by `GET /auth/config`). */
+  readonly explorerClientId: string;
+  readonly cliClientId: string;
   /** Pinned algorithms. */
   readonly algorithms: readonly string[];
   readonly clockToleranceSeconds: number;
@@ -108,9 +109,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** The issuer and audience of the local network's tokens (the local network passes them as LOTLINE_JWT_ISSUER / _AUDIENCE). */
-export const LOCAL_ISSUER = 'lotline-local';
-export const LOCAL_AUDIENCE = 'lotline-api';
+const ASYMMETRIC = new Set(['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA']);
 
 /** Reads variables and collects every problem. */
 class Reader {
@@ -169,17 +168,21 @@ function labelSettings(read: Reader): ApiConfig['labels'] {
 }
 
 function authSettings(read: Reader): AuthConfig {
-  const jwksUrl = read.optional('LOTLINE_JWKS_URL');
-  if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) read.problems.push(`LOTLINE_JWKS_URL=${jwksUrl} must be an http(s) URL`);
-  const jwksFile = read.optional('LOTLINE_JWKS_FILE');
-  if (jwksUrl === undefined && jwksFile === undefined)
-    read.problems.push('LOTLINE_JWKS_URL or LOTLINE_JWKS_FILE is missing: set the JWKS of your identity provider, or a local JWKS file');
+  const issuer = read.required(
+    'LOTLINE_OIDC_ISSUER',
+    "the issuer URL of your organisation's OpenID provider (npm start prints the local one)",
+  );
+  if (issuer !== '' && !/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(issuer))
+    read.problems.push(`LOTLINE_OIDC_ISSUER=${issuer} must be the provider's issuer URL, e.g. https://login.example.com/realms/partsco`);
+  const algorithms = (read.optional('LOTLINE_OIDC_ALGORITHMS') ?? 'ES256,RS256,PS256').split(',').map((a) => a.trim());
+  for (const alg of algorithms)
+    if (!ASYMMETRIC.has(alg)) read.problems.push(`LOTLINE_OIDC_ALGORITHMS: ${alg} is not an asymmetric JWS algorithm (e.g. ES256, RS256)`);
   return {
-    jwksUrl,
-    jwksFile: jwksFile === undefined ? '' : path.resolve(jwksFile),
-    issuer: read.required('LOTLINE_JWT_ISSUER', `the iss your identity provider puts in tokens (local network: ${LOCAL_ISSUER})`),
-    audience: read.required('LOTLINE_JWT_AUDIENCE', `the aud of this API (local network: ${LOCAL_AUDIENCE})`),
-    algorithms: ['ES256'],
+    issuer,
+    audience: read.required('LOTLINE_OIDC_AUDIENCE', 'the aud that your provider puts in access tokens for this API'),
+    explorerClientId: read.optional('LOTLINE_OIDC_EXPLORER_CLIENT_ID') ?? 'lotline-explorer',
+    cliClientId: read.optional('LOTLINE_OIDC_CLI_CLIENT_ID') ?? 'lotline-cli',
+    algorithms,
     clockToleranceSeconds: 30,
   };
 }

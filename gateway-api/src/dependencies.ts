@@ -26,7 +26,7 @@ function serviceIdentity(walletDir: string, mspId: string): WalletIdentity | und
   for (const user of users) {
     try {
       const identity = loadWalletIdentity(walletDir, mspId, user);
-      if (identity !== undefined) return identity;
+      if (identity !== undefined && identity.revoked === undefined) return identity;
     } catch {
       // not a user folder
     }
@@ -80,6 +80,12 @@ export function buildDependencies(
     chaincode: config.chaincode,
     memberMsps,
     tokens,
+    signIn: {
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+      explorerClientId: config.auth.explorerClientId,
+      cliClientId: config.auth.cliClientId,
+    },
     wallet: cachedWallet(config.walletDir, config.org.mspId),
     gateways: pool,
     ready: () => peerReachable(client, options.readyTimeoutMs ?? 1500),

@@ -34,7 +34,7 @@ function main(): void {
   const server = createApiServer(createServer(built.deps), { maxHeaderSize: config.maxHeaderSize });
   server.listen(config.listen.port, config.listen.host, () => {
     logger.info(
-      { host: config.listen.host, port: config.listen.port, peer: config.peer.endpoint, jwks: config.auth.jwksUrl ?? config.auth.jwksFile },
+      { host: config.listen.host, port: config.listen.port, peer: config.peer.endpoint, issuer: config.auth.issuer },
       'Lotline API listening',
     );
   });

@@ -29,10 +29,10 @@ const AUDIENCE = 'lotline-api';
 const MSP = 'PartsCoMSP';
 
 const AUTH: AuthConfig = {
-  jwksUrl: undefined,
-  jwksFile: '(in memory)',
   issuer: ISSUER,
   audience: AUDIENCE,
+  explorerClientId: 'lotline-explorer',
+  cliClientId: 'lotline-cli',
   algorithms: ['ES256'],
   clockToleranceSeconds: 5,
 };
@@ -749,5 +749,133 @@ describe('API logs and echoed URLs', function () {
     expect(redactUrl('/a?eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln&lotId=L')).to.equal('/a?[redacted]&lotId=L');
     expect(redactUrl('/lots/%E0%A4%A?depth=3')).to.equal('/lots/%E0%A4%A?depth=3');
     expect(redactUrl('/a?access%5Ftoken=s')).to.equal('/a?access%5Ftoken=[redacted]');
+  });
+});
+
+describe('API problem languages (Accept-Language)', function () {
+  const JA_TOKEN_MISSING = 'ベアラートークンを送ってください: Authorization: Bearer <jwt>';
+
+  it('answers in English with Content-Language en when the request names no language', async function () {
+    const { app } = await harness();
+    const res = await request(app).get('/lots/PartsCoMSP:X');
+    expectProblem(res, 401, 'TOKEN_MISSING');
+    expect(res.body).to.include({ title: 'Unauthorized', detail: 'send a bearer token: Authorization: Bearer <jwt>' });
+    expect(res.headers['content-language']).to.equal('en');
+    expect(res.headers.vary).to.match(/Accept-Language/i);
+  });
+
+  it('answers a ja-JP request with a Japanese title and detail and the same code, type and status', async function () {
+    const { app } = await harness();
+    const english = await request(app).get('/lots/PartsCoMSP:X');
+    const res = await request(app).get('/lots/PartsCoMSP:X').set('accept-language', 'ja-JP,ja;q=0.9,en;q=0.8');
+    expectProblem(res, 401, 'TOKEN_MISSING');
+    expect(res.body).to.include({ title: '認証されていません', detail: JA_TOKEN_MISSING, type: english.body.type });
+    expect(res.headers['content-language']).to.equal('ja');
+    expect(res.headers.vary).to.match(/Accept-Language/i);
+    expect(res.headers['www-authenticate'], 'headers are not translated').to.equal(english.headers['www-authenticate']);
+  });
+
+  for (const [header, language] of [
+    ['fr-FR, ja;q=0.5', 'ja'],
+    ['en;q=1, ja;q=0.5', 'en'],
+    ['ja;q=0.2, en-GB;q=0.8', 'en'],
+    ['fr, de', 'en'],
+    ['*', 'en'],
+  ] as const) {
+    it(`negotiates "${header}" to ${language}, by quality and among the languages Lotline has`, async function () {
+      const { app } = await harness();
+      const res = await request(app).get('/lots/PartsCoMSP:X').set('accept-language', header);
+      expect(res.headers['content-language']).to.equal(language);
+      expect(res.body.detail).to.equal(language === 'ja' ? JA_TOKEN_MISSING : 'send a bearer token: Authorization: Bearer <jwt>');
+    });
+  }
+
+  it('translates a chaincode rule code by its meaning and quotes the ledger detail with the lot id', async function () {
+    const { app, token } = await harness({
+      evaluate: () => {
+        throw gatewayError(GrpcStatus.UNKNOWN, 'evaluate call to endorser returned error', [
+          'chaincode response 500, LOT_NOT_FOUND: lot PartsCoMSP:NOPE does not exist',
+        ]);
+      },
+    });
+    const res = await request(app)
+      .get('/lots/PartsCoMSP:NOPE')
+      .set('authorization', `Bearer ${await token()}`)
+      .set('accept-language', 'ja');
+    expectProblem(res, 404, 'LOT_NOT_FOUND');
+    expect(res.body.title).to.equal('見つかりません');
+    expect(res.body.detail).to.equal('ロットが存在しません（台帳の応答: lot PartsCoMSP:NOPE does not exist）');
+  });
+
+  it('translates a schema violation with its issues, keeping the errors list as it is', async function () {
+    const { app, token } = await harness();
+    const body = { ...lot(), quantity: { amount: -1, unit: 'EA' } };
+    const english = await request(app)
+      .post('/lots')
+      .set('authorization', `Bearer ${await token()}`)
+      .send(body);
+    const res = await request(app)
+      .post('/lots')
+      .set('authorization', `Bearer ${await token()}`)
+      .set('accept-language', 'ja')
+      .send(body);
+    expectProblem(res, 400, 'INVALID_ARGUMENT');
+    expect(res.body.title).to.equal('リクエストが不正です');
+    expect(res.body.detail).to.match(/^リクエスト本文が不正です: body\.quantity/);
+    expect(english.body.detail).to.match(/^the body is invalid: body\.quantity/);
+    expect(res.body.errors).to.deep.equal(english.body.errors);
+  });
+
+  it('translates a role refusal with its parameters (organisation, role, needed roles)', async function () {
+    const { app, token } = await harness({}, 'auditor');
+    const res = await request(app)
+      .post('/lots')
+      .set('authorization', `Bearer ${await token()}`)
+      .set('accept-language', 'ja')
+      .send(lot());
+    expectProblem(res, 403, 'FORBIDDEN');
+    expect(res.body.title).to.equal('権限がありません');
+    expect(res.body.detail).to.match(
+      /^PartsCoMSP の auditor はこの操作（.+）を行えません。必要なロール: admin or quality_manager or inspector$/,
+    );
+  });
+
+  it('translates OUTCOME_UNKNOWN with its transaction id and lookup path', async function () {
+    const { app, token } = await harness({ statusError: gatewayError(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded', []) });
+    const res = await request(app)
+      .post('/lots')
+      .set('authorization', `Bearer ${await token()}`)
+      .set('accept-language', 'ja')
+      .send(lot());
+    expectProblem(res, 504, 'OUTCOME_UNKNOWN');
+    expect(res.body).to.include({ title: '結果が不明です', txId: 'tx1', lookup: '/transactions/tx1/proof' });
+    expect(res.body.detail).to.include('トランザクション tx1').and.include('GET /transactions/tx1/proof');
+  });
+
+  it('keeps an English detail that has no catalogue entry, under a translated title', async function () {
+    const { app, token } = await harness();
+    const res = await request(app)
+      .post('/lots')
+      .set('authorization', `Bearer ${await token()}`)
+      .set('accept-language', 'ja')
+      .send({ ...lot(), producer: 'CityMSP' });
+    expectProblem(res, 403, 'FORBIDDEN');
+    expect(res.body.title).to.equal('権限がありません');
+    expect(res.body.detail).to.equal("producer is taken from the caller's certificate and may not be supplied");
+  });
+
+  it('translates body-parser problems (invalid JSON) and unknown routes', async function () {
+    const { app, token } = await harness();
+    const bad = await request(app)
+      .post('/lots')
+      .set('authorization', `Bearer ${await token()}`)
+      .set('content-type', 'application/json')
+      .set('accept-language', 'ja')
+      .send('{"id": ');
+    expectProblem(bad, 400, 'INVALID_JSON');
+    expect(bad.body).to.include({ title: 'JSON が不正です', detail: 'リクエスト本文が正しい JSON ではありません' });
+    const missing = await request(app).get('/nowhere').set('accept-language', 'ja');
+    expectProblem(missing, 404, 'ROUTE_NOT_FOUND');
+    expect(missing.body.detail).to.equal('GET /nowhere というリソースはありません');
   });
 });

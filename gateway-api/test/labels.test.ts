@@ -22,9 +22,9 @@ import type { LabelOptions } from '../src/routes/labels';
 
 const MSP = 'PartsCoMSP';
 const AUTH: AuthConfig = {
-  jwksUrl: undefined,
-  jwksFile: '(in memory)',
   issuer: 'lotline-test',
+  explorerClientId: 'lotline-explorer',
+  cliClientId: 'lotline-cli',
   audience: 'lotline-api',
   algorithms: ['ES256'],
   clockToleranceSeconds: 5,

@@ -133,6 +133,14 @@ export class LotLedger {
     return this.submit('Lot', 'SplitLot', [parentId, JSON.stringify(child)]);
   }
 
+  /**
+   * Create up to LIMITS.batchLots lots in one transaction (`ImportLots`), in order,
+   * with the CreateLot rules; inputs may name lots created earlier in the batch.
+   */
+  importLots(lots: readonly unknown[]): Promise<Submitted<{ count: number; lotIds: string[] }>> {
+    return this.submit('Lot', 'ImportLots', [JSON.stringify({ lots })]);
+  }
+
   readLot(id: string): Promise<Lot> {
     return this.evaluate('Lot', 'ReadLot', id);
   }

@@ -2,20 +2,15 @@
  * What an organisation's API process gets from the local network: its whole
  * configuration as environment variables (the API reads nothing of the
  * network's own files, see gateway-api/src/config.ts), also written to
- * `<dataDir>/orgs/<org>/api.env` for `node --env-file`; the local JWT key pair
- * the APIs verify against; and tokens signed with it for demo users.
+ * `<dataDir>/orgs/<org>/api.env` for `node --env-file`. Each API trusts only
+ * its own organisation's OpenID provider (`LOTLINE_OIDC_ISSUER`, see ./idp/local.ts).
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { JWKS_FILE, LOCAL_AUDIENCE, LOCAL_ISSUER, ensureLocalKeys, signLocalToken } from '@lotline/gateway-api/tokens';
 import { bin } from './binaries';
-import { endpoint, findOrg, port, tlsRootCert, type NetworkConfig, type Org } from './config';
+import { endpoint, port, tlsRootCert, type NetworkConfig, type Org } from './config';
 import { caName, caTlsCert, caUrl, enrollRegistrar } from './identities';
-
-/** The folder of the local JWT signing key (`signing-key.json`, 0600) and its public `jwks.json`. */
-export function localJwtDir(config: NetworkConfig): string {
-  return path.join(config.dataDir, 'jwt');
-}
+import { apiAudience, CLI_CLIENT_ID, EXPLORER_CLIENT_ID, issuerUrl } from './idp/local';
 
 /** The environment file of an organisation's API. */
 export function apiEnvFile(org: Org): string {
@@ -47,9 +42,10 @@ export function apiEnvironment(config: NetworkConfig, org: Org): Record<string, 
     LOTLINE_PEER_ENDPOINT: endpoint(org, 'peer'),
     LOTLINE_PEER_TLS_CERT: tlsRootCert(org),
     LOTLINE_WALLET_DIR: org.paths.users,
-    LOTLINE_JWKS_FILE: path.join(localJwtDir(config), JWKS_FILE),
-    LOTLINE_JWT_ISSUER: LOCAL_ISSUER,
-    LOTLINE_JWT_AUDIENCE: LOCAL_AUDIENCE,
+    LOTLINE_OIDC_ISSUER: issuerUrl(org),
+    LOTLINE_OIDC_AUDIENCE: apiAudience(org),
+    LOTLINE_OIDC_EXPLORER_CLIENT_ID: EXPLORER_CLIENT_ID,
+    LOTLINE_OIDC_CLI_CLIENT_ID: CLI_CLIENT_ID,
     LOTLINE_CA_CLIENT: bin(config, 'fabric-ca-client'),
     LOTLINE_CA_URL: caUrl(org),
     LOTLINE_CA_NAME: caName(org),
@@ -67,12 +63,10 @@ function envFileText(env: Record<string, string>): string {
 }
 
 /**
- * Prepares what an organisation's API needs before it starts: the local key
- * pair (generated once, shared by every organisation's API), the CA registrar's
- * enrolment, and the environment file. Returns the environment.
+ * Prepares what an organisation's API needs before it starts: the CA
+ * registrar's enrolment and the environment file. Returns the environment.
  */
 export async function prepareApi(config: NetworkConfig, org: Org): Promise<Record<string, string>> {
-  await ensureLocalKeys(localJwtDir(config));
   await enrollRegistrar(config, org);
   const env = apiEnvironment(config, org);
   const file = apiEnvFile(org);
@@ -80,22 +74,4 @@ export async function prepareApi(config: NetworkConfig, org: Org): Promise<Recor
   writeFileSync(file, envFileText(env), { mode: 0o600 });
   chmodSync(file, 0o600);
   return env;
-}
-
-/** What {@link mintLocalToken} signs. */
-export interface LocalTokenRequest {
-  /** Organisation key, name or MSP ID; the `org` claim is its MSP ID. */
-  readonly org: string;
-  readonly user: string;
-  readonly ttlSeconds?: number;
-}
-
-/** A token for a user of an organisation of this network, signed with the local key (created if needed). */
-export function mintLocalToken(config: NetworkConfig, request: LocalTokenRequest): Promise<string> {
-  const org = findOrg(config, request.org);
-  return signLocalToken(localJwtDir(config), {
-    mspId: org.mspId,
-    user: request.user,
-    ...(request.ttlSeconds !== undefined ? { ttlSeconds: request.ttlSeconds } : {}),
-  });
 }

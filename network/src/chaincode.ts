@@ -210,6 +210,18 @@ async function startChaincodeServer(config: NetworkConfig, spec: ChaincodeSpec, 
   });
 }
 
+/** Starts (or finds running) an organisation's own server of the Lotline chaincode for a package id. */
+export function startOrgChaincodeServer(config: NetworkConfig, org: Org, packageId: string): Promise<void> {
+  const server = {
+    name: chaincodeProcessName(org),
+    host: org.host,
+    port: port(org, 'chaincode'),
+    what: `${org.name} chaincode server`,
+    org,
+  };
+  return startChaincodeServer(config, lotlineChaincode(config), server, packageId);
+}
+
 /** The committed definition of a chaincode (`config.chaincode` unless named) on the channel, if any. */
 export async function committedDefinition(
   config: NetworkConfig,

@@ -5,7 +5,7 @@
  * Every host name and port comes from here, so that each organisation can run
  * its nodes on a host of its own by overriding `LOTLINE_<ORG>_HOST`.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Role } from '@lotline/domain';
@@ -21,6 +21,7 @@ export const PORT_NAMES = [
   'caOps',
   'chaincode',
   'api',
+  'idp',
 ] as const;
 export type PortName = (typeof PORT_NAMES)[number];
 
@@ -89,14 +90,58 @@ export interface NetworkConfig {
   localOrgs: Set<string>;
 }
 
+/** An organisation as the topology file (or a membership request) writes it: ports before the offset. */
+export interface TopologyOrg {
+  key: string;
+  name: string;
+  mspId: string;
+  host: string;
+  runsOrderer: boolean;
+  ports: Partial<Record<PortName, number>>;
+}
+
 interface TopologyFile {
   channel: string;
   chaincode: string;
   fabricVersion: string;
   fabricCaVersion: string;
   orderer: OrdererTuning;
-  orgs: { key: string; name: string; mspId: string; host: string; runsOrderer: boolean; ports: Partial<Record<PortName, number>> }[];
+  orgs: TopologyOrg[];
   users: DemoUser[];
+}
+
+/**
+ * The organisations admitted to the channel after it was created
+ * (`lotline member join` writes them, a removal deletes them): the
+ * topology's own organisations come first, these after.
+ */
+export function joinedOrgsFile(dataDir: string): string {
+  return path.join(dataDir, 'membership', 'joined.json');
+}
+
+function joinedOrgs(dataDir: string): TopologyOrg[] {
+  const file = joinedOrgsFile(dataDir);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as TopologyOrg[]) : [];
+}
+
+/** An organisation's entry with its ports offset (or overridden) and its folders in the data folder. */
+export function resolveOrg(env: NodeJS.ProcessEnv, dataDir: string, org: TopologyOrg): Org {
+  const offset = intFromEnv(env, 'LOTLINE_PORT_OFFSET') ?? 0;
+  const ports: Partial<Record<PortName, number>> = {};
+  for (const name of PORT_NAMES) {
+    const base = org.ports[name];
+    if (base === undefined) continue;
+    ports[name] = intFromEnv(env, envName(org.key, portEnvSuffix(name))) ?? base + offset;
+  }
+  return {
+    key: org.key,
+    name: org.name,
+    mspId: org.mspId,
+    host: env[envName(org.key, 'HOST')] ?? org.host,
+    runsOrderer: org.runsOrderer,
+    ports,
+    paths: orgPaths(dataDir, org.key),
+  };
 }
 
 /** The repository root, found from this file's location. */
@@ -149,26 +194,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NetworkConfig 
   const topology = JSON.parse(readFileSync(topologyPath, 'utf8')) as TopologyFile;
   checkOrdererTuning(topology.orderer);
   const dataDir = path.resolve(env.LOTLINE_DATA_DIR ?? path.join(REPO_ROOT, '.lotline'));
-  const offset = intFromEnv(env, 'LOTLINE_PORT_OFFSET') ?? 0;
   const cacheRoot = path.resolve(env.LOTLINE_BIN_CACHE ?? path.join(homedir(), '.cache', 'lotline'));
 
-  const orgs: Org[] = topology.orgs.map((org) => {
-    const ports: Partial<Record<PortName, number>> = {};
-    for (const name of PORT_NAMES) {
-      const base = org.ports[name];
-      if (base === undefined) continue;
-      ports[name] = intFromEnv(env, envName(org.key, portEnvSuffix(name))) ?? base + offset;
-    }
-    return {
-      key: org.key,
-      name: org.name,
-      mspId: org.mspId,
-      host: env[envName(org.key, 'HOST')] ?? org.host,
-      runsOrderer: org.runsOrderer,
-      ports,
-      paths: orgPaths(dataDir, org.key),
-    };
-  });
+  const orgs: Org[] = [...topology.orgs, ...joinedOrgs(dataDir)].map((org) => resolveOrg(env, dataDir, org));
 
   const localKeys = (env.LOTLINE_LOCAL_ORGS ?? '')
     .split(',')

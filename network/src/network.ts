@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { prepareApi } from './api';
+import { idpProcessName, issuerUrl, startIdps } from './idp/local';
 import { ensureBinaries } from './binaries';
 import { chaincodeProcessName, deployChaincode, waitUntilChaincodeEndorsable } from './chaincode';
 import { port, type NetworkConfig, type Org } from './config';
@@ -164,6 +165,8 @@ export async function startApis(config: NetworkConfig): Promise<number> {
   const main = path.join(config.repoRoot, 'gateway-api', 'src', 'main.ts');
   const tsx = path.join(config.repoRoot, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs');
   const orgs = local(config);
+  // Each API trusts only its own organisation's OpenID provider, which runs beside it.
+  const providers = await startIdps(config);
   // The API reads only its own environment (gateway-api/src/config.ts): every value comes from here.
   const environments = await Promise.all(orgs.map((org) => prepareApi(config, org)));
   const results = await Promise.all(
@@ -180,7 +183,7 @@ export async function startApis(config: NetworkConfig): Promise<number> {
       }),
     ),
   );
-  return results.filter(Boolean).length;
+  return providers + results.filter(Boolean).length;
 }
 
 /**
@@ -190,18 +193,24 @@ export async function startApis(config: NetworkConfig): Promise<number> {
  */
 export function stopTierNames(config: NetworkConfig): string[][] {
   const orgs = local(config);
-  // Also any other chaincode server started in this data folder (the benchmark's shared baseline server).
-  const chaincodeServers = [
-    ...new Set([...orgs.map(chaincodeProcessName), ...managedProcesses(config).filter((n) => n.startsWith('chaincode-'))]),
-  ];
+  // Also any other process started in this data folder: the benchmark's shared baseline chaincode server, and the
+  // nodes of a firm that prepared a membership request here but is not (or no longer) a member.
+  const managed = managedProcesses(config);
+  const tier = (names: string[], prefix: string) => [...new Set([...names, ...managed.filter((n) => n.startsWith(prefix))])];
   return [
-    orgs.map(apiProcessName),
-    chaincodeServers,
-    orgs.map(peerProcessName),
-    ordererOrgs(config)
-      .filter((o) => config.localOrgs.has(o.key))
-      .map(ordererProcessName),
-    orgs.map((o) => `ca-${o.key}`),
+    [...tier(orgs.map(apiProcessName), 'api-'), ...tier(orgs.map(idpProcessName), 'idp-')],
+    tier(orgs.map(chaincodeProcessName), 'chaincode-'),
+    tier(orgs.map(peerProcessName), 'peer-'),
+    tier(
+      ordererOrgs(config)
+        .filter((o) => config.localOrgs.has(o.key))
+        .map(ordererProcessName),
+      'orderer-',
+    ),
+    tier(
+      orgs.map((o) => `ca-${o.key}`),
+      'ca-',
+    ),
   ];
 }
 
@@ -270,6 +279,7 @@ export async function networkStatus(config: NetworkConfig): Promise<ProcessStatu
         : []),
       [peerProcessName(org), `${org.host}:${port(org, 'peer')}`, () => httpOk(`http://${org.host}:${port(org, 'peerOps')}/healthz`)],
       [chaincodeProcessName(org), `${org.host}:${port(org, 'chaincode')}`, () => isListening(org.host, port(org, 'chaincode'))],
+      [idpProcessName(org), issuerUrl(org), () => httpOk(`${issuerUrl(org)}/.well-known/openid-configuration`)],
       [apiProcessName(org), apiUrl(org), () => httpOk(`${apiUrl(org)}/readyz`)],
     ];
     for (const [name, ep, probe] of checks) {

@@ -31,6 +31,28 @@ function implicit(rule: string) {
   return { Type: 'ImplicitMeta', Rule: rule };
 }
 
+/**
+ * An application (peer) organisation as configtx.yaml describes it: its MSP
+ * folder, its own Readers/Writers/Admins/Endorsement policies and its anchor
+ * peer. The channel's organisations and a firm that applies for membership
+ * (`configtxgen -printOrg`, network/src/membership) are described alike.
+ */
+export function applicationOrgProfile(org: Org) {
+  const or = (roles: string[]) => `OR(${roles.map((r) => `'${org.mspId}.${r}'`).join(', ')})`;
+  return {
+    Name: org.mspId,
+    ID: org.mspId,
+    MSPDir: org.paths.msp,
+    Policies: {
+      Readers: signature(or(['admin', 'peer', 'client'])),
+      Writers: signature(or(['admin', 'client'])),
+      Admins: signature(or(['admin'])),
+      Endorsement: signature(or(['peer'])),
+    },
+    AnchorPeers: [{ Host: org.host, Port: port(org, 'peer') }],
+  };
+}
+
 /** Writes configtx.yaml for the channel, generated from the topology. */
 function writeConfigtx(config: NetworkConfig): string {
   const dir = path.join(config.dataDir, 'config', 'configtx');
@@ -47,18 +69,7 @@ function writeConfigtx(config: NetworkConfig): string {
     },
     OrdererEndpoints: [endpoint(org, 'orderer')],
   });
-  const peerOrg = (org: Org) => ({
-    Name: org.mspId,
-    ID: org.mspId,
-    MSPDir: org.paths.msp,
-    Policies: {
-      Readers: signature(or(org, ['admin', 'peer', 'client'])),
-      Writers: signature(or(org, ['admin', 'client'])),
-      Admins: signature(or(org, ['admin'])),
-      Endorsement: signature(or(org, ['peer'])),
-    },
-    AnchorPeers: [{ Host: org.host, Port: port(org, 'peer') }],
-  });
+  const peerOrg = applicationOrgProfile;
   const t = config.orderer;
   const doc = {
     Profiles: {

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, loadApiConfig } from '@lotline/gateway-api';
-import { apiEnvironment, localJwtDir } from '../src/api';
+import { apiEnvironment } from '../src/api';
+import { apiAudience, issuerUrl } from '../src/idp/local';
 import { findOrg, loadConfig, port, tlsRootCert } from '../src/config';
 import { logFile, openLogFile } from '../src/processes';
 
@@ -24,7 +25,9 @@ describe('the API environment the network passes', function () {
     expect(api.peer.tlsRootCertFile).to.equal(tlsRootCert(parts));
     expect(api.memberMsps).to.deep.equal(config.orgs.map((o) => o.mspId));
     expect(api.walletDir).to.equal(parts.paths.users);
-    expect(api.auth.jwksFile).to.equal(path.join(localJwtDir(config), 'jwks.json'));
+    expect(api.auth.issuer).to.equal(issuerUrl(parts));
+    expect(api.auth.issuer).to.equal(`http://${parts.host}:${port(parts, 'idp')}`);
+    expect(api.auth.audience).to.equal(apiAudience(parts));
     expect(api.ca?.url).to.equal(`https://${parts.host}:${port(parts, 'ca')}`);
     expect(api.ca?.registrarHome).to.equal(parts.paths.caClientHome);
   });

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { findOrg, type NetworkConfig } from '../../network/src/config';
 import { apiProcessName, apiUrl, startApis } from '../../network/src/network';
 import { runningPid, stopProcess } from '../../network/src/processes';
+import { mintToken } from '../../network/src/idp/local';
 import { processCpuMs } from './rss';
-import { mintLocalToken } from '../../network/src/api';
 import { twoInputLot, type WriteVariant } from './writes';
 
 /** The API variant, if the API exists, and how to stop what was started for it. */
@@ -28,7 +28,7 @@ export async function startApiVariant(config: NetworkConfig, runId: string, orgR
   const org = findOrg(config, orgRef);
   const wasRunning = config.orgs.filter((o) => runningPid(config, apiProcessName(o)) !== undefined).map((o) => o.key);
   await startApis(config);
-  const token = await mintLocalToken(config, { org: org.name, user, ttlSeconds: 4 * 3600 });
+  const token = await mintToken(config, { org: org.name, user });
   const url = `${apiUrl(org)}/lots`;
   const pid = runningPid(config, apiProcessName(org));
   return {

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { findOrg, loadConfig } from '../../network/src/config';
 import { apiUrl, startApis, startNetwork } from '../../network/src/network';
 import { step } from '../../network/src/progress';
-import { mintLocalToken } from '../../network/src/api';
+import { mintToken } from '../../network/src/idp/local';
 import { runMocha, tearDownNetwork } from '../src/runner';
 
 const SCHEMATHESIS = 'schemathesis==3.39.16';
@@ -119,7 +119,7 @@ async function main(): Promise<number> {
     await startNetwork(config);
     await startApis(config);
     const org = findOrg(config, 'PartsCo');
-    const token = await mintLocalToken(config, { org: 'PartsCo', user: 'qm1', ttlSeconds: 4 * 3600 });
+    const token = await mintToken(config, { org: 'PartsCo', user: 'qm1' });
     const fuzz = await runSchemathesis(st, apiUrl(org), token);
     const casesOk = fuzz.cases >= MIN_CASES;
     console.log(

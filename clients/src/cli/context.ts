@@ -5,7 +5,9 @@
  */
 import type { Command } from 'commander';
 import { findOrg, loadConfig, port, type NetworkConfig } from '../../../network/src/config';
+import { cliLanguage } from '../render/language';
 import { ApiClient } from '../api-client';
+import { storedToken } from '../sign-in';
 import { EXIT, SetupError, UsageError } from './exit-codes';
 
 /** Options that every command accepts. */
@@ -68,10 +70,11 @@ export class CliContext {
   /** The API client for the chosen organisation, with the token (required unless `anonymous`). */
   api(anonymous = false): ApiClient {
     if (this.apiClient) return this.apiClient;
-    const token = this.options.token ?? process.env.LOTLINE_TOKEN;
+    const baseUrl = resolveApiUrl(this.options);
+    const token = this.options.token || process.env.LOTLINE_TOKEN || storedToken(baseUrl);
     if (!token && !anonymous) {
       throw new SetupError(
-        'no token: set LOTLINE_TOKEN or pass --token. For the local network: export LOTLINE_TOKEN=$(npx tsx clients/src/cli/main.ts token mint --org PartsCo --user qm1)',
+        `no token: sign in with lotline login${this.options.org ? ` --org ${this.options.org}` : ''}, or set LOTLINE_TOKEN / pass --token (scripts on the local network: export LOTLINE_TOKEN=$(npm run --silent lotline -- token mint --org PartsCo --user qm1))`,
         EXIT.auth,
       );
     }
@@ -79,9 +82,11 @@ export class CliContext {
     if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0))
       throw new UsageError(`--timeout ${this.options.timeout}: give milliseconds, e.g. 30000`);
     this.apiClient = new ApiClient({
-      baseUrl: resolveApiUrl(this.options),
+      baseUrl,
       ...(token ? { token } : {}),
       ...(timeout ? { timeoutMs: timeout } : {}),
+      // Problem details come back in the language of the human output (--json keeps them as the API sends them in English).
+      ...(this.json ? {} : { language: () => cliLanguage() }),
     });
     return this.apiClient;
   }

@@ -8,12 +8,17 @@
  * API of --org / LOTLINE_ORG / the token's organisation), LOTLINE_TOKEN (or
  * --token). Exit codes: see `exit-codes.ts` and clients/README.md.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { isLanguage, type Language } from '@lotline/i18n';
 import { ApiError } from '../api-client';
+import { setCliLanguage, tr } from '../render/language';
 import { registerEvidence } from './commands/evidence';
+import { registerLogin } from './commands/login';
 import { registerLots, registerTransfers } from './commands/lots';
+import { registerMember, registerUserRevoke } from './commands/member';
 import { registerEvents, registerParticipants, registerToken, registerUsers } from './commands/misc';
 import { registerHolds, registerInspections, registerRecalls } from './commands/quality';
+import { registerSpreadsheets } from './commands/spreadsheets';
 import { registerVerify } from './commands/verify';
 import { adviceFor, EXIT, exitCodeFor } from './exit-codes';
 
@@ -28,10 +33,16 @@ Exit codes:
 
 Environment:
   LOTLINE_API_URL   API base URL (default: the local network's API of --org)
-  LOTLINE_TOKEN     bearer token (mint one: lotline token mint --org PartsCo --user qm1)
+  LOTLINE_TOKEN     bearer token (else the one kept by lotline login; scripts: lotline token mint --org PartsCo --user qm1)
   LOTLINE_ORG       default organisation for the API URL
+  LOTLINE_LANG      language of the human output (en, ja; else LC_ALL, LC_MESSAGES, LANG)
   LOTLINE_DATA_DIR, LOTLINE_PORT_OFFSET   the local network (token mint, verify)
 `;
+
+function parseLanguage(value: string): Language {
+  if (!isLanguage(value)) throw new InvalidArgumentError(tr('errors.lang', { value }));
+  return value;
+}
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
@@ -42,11 +53,18 @@ export function buildProgram(): Command {
     .option('--token <jwt>', 'bearer token (env LOTLINE_TOKEN)')
     .option('--json', 'machine-readable JSON output')
     .option('--timeout <ms>', 'per-request timeout in milliseconds', '60000')
+    .option('--lang <language>', tr('options.lang'), parseLanguage)
     .addHelpText('after', EXIT_HELP)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  program.hook('preAction', (_program, action) => {
+    const chosen = action.optsWithGlobals<{ lang?: Language }>().lang;
+    if (chosen !== undefined) setCliLanguage(chosen);
+  });
+  registerLogin(program);
   registerToken(program);
   registerUsers(program);
+  registerUserRevoke(program);
   registerLots(program);
   registerTransfers(program);
   registerInspections(program);
@@ -56,11 +74,15 @@ export function buildProgram(): Command {
   registerEvents(program);
   registerVerify(program);
   registerEvidence(program);
+  registerSpreadsheets(program);
+  registerMember(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
 
 function report(err: unknown, json: boolean): number {
+  // JSON output is for programs: it stays in English whatever the language of the human output.
+  if (json) setCliLanguage('en');
   const code = exitCodeFor(err);
   const message = err instanceof Error ? err.message : String(err);
   const advice = adviceFor(err);

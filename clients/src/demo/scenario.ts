@@ -247,6 +247,8 @@ export function demoScenario(): Step[] {
       name: 'Eastfield Regional Bank',
       kind: 'bank',
       location: { city: 'Eastfield', country: 'DE' },
+      // Printed recall notices to the Bank are in English; the firms have no language set, so theirs are in Japanese.
+      language: 'en',
       capabilities: ['audit', 'supply_chain_finance'],
       gs1CompanyPrefixes: [],
       certifications: [],
@@ -255,6 +257,7 @@ export function demoScenario(): Step[] {
       msp: 'GalvaTechMSP',
       name: 'GalvaTech Surface GmbH (alternative plater, not yet a member)',
       kind: 'supplier',
+      membership: 'applicant',
       location: { city: 'Lindenau', country: 'DE' },
       capabilities: ['zinc_plating', 'zinc_nickel_plating'],
       gs1CompanyPrefixes: [],

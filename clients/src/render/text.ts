@@ -6,7 +6,8 @@ import { stringify } from 'csv-stringify/sync';
 import type { Committed } from '../api-client';
 import type { HistoryEntry, Lot, Participant, QualityEvent, RecallReport } from '../api-types';
 import { organisationsToNotify, recallRows } from '../recall-report';
-import { categorize, CATEGORY_LABELS } from '../status';
+import { categorize } from '../status';
+import { categoryName, dateTime, padLabel, tr } from './language';
 
 /** A table without colours (so that output is the same in a pipe and a terminal). */
 export function table(head: string[], rows: string[][]): string {
@@ -20,30 +21,56 @@ export function qty(q: { amount: number; unit: string } | undefined): string {
   return q ? `${q.amount} ${q.unit}` : '-';
 }
 
-/** The lines that describe a lot. */
+/** Width of the label column of {@link lotLines}. */
+const LABEL_WIDTH = 12;
+
+/** The lines that describe a lot (labels in the CLI's language; ledger data as entered). */
 export function lotLines(lot: Lot): string[] {
   const category = categorize({ status: lot.status, affectedBy: lot.affectedBy, latestVerdict: lot.latestInspection?.verdict ?? null });
+  const field = (label: string, value: string): string => `  ${padLabel(tr(`lot.${label}`), LABEL_WIDTH)}${value}`;
   const lines = [
     `${lot.id}  ${lot.product.name} (${lot.product.code})`,
-    `  status      ${lot.status}${category !== 'none' ? `  [${CATEGORY_LABELS[category]}]` : ''}`,
-    `  quantity    ${qty(lot.quantity)}${lot.remaining ? `, ${qty(lot.remaining)} left` : ''}`,
-    `  producer    ${lot.producer}`,
-    `  custodian   ${lot.custodian}`,
-    `  process     ${lot.process.site}, ${lot.process.line}${lot.process.changePoint ? `, change point ${lot.process.changePoint}` : ''}`,
-    `  created     ${lot.createdAt}  (tx ${lot.createdTxId})`,
+    field('status', `${tr(`lotStatus.${lot.status}`)}${category !== 'none' ? `  [${categoryName(category)}]` : ''}`),
+    field('quantity', `${qty(lot.quantity)}${lot.remaining ? tr('lot.left', { qty: qty(lot.remaining) }) : ''}`),
+    field('producer', lot.producer),
+    field('custodian', lot.custodian),
+    field(
+      'process',
+      `${lot.process.site}, ${lot.process.line}${lot.process.changePoint ? tr('lot.changePoint', { ref: lot.process.changePoint }) : ''}`,
+    ),
+    field('created', tr('lot.createdValue', { when: dateTime(lot.createdAt), txId: lot.createdTxId })),
   ];
-  for (const input of lot.inputs) lines.push(`  input       ${input.lotId}  ${qty(input.quantity)}`);
-  for (const [k, v] of Object.entries(lot.attributes ?? {})) lines.push(`  ${k.padEnd(11)} ${v}`);
+  for (const input of lot.inputs) lines.push(field('input', `${input.lotId}  ${qty(input.quantity)}`));
+  for (const [k, v] of Object.entries(lot.attributes ?? {})) lines.push(`  ${padLabel(k, LABEL_WIDTH)}${v}`);
   if (lot.latestInspection)
     lines.push(
-      `  inspection  ${lot.latestInspection.verdict} at ${lot.latestInspection.recordedAt} (event ${lot.latestInspection.eventId})`,
+      field(
+        'inspection',
+        tr('lot.inspectionValue', {
+          verdict: tr(`verdict.${lot.latestInspection.verdict}`),
+          when: dateTime(lot.latestInspection.recordedAt),
+          eventId: lot.latestInspection.eventId,
+        }),
+      ),
     );
   for (const ref of lot.affectedBy ?? []) {
-    lines.push(`  affected    by ${ref.kind} ${ref.recallId ?? ref.eventId} of ${ref.sourceLotId}`);
+    lines.push(
+      field(
+        'affected',
+        tr('lot.affectedValue', { kind: tr(`kind.${ref.kind}`), id: ref.recallId ?? ref.eventId, source: ref.sourceLotId }),
+      ),
+    );
   }
   if (lot.pendingTransfer)
     lines.push(
-      `  transfer    pending from ${lot.pendingTransfer.from} to ${lot.pendingTransfer.to} (since ${lot.pendingTransfer.proposedAt})`,
+      field(
+        'transfer',
+        tr('lot.transferValue', {
+          from: lot.pendingTransfer.from,
+          to: lot.pendingTransfer.to,
+          when: dateTime(lot.pendingTransfer.proposedAt),
+        }),
+      ),
     );
   return lines;
 }
@@ -51,13 +78,13 @@ export function lotLines(lot: Lot): string[] {
 /** A lot's history as a table: one row per modification. */
 export function historyTable(entries: HistoryEntry[]): string {
   return table(
-    ['time', 'transaction', 'custodian', 'status', 'change'],
+    ['time', 'transaction', 'custodian', 'status', 'change'].map((c) => tr(`history.${c}`)),
     entries.map((e) => [
-      e.timestamp,
+      dateTime(e.timestamp),
       e.txId,
       e.value?.custodian ?? '-',
-      e.value?.status ?? (e.isDelete ? 'deleted' : '-'),
-      e.value?.createdTxId === e.txId ? 'created' : 'updated',
+      e.value?.status !== undefined ? tr(`lotStatus.${e.value.status}`) : e.isDelete ? tr('history.deleted') : '-',
+      tr(e.value?.createdTxId === e.txId ? 'history.created' : 'history.updated'),
     ]),
   );
 }
@@ -66,14 +93,18 @@ function eventSummary(e: QualityEvent): string {
   switch (e.type) {
     case 'inspection': {
       const m = (e.measurements ?? []).map((x) => `${x.characteristic} ${x.value} ${x.unit} [${x.lower}..${x.upper}]`).join('; ');
-      return `${e.verdict ?? ''}${m ? `: ${m}` : ''}${e.notes ? ` (${e.notes})` : ''}`;
+      return `${e.verdict !== undefined ? tr(`verdict.${e.verdict}`) : ''}${m ? `: ${m}` : ''}${e.notes ? ` (${e.notes})` : ''}`;
     }
     case 'hold':
-      return `hold ${e.holdId ?? ''}${e.includeDescendants ? ' with descendants' : ''}: ${e.reason ?? ''}`;
+      return tr('events.hold', {
+        id: e.holdId ?? '',
+        descendants: e.includeDescendants ? tr('events.withDescendants') : '',
+        reason: e.reason ?? '',
+      });
     case 'release':
-      return `release of ${e.holdId ?? ''}: ${e.reason ?? ''}`;
+      return tr('events.release', { id: e.holdId ?? '', reason: e.reason ?? '' });
     case 'recall':
-      return `recall ${e.recallId ?? ''}: ${e.reason ?? ''}`;
+      return tr('events.recall', { id: e.recallId ?? '', reason: e.reason ?? '' });
     default:
       return e.description ?? '';
   }
@@ -82,8 +113,14 @@ function eventSummary(e: QualityEvent): string {
 /** Quality events as a table. */
 export function eventsTable(events: QualityEvent[]): string {
   return table(
-    ['time', 'type', 'by', 'summary', 'event (tx) id'],
-    events.map((e) => [e.recordedAt, e.type, `${e.recordedBy.msp} ${e.recordedBy.role ?? ''}`.trim(), eventSummary(e), e.eventId]),
+    ['time', 'type', 'by', 'summary', 'id'].map((c) => tr(`events.${c}`)),
+    events.map((e) => [
+      dateTime(e.recordedAt),
+      tr(`eventType.${e.type}`),
+      `${e.recordedBy.msp} ${e.recordedBy.role ?? ''}`.trim(),
+      eventSummary(e),
+      e.eventId,
+    ]),
   );
 }
 
@@ -91,12 +128,12 @@ export function eventsTable(events: QualityEvent[]): string {
 export function recallText(report: RecallReport): string[] {
   const [, ...rows] = recallRows(report);
   return [
-    `recall ${report.recallId} of ${report.sourceLotId}: ${report.reason}`,
-    `started ${report.startedAt} by ${report.startedBy.msp}${report.truncated ? '  (TRUNCATED: the scope hit the depth/size bound)' : ''}`,
-    `${report.affected.length} affected lots; notify: ${organisationsToNotify(report).join(', ')}`,
+    tr('recall.header', { recallId: report.recallId, source: report.sourceLotId, reason: report.reason }),
+    `${tr('recall.started', { when: dateTime(report.startedAt), msp: report.startedBy.msp })}${report.truncated ? tr('recall.truncated') : ''}`,
+    tr('recall.affected', { count: report.affected.length, orgs: organisationsToNotify(report).join(', ') }),
     table(
-      ['lot', 'depth', 'custodian', 'producer', 'status'],
-      rows.map((r) => [r[2] ?? '', r[3] ?? '', r[4] ?? '', r[5] ?? '', r[6] ?? '']),
+      ['lot', 'depth', 'custodian', 'producer', 'status'].map((c) => tr(`recall.${c}`)),
+      rows.map((r) => [r[2] ?? '', r[3] ?? '', r[4] ?? '', r[5] ?? '', r[6] !== undefined ? tr(`lotStatus.${r[6]}`) : '']),
     ),
   ];
 }
@@ -109,22 +146,25 @@ export function recallCsv(report: RecallReport): string {
 /** Participants as a table. */
 export function participantsTable(list: Participant[]): string {
   return table(
-    ['MSP', 'name', 'kind', 'location', 'capabilities', 'certifications'],
+    ['msp', 'name', 'kind', 'location', 'capabilities', 'certifications'].map((c) => tr(`participants.${c}`)),
     list.map((p) => [
       p.msp,
       p.name,
       p.kind,
       `${p.location.city}, ${p.location.country}`,
       p.capabilities.join(', '),
-      p.certifications.map((c) => `${c.name} (${c.issuer}, until ${c.validUntil})`).join('; '),
+      p.certifications.map((c) => tr('participants.certification', { name: c.name, issuer: c.issuer, until: c.validUntil })).join('; '),
     ]),
   );
 }
 
 /** "committed in block N (tx …)" for a write. */
 export function committedLine(what: string, c: Committed<unknown>): string {
-  const where = [c.blockNumber !== undefined ? `block ${c.blockNumber}` : undefined, c.txId !== undefined ? `tx ${c.txId}` : undefined]
+  const where = [
+    c.blockNumber !== undefined ? tr('committed.block', { block: String(c.blockNumber) }) : undefined,
+    c.txId !== undefined ? tr('committed.tx', { txId: c.txId }) : undefined,
+  ]
     .filter(Boolean)
     .join(', ');
-  return `${what}${where ? ` — committed (${where})` : ''}`;
+  return where ? tr('committed.line', { what, where }) : what;
 }

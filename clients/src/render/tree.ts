@@ -5,7 +5,8 @@
  * stays finite and every edge is shown.
  */
 import type { Trace, TraceNode } from '../api-types';
-import { categorize, CATEGORY_LABELS } from '../status';
+import { categorize } from '../status';
+import { categoryName, tr } from './language';
 
 export interface TreeOptions {
   /** Draw with ASCII (`|-`, `` `- ``) instead of box-drawing characters. */
@@ -13,10 +14,16 @@ export interface TreeOptions {
 }
 
 function describeNode(node: TraceNode | undefined, id: string): string {
-  if (!node) return `${id}  (not returned: beyond the trace bounds)`;
+  if (!node) return tr('tree.notReturned', { id });
   const category = categorize(node);
-  const flags = category === 'none' ? '' : `  [${CATEGORY_LABELS[category].toUpperCase()}]`;
-  return `${id}  ${node.product.name}  ${node.quantity.amount} ${node.quantity.unit}  held by ${node.custodian}${flags}`;
+  const flags = category === 'none' ? '' : `  [${categoryName(category).toUpperCase()}]`;
+  return tr('tree.node', {
+    id,
+    name: node.product.name,
+    qty: `${node.quantity.amount} ${node.quantity.unit}`,
+    custodian: node.custodian,
+    flags,
+  });
 }
 
 /** The lots next to `id` in the trace's direction, in edge order, each with the edge's quantity. */
@@ -36,7 +43,7 @@ export function renderTree(trace: Trace, options: TreeOptions = {}): string[] {
     : { branch: '├─ ', last: '└─ ', pipe: '│  ', space: '   ' };
   const byId = new Map(trace.nodes.map((n) => [n.id, n]));
   const printed = new Set<string>();
-  const usage = (q: string): string => (trace.direction === 'forward' ? `(took ${q})` : `(${q} consumed)`);
+  const usage = (q: string): string => tr(trace.direction === 'forward' ? 'tree.took' : 'tree.consumed', { qty: q });
   const lines = [describeNode(byId.get(trace.root), trace.root)];
   printed.add(trace.root);
 
@@ -46,7 +53,7 @@ export function renderTree(trace: Trace, options: TreeOptions = {}): string[] {
       const last = i === next.length - 1;
       const head = `${prefix}${last ? glyph.last : glyph.branch}`;
       if (printed.has(n.id)) {
-        lines.push(`${head}${n.id}  ${usage(n.label)}  ^ see above`);
+        lines.push(`${head}${n.id}  ${usage(n.label)}  ${tr('tree.seeAbove')}`);
         return;
       }
       printed.add(n.id);
@@ -56,7 +63,7 @@ export function renderTree(trace: Trace, options: TreeOptions = {}): string[] {
   };
   visit(trace.root, '');
   if (trace.truncated) {
-    lines.push(`… truncated at depth ${trace.maxDepth} / ${trace.maxNodes} lots: raise --depth or --max-nodes to see more`);
+    lines.push(tr('tree.truncated', { depth: trace.maxDepth, maxNodes: trace.maxNodes }));
   }
   return lines;
 }

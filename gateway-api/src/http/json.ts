@@ -65,8 +65,7 @@ export function tooDeep(pointer: string, maxDepth: number): ApiError {
   return new ApiError({
     status: 400,
     code: 'JSON_TOO_DEEP',
-    title: 'JSON nested too deeply',
-    detail: `the JSON body nests objects and arrays more than ${maxDepth} levels deep (at ${pointer.slice(0, 200) || '/'}): flatten it`,
+    message: { key: 'detail.json_too_deep', params: { depth: maxDepth, pointer: pointer.slice(0, 200) || '/' } },
     extensions: { errors: [{ path: pointer.slice(0, 200), message: `nested more than ${maxDepth} levels` }] },
   });
 }

@@ -5,53 +5,52 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+import { DEFAULT_LANGUAGE, type Language } from '@lotline/i18n';
 import { LedgerError } from '@lotline/ledger-client';
 import { EvidenceTooLargeError } from '@lotline/evidence';
 import { ApiError, toProblem, type ProblemDocument } from '../errors';
 import { ledgerError } from '../ledger/errors';
+import { localise, problemLanguage } from './language';
 import { redactUrl } from './redact';
 
 /** zlib error codes: a Content-Encoding (gzip, deflate, br) whose bytes do not decode. */
 const ZLIB_ERROR = /^(Z_|ERR_BROTLI|ERR__ERROR|ERR_ZLIB)/;
 
-function limitOf(error: unknown): string {
+function limitOf(error: unknown): number | undefined {
   const limit = (error as { limit?: unknown }).limit;
-  return typeof limit === 'number' ? ` of ${limit} bytes` : '';
+  return typeof limit === 'number' ? limit : undefined;
 }
 
 /** Errors of Express's body parser, decided by their documented `type`. */
 function fromBodyParser(error: unknown): ApiError | undefined {
   const type = (error as { type?: unknown }).type;
+  const limit = limitOf(error);
   if (type === 'entity.too.large')
     return new ApiError({
       status: 413,
       code: 'PAYLOAD_TOO_LARGE',
-      title: 'Payload too large',
-      detail: `the request body is larger than the limit${limitOf(error)}: send a smaller body`,
+      message: limit === undefined ? { key: 'detail.payload_too_large_unknown' } : { key: 'detail.payload_too_large', params: { limit } },
       cause: error,
     });
   if (type === 'entity.parse.failed')
     return new ApiError({
       status: 400,
       code: 'INVALID_JSON',
-      title: 'Invalid JSON',
-      detail: 'the request body is not valid JSON',
+      message: { key: 'detail.invalid_json' },
       cause: error,
     });
   if (type === 'encoding.unsupported' || type === 'charset.unsupported')
     return new ApiError({
       status: 415,
       code: 'UNSUPPORTED_MEDIA_TYPE',
-      title: 'Unsupported media type',
-      detail: 'send UTF-8 JSON, uncompressed or with Content-Encoding gzip, deflate or br',
+      message: { key: 'detail.body_encoding_unsupported' },
       cause: error,
     });
   if (type === 'request.aborted' || type === 'request.size.invalid')
     return new ApiError({
       status: 400,
       code: 'INVALID_BODY',
-      title: 'Invalid body',
-      detail: 'the request body was incomplete',
+      message: { key: 'detail.body_incomplete' },
       cause: error,
     });
   return undefined;
@@ -73,9 +72,7 @@ function fromClientStatus(error: unknown): ApiError | undefined {
     return new ApiError({
       status: 400,
       code: 'INVALID_PATH',
-      title: 'Invalid path',
-      detail:
-        'the request path is not valid percent-encoding (UTF-8, each % followed by two hex digits): encode it with encodeURIComponent',
+      message: { key: 'detail.invalid_path' },
       cause: error,
     });
   const code = (error as { code?: unknown }).code;
@@ -83,9 +80,7 @@ function fromClientStatus(error: unknown): ApiError | undefined {
     return new ApiError({
       status: 400,
       code: 'INVALID_BODY',
-      title: 'Invalid body',
-      detail:
-        'the request body does not decode with its Content-Encoding: send it uncompressed, or compressed whole with gzip, deflate or br',
+      message: { key: 'detail.body_corrupt' },
       cause: error,
     });
   return new ApiError({
@@ -102,7 +97,7 @@ export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof LedgerError) return ledgerError(error);
   if (error instanceof EvidenceTooLargeError) {
-    return new ApiError({ status: 413, code: error.code, title: 'Evidence bundle too large', detail: error.message, cause: error });
+    return new ApiError({ status: 413, code: error.code, detail: error.message, cause: error });
   }
   return (
     fromBodyParser(error) ??
@@ -110,16 +105,18 @@ export function asApiError(error: unknown): ApiError {
     new ApiError({
       status: 500,
       code: 'INTERNAL',
-      title: 'Internal error',
-      detail: 'an unexpected error occurred; it has been logged',
+      message: { key: 'detail.internal' },
       cause: error,
     })
   );
 }
 
-/** The problem document of an error for a request URL (credentials in the URL redacted from `instance`). */
-export function renderProblem(error: ApiError, url: string | undefined): ProblemDocument {
-  return toProblem(error, url === undefined ? undefined : redactUrl(url));
+/**
+ * The problem document of an error for a request URL (credentials in the URL redacted from `instance`),
+ * with its title and detail in `language`; the `code` is the same in every language.
+ */
+export function renderProblem(error: ApiError, url: string | undefined, language: Language = DEFAULT_LANGUAGE): ProblemDocument {
+  return toProblem(error, url === undefined ? undefined : redactUrl(url), localise(error, language));
 }
 
 /** Render errors as problem+json; 5xx causes go to the request log (pino-http logs `res.err`). */
@@ -132,8 +129,10 @@ export function problemHandler(error: unknown, req: Request, res: Response, _nex
   }
   for (const [name, value] of Object.entries(problem.headers)) res.set(name, value);
   if (problem.retryAfterSeconds !== undefined) res.set('Retry-After', String(problem.retryAfterSeconds));
+  const language = problemLanguage(req);
+  res.vary('Accept-Language').set('Content-Language', language);
   res
     .status(problem.status)
     .type('application/problem+json')
-    .send(JSON.stringify(renderProblem(problem, req.originalUrl)));
+    .send(JSON.stringify(renderProblem(problem, req.originalUrl, language)));
 }

@@ -79,12 +79,13 @@ function issuesOf(error: z.ZodError, prefix: string): { path: string; message: s
   }));
 }
 
-function parse<S extends AnySchema | undefined>(schema: S, value: unknown, what: string): Out<S> {
+function parse<S extends AnySchema | undefined>(schema: S, value: unknown, what: 'path' | 'query' | 'body'): Out<S> {
   if (schema === undefined) return undefined as Out<S>;
   const result = schema.safeParse(value);
   if (!result.success) {
     const issues = issuesOf(result.error, what);
-    throw invalidRequest(`the ${what} is invalid: ${issues.map((i) => `${i.path || what}: ${i.message}`).join('; ')}`, issues);
+    const listed = issues.map((i) => `${i.path || what}: ${i.message}`).join('; ');
+    throw invalidRequest({ key: `detail.invalid_request.${what}`, params: { issues: listed } }, issues);
   }
   return result.data as Out<S>;
 }
@@ -115,9 +116,15 @@ export class ApiRouter {
       res.locals.route = spec.path;
       const caller = spec.public ? (undefined as unknown as Caller) : await this.#authenticate(req);
       if (spec.roles !== undefined && (caller.role === undefined || !spec.roles.includes(caller.role))) {
-        throw forbidden(
-          `${caller.mspId} ${caller.role ?? '(no role)'} may not ${spec.summary.toLowerCase()}: needs ${spec.roles.join(' or ')}`,
-        );
+        throw forbidden({
+          key: 'detail.forbidden_role',
+          params: {
+            msp: caller.mspId,
+            role: caller.role ?? '(no role)',
+            action: spec.summary.toLowerCase(),
+            roles: spec.roles.join(' or '),
+          },
+        });
       }
       const params = parse(spec.params as P, req.params, 'path');
       const query = parse(spec.query as Q, req.query ?? {}, 'query');
@@ -127,8 +134,7 @@ export class ApiRouter {
           throw new ApiError({
             status: 415,
             code: 'UNSUPPORTED_MEDIA_TYPE',
-            title: 'Unsupported media type',
-            detail: 'send the body as application/json',
+            message: { key: 'detail.json_media_type' },
           });
         }
         raw = {};

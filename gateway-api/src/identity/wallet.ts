@@ -21,6 +21,21 @@ export interface WalletIdentity {
   readonly role: Role | undefined;
   /** The certificate subject, e.g. `CN=qm1, OU=client`. */
   readonly subject: string;
+  /** Set when the organisation revoked this certificate (`lotline users revoke`): the API then refuses the user. */
+  readonly revoked?: Revocation;
+}
+
+/** `<walletDir>/<user>/revoked.json`, written by `lotline users revoke` (network/src/membership/revocation.ts). */
+export interface Revocation {
+  readonly reason: string;
+  readonly revokedAt: string;
+  /** The channel config block whose CRL revokes the certificate. */
+  readonly configBlock: number;
+}
+
+function revocationOf(walletDir: string, user: string): Revocation | undefined {
+  const file = path.join(walletDir, user, 'revoked.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Revocation) : undefined;
 }
 
 const ATTRS_MARKER = Buffer.from('{"attrs":');
@@ -84,16 +99,19 @@ export function loadWalletIdentity(walletDir: string, mspId: string, user: strin
     privateKey: createPrivateKey(readFileSync(path.join(keyDir, keys[0]))),
     role: roleOf(certificate),
     subject: subjectOf(certificate),
+    ...(revocationOf(walletDir, user) !== undefined ? { revoked: revocationOf(walletDir, user) } : {}),
   };
 }
 
-/** What a cached identity was read from: its files' identity and modification times. */
+/** What a cached identity was read from: its files' identity and modification times, and whether it is revoked. */
 function versionOf(walletDir: string, user: string): string | undefined {
   const msp = userMspDir(walletDir, user);
   try {
     const cert = statSync(path.join(msp, 'signcerts', 'cert.pem'));
     const keys = statSync(path.join(msp, 'keystore'));
-    return `${cert.ino}:${cert.size}:${cert.mtimeMs}/${keys.ino}:${keys.mtimeMs}`;
+    // A revocation (`revoked.json` beside msp/) is a new version too, so that a cached identity is refused at once.
+    const revoked = existsSync(path.join(walletDir, user, 'revoked.json')) ? 'revoked' : 'valid';
+    return `${cert.ino}:${cert.size}:${cert.mtimeMs}/${keys.ino}:${keys.mtimeMs}/${revoked}`;
   } catch {
     return undefined;
   }

@@ -103,15 +103,15 @@ function layoutOf(content: LabelContent, [w, h]: readonly [number, number]): Lay
   };
 }
 
-/** The QR code's dark modules: `[row][column]`. */
-function qrModules(text: string): { size: number; dark: (row: number, col: number) => boolean } {
+/** The QR code's dark modules: `[row][column]` (error correction M); labels and recall notices draw them. */
+export function qrModules(text: string): { size: number; dark: (row: number, col: number) => boolean } {
   const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
   const { size, data } = qr.modules;
   return { size, dark: (row, col) => data[row * size + col] === 1 };
 }
 
 /** Quiet zone around the QR code, in modules (ISO/IEC 18004: 4). */
-const QUIET = 4;
+export const QUIET = 4;
 
 /** Render the label as PDF. */
 export function renderLabelPdf(content: LabelContent, size: LabelSize, font: LabelFont | undefined): Promise<Buffer> {

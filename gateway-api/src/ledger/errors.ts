@@ -7,7 +7,7 @@
  */
 import type { ErrorCode } from '@lotline/domain';
 import { LedgerError, OutcomeUnknownError, type CommitError, type FailureReason } from '@lotline/ledger-client';
-import { ApiError } from '../errors';
+import { ApiError, type ProblemMessage } from '../errors';
 
 /** Seconds a client should wait before retrying when the ledger cannot serve now. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -27,8 +27,6 @@ export const CHAINCODE_STATUS = {
   LIMIT_EXCEEDED: 409,
 } as const satisfies Record<ErrorCode, number>;
 
-const TITLES: Readonly<Record<number, string>> = { 400: 'Invalid request', 403: 'Forbidden', 404: 'Not found', 409: 'Conflict' };
-
 /** The path where a client learns what became of a transaction. */
 export function transactionLookupPath(txId: string): string {
   return `/transactions/${encodeURIComponent(txId)}/proof`;
@@ -39,7 +37,6 @@ export function unavailable(detail: string, cause?: unknown): ApiError {
   return new ApiError({
     status: 503,
     code: 'PEER_UNAVAILABLE',
-    title: 'Service unavailable',
     detail,
     retryAfterSeconds: RETRY_AFTER_SECONDS,
     cause,
@@ -51,8 +48,8 @@ function refused(error: LedgerError & { chaincodeCode: ErrorCode }): ApiError {
   return new ApiError({
     status,
     code: error.chaincodeCode,
-    title: TITLES[status] ?? 'Refused by the ledger',
-    detail: error.chaincodeDetail ?? error.message,
+    // The chaincode speaks English only (it must be deterministic); translations name the code's meaning and quote it.
+    message: { key: `ledger.${error.chaincodeCode}`, params: { detail: error.chaincodeDetail ?? error.message } },
     cause: error,
   });
 }
@@ -62,10 +59,7 @@ function outcomeUnknown(error: OutcomeUnknownError): ApiError {
   return new ApiError({
     status: 504,
     code: 'OUTCOME_UNKNOWN',
-    title: 'Outcome unknown',
-    detail:
-      `transaction ${error.transactionId} was sent to the orderer, but its commit was not confirmed in time (${error.stage} failed): ` +
-      `it may have committed. GET ${lookup} tells whether it did (404 TRANSACTION_NOT_FOUND: not committed yet); do not resend it before`,
+    message: { key: 'detail.outcome_unknown', params: { txId: error.transactionId, stage: error.stage, lookup } },
     extensions: { txId: error.transactionId, lookup },
     cause: error,
   });
@@ -73,15 +67,14 @@ function outcomeUnknown(error: OutcomeUnknownError): ApiError {
 
 function conflict(error: LedgerError): ApiError {
   const validationCode = (error as Partial<CommitError>).validationCodeName;
-  const what =
+  const message: ProblemMessage =
     error.reason === 'divergent-endorsement'
-      ? 'the endorsing peers returned different results (they were at different block heights under concurrent writes)'
-      : `the transaction was invalidated (${validationCode ?? 'read conflict'}) by concurrent transactions`;
+      ? { key: 'detail.tx_conflict_divergent', params: { attempts: error.attempts } }
+      : { key: 'detail.tx_conflict_invalidated', params: { validationCode: validationCode ?? 'read conflict', attempts: error.attempts } };
   return new ApiError({
     status: 409,
     code: 'TX_CONFLICT',
-    title: 'Concurrent update',
-    detail: `${what}, on each of ${error.attempts} attempts; retry in a moment`,
+    message,
     retryAfterSeconds: 1,
     extensions: {
       ...(error.transactionId !== undefined ? { txId: error.transactionId } : {}),
@@ -93,29 +86,11 @@ function conflict(error: LedgerError): ApiError {
 }
 
 /** Statuses and codes by reason, for the reasons that need no more than a sentence. */
-const BY_REASON: Partial<Record<FailureReason, { status: number; code: string; title: string; detail: string; retry?: boolean }>> = {
-  'chaincode-unavailable': {
-    status: 503,
-    code: 'CHAINCODE_UNAVAILABLE',
-    title: 'Service unavailable',
-    detail: "an organisation's chaincode server is not running (it is restarted by `npm start`)",
-    retry: true,
-  },
-  'endorsers-unavailable': {
-    status: 503,
-    code: 'ENDORSERS_UNAVAILABLE',
-    title: 'Service unavailable',
-    detail: 'not enough endorsing peers are reachable to satisfy the endorsement policy',
-    retry: true,
-  },
-  'peer-unavailable': {
-    status: 503,
-    code: 'PEER_UNAVAILABLE',
-    title: 'Service unavailable',
-    detail: 'the peer is unreachable, overloaded or did not answer in time',
-    retry: true,
-  },
-  invalid: { status: 502, code: 'TX_INVALID', title: 'Transaction invalid', detail: 'the transaction was committed as invalid' },
+const BY_REASON: Partial<Record<FailureReason, { status: number; code: string; key: string; retry?: boolean }>> = {
+  'chaincode-unavailable': { status: 503, code: 'CHAINCODE_UNAVAILABLE', key: 'detail.chaincode_unavailable', retry: true },
+  'endorsers-unavailable': { status: 503, code: 'ENDORSERS_UNAVAILABLE', key: 'detail.endorsers_unavailable', retry: true },
+  'peer-unavailable': { status: 503, code: 'PEER_UNAVAILABLE', key: 'detail.peer_unavailable', retry: true },
+  invalid: { status: 502, code: 'TX_INVALID', key: 'detail.tx_invalid' },
 };
 
 /**
@@ -127,13 +102,13 @@ const BY_REASON: Partial<Record<FailureReason, { status: number; code: string; t
 export function ledgerError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (!(error instanceof LedgerError)) {
-    return new ApiError({ status: 502, code: 'LEDGER_ERROR', title: 'Ledger failure', detail: 'the ledger call failed', cause: error });
+    return new ApiError({ status: 502, code: 'LEDGER_ERROR', message: { key: 'detail.ledger_error_plain' }, cause: error });
   }
   if (error.chaincodeCode !== undefined) return refused(error as LedgerError & { chaincodeCode: ErrorCode });
   if (error instanceof OutcomeUnknownError) return outcomeUnknown(error);
   if (error.reason === 'conflict' || error.reason === 'divergent-endorsement') return conflict(error);
   if (error.reason === 'not-found') {
-    return new ApiError({ status: 404, code: 'TRANSACTION_NOT_FOUND', title: 'Not found', detail: error.message, cause: error });
+    return new ApiError({ status: 404, code: 'TRANSACTION_NOT_FOUND', detail: error.message, cause: error });
   }
   const known = BY_REASON[error.reason];
   const txId = error.transactionId !== undefined && error.transactionId !== '' ? { txId: error.transactionId } : undefined;
@@ -141,8 +116,7 @@ export function ledgerError(error: unknown): ApiError {
     return new ApiError({
       status: known.status,
       code: known.code,
-      title: known.title,
-      detail: `${known.detail} (${error.transaction})${known.retry === true ? `; retry after ${RETRY_AFTER_SECONDS} s, and if it persists check \`npm run status\`` : ''}`,
+      message: { key: known.key, params: { transaction: error.transaction, seconds: RETRY_AFTER_SECONDS } },
       ...(known.retry === true ? { retryAfterSeconds: RETRY_AFTER_SECONDS } : {}),
       ...(txId !== undefined ? { extensions: txId } : {}),
       cause: error,
@@ -151,8 +125,7 @@ export function ledgerError(error: unknown): ApiError {
   return new ApiError({
     status: 502,
     code: 'LEDGER_ERROR',
-    title: 'Ledger failure',
-    detail: `the ledger call failed (${error.transaction}, ${error.stage})`,
+    message: { key: 'detail.ledger_error', params: { transaction: error.transaction, stage: error.stage } },
     ...(txId !== undefined ? { extensions: txId } : {}),
     cause: error,
   });

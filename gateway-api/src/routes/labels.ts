@@ -61,7 +61,7 @@ const digitalLink = z
   });
 
 /** The origin this request reached (the API's public base URL as the client sees it). */
-function originOf(req: Request): string {
+export function originOf(req: Request): string {
   return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
 }
 

@@ -213,7 +213,7 @@ export function lotRoutes(api: ApiRouter, reads?: ReadModelService): void {
     async ({ res, params: p, caller }) => {
       const lot = await caller.ledger.readLot(p.id);
       if (lot.pendingTransfer === undefined || lot.pendingTransfer === null)
-        throw notFound('TRANSFER_NOT_FOUND', `lot ${p.id} has no pending transfer`);
+        throw notFound('TRANSFER_NOT_FOUND', { key: 'detail.transfer_not_found', params: { lotId: p.id } });
       res.json(lot.pendingTransfer);
     },
   );

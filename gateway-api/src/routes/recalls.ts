@@ -1,7 +1,20 @@
 /** Recalls and their affected-lot reports. */
-import { ApiRouter, sendCommitted } from '../http/route';
+import type { RecallReport } from '@lotline/domain';
+import { ApiRouter, sendCommitted, type Caller } from '../http/route';
 import type { ReadModelService } from '../read-model';
 import { bodies, params, queries } from '../schemas';
+
+/**
+ * The chaincode's report of a recall (bounded by depth and nodes, with `truncated`): what the spreadsheet export and
+ * the printed notices build on. `GET /recalls/:id` answers from the read model, complete and paged.
+ */
+export function recallReport(
+  caller: Caller,
+  recallId: string,
+  bounds: { maxDepth?: number; maxNodes?: number } = {},
+): Promise<RecallReport> {
+  return caller.ledger.getRecall(recallId, bounds);
+}
 
 /** Register the recall routes; reports come from the read model when there is one. */
 export function recallRoutes(api: ApiRouter, reads?: ReadModelService): void {
@@ -50,7 +63,7 @@ export function recallRoutes(api: ApiRouter, reads?: ReadModelService): void {
     async ({ res, params: p, query, caller }) => {
       const { source, minBlock, maxDepth, maxNodes, limit, cursor, custodian } = query;
       if (source === 'ledger' || reads === undefined) {
-        res.json(await caller.ledger.getRecall(p.id, { maxDepth, maxNodes }));
+        res.json(await recallReport(caller, p.id, { maxDepth, maxNodes }));
         return;
       }
       res.json(

@@ -1,14 +1,10 @@
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
-import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../../gateway-api/src/config';
-import { localJwtDir } from '../../../network/src/api';
-import { readLocalSigningKey } from '../../../gateway-api/src/auth/keys';
-import { config } from '../support/network';
-import { apiFor, bearer, closeApis, problemOf, token, type TestApi } from './support';
+import { apiAudience, issuerUrl } from '../../../network/src/idp/local';
+import { org } from '../support/network';
+import { apiFor, bearer, closeApis, problemOf, providerSigningKey, token, type TestApi } from './support';
 
 function b64url(value: unknown): string {
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -16,7 +12,7 @@ function b64url(value: unknown): string {
 
 function claims(): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
-  return { org: 'PartsCoMSP', sub: 'qm1', iss: LOCAL_ISSUER, aud: LOCAL_AUDIENCE, iat: now, exp: now + 600 };
+  return { org: 'PartsCoMSP', sub: 'qm1', iss: issuerUrl(org('PartsCo')), aud: apiAudience(org('PartsCo')), iat: now, exp: now + 600 };
 }
 
 describe('API authentication', function () {
@@ -38,7 +34,11 @@ describe('API authentication', function () {
   }
 
   describe('GET /me', function () {
-    describe('with a valid token of an enrolled user', function () {
+    describe("with a token from PartsCo's own provider for an enrolled user", function () {
+      it('the token names the issuer, audience, user and organisation', async function () {
+        const claims = decodeJwt(await token('PartsCo', 'qm1'));
+        expect(claims).to.include({ iss: issuerUrl(org('PartsCo')), aud: apiAudience(org('PartsCo')), sub: 'qm1', org: 'PartsCoMSP' });
+      });
       it('responds with 200 and the role from the enrolment certificate', async function () {
         const res = await request(api.app)
           .get('/me')
@@ -92,8 +92,14 @@ describe('API authentication', function () {
     });
 
     describe('with the wrong issuer', function () {
+      it('responds with 401 TOKEN_WRONG_ISSUER', async function () {
+        await expect401(await bearer('PartsCo', 'qm1', { issuer: 'https://evil.example' }), 'TOKEN_WRONG_ISSUER');
+      });
+    });
+
+    describe('without an issuer', function () {
       it('responds with 401 TOKEN_CLAIM_INVALID', async function () {
-        await expect401(await bearer('PartsCo', 'qm1', { issuer: 'https://evil.example' }), 'TOKEN_CLAIM_INVALID');
+        await expect401(await bearer('PartsCo', 'qm1', { omit: ['iss'] }), 'TOKEN_CLAIM_INVALID');
       });
     });
 
@@ -112,8 +118,10 @@ describe('API authentication', function () {
 
     describe('with HS256 signed with the public key (algorithm confusion)', function () {
       it('responds with 401 TOKEN_ALGORITHM_REJECTED', async function () {
-        const jwks = readFileSync(path.join(localJwtDir(config), 'jwks.json'), 'utf8');
-        const header = b64url({ alg: 'HS256', typ: 'JWT', kid: readLocalSigningKey(localJwtDir(config)).jwk.kid });
+        const { kty, crv, x, y, kid } = providerSigningKey('PartsCo');
+        const publicJwk = { kty, crv, x, y, kid, alg: 'ES256', use: 'sig' };
+        const jwks = JSON.stringify({ keys: [publicJwk] });
+        const header = b64url({ alg: 'HS256', typ: 'JWT', kid: publicJwk.kid });
         const body = b64url(claims());
         const signature = createHmac('sha256', jwks).update(`${header}.${body}`).digest('base64url');
         await expect401(`Bearer ${header}.${body}.${signature}`, 'TOKEN_ALGORITHM_REJECTED');
@@ -131,16 +139,38 @@ describe('API authentication', function () {
     describe('with a token signed by a key outside the JWKS', function () {
       it('responds with 401', async function () {
         const { privateKey, publicKey } = await generateKeyPair('ES256');
-        const kid = readLocalSigningKey(localJwtDir(config)).jwk.kid;
+        const { kid } = providerSigningKey('PartsCo');
         expect((await exportJWK(publicKey)).kty).to.equal('EC');
         const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid }).sign(privateKey);
         await expect401(`Bearer ${forged}`, 'TOKEN_SIGNATURE_INVALID');
       });
     });
 
-    describe("with another organisation's token", function () {
+    describe("with a token from another organisation's provider", function () {
+      it("responds with 401 TOKEN_WRONG_ISSUER for AssemblyCo's real token, and says where to sign in", async function () {
+        const res = await request(api.app)
+          .get('/me')
+          .set('Authorization', await bearer('AssemblyCo', 'qm1'));
+        const problem = problemOf(res);
+        expect(problem).to.include({ status: 401, code: 'TOKEN_WRONG_ISSUER' });
+        expect(problem.contentType).to.match(/^application\/problem\+json/);
+        expect(String(problem.body.detail)).to.contain(`sign in at ${issuerUrl(org('PartsCo'))}`);
+        expect(String(problem.body.detail)).to.contain(issuerUrl(org('AssemblyCo')));
+      });
+      it("responds with 401 TOKEN_WRONG_ISSUER whatever its org claim (AssemblyCo's provider, org PartsCoMSP, PartsCo's audience)", async function () {
+        await expect401(await bearer('PartsCo', 'qm1', { signedBy: 'AssemblyCo' }), 'TOKEN_WRONG_ISSUER');
+      });
+      it("responds with 401 when AssemblyCo's key signs a token that claims PartsCo's issuer", async function () {
+        await expect401(await bearer('PartsCo', 'qm1', { signedBy: 'AssemblyCo', issuer: issuerUrl(org('PartsCo')) }), [
+          'TOKEN_KEY_UNKNOWN',
+          'TOKEN_SIGNATURE_INVALID',
+        ]);
+      });
+    });
+
+    describe('with a PartsCo token whose org claim names another organisation', function () {
       it('responds with 401 TOKEN_WRONG_ORG', async function () {
-        await expect401(await bearer('AssemblyCo', 'qm1'), 'TOKEN_WRONG_ORG');
+        await expect401(await bearer('PartsCo', 'qm1', { claims: { org: 'AssemblyCoMSP' } }), 'TOKEN_WRONG_ORG');
       });
     });
 
@@ -148,7 +178,7 @@ describe('API authentication', function () {
       it('responds with 403 USER_NOT_ENROLLED and says how to register', async function () {
         const res = await request(api.app)
           .get('/me')
-          .set('Authorization', await bearer('PartsCo', 'nobody-enrolled'));
+          .set('Authorization', await bearer('PartsCo', 'nobody-enrolled', { craft: true }));
         const problem = problemOf(res);
         expect(problem.status).to.equal(403);
         expect(problem.code).to.equal('USER_NOT_ENROLLED');
@@ -158,7 +188,7 @@ describe('API authentication', function () {
 
     describe('with a subject that tries to escape the wallet folder', function () {
       it('responds with 401', async function () {
-        await expect401(await bearer('PartsCo', '../admin'), 'TOKEN_CLAIM_INVALID');
+        await expect401(await bearer('PartsCo', '../admin', { craft: true }), 'TOKEN_CLAIM_INVALID');
       });
     });
   });

@@ -4,12 +4,15 @@
  * resolver back to that lot, for an LGTIN lot and an organisation-qualified
  * lot; the PDF is a PDF titled with the lot id; bad inputs are 4xx problems.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { checkDigit, parseLgtin } from '@lotline/domain';
 import { expect } from 'chai';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import request from 'supertest';
 import { registerPrefixes } from '../epcis/support';
+import { config } from '../support/network';
 import { apiFor, bearer, binary, closeApis, newLot, problemOf, uniqueId, type TestApi } from './support';
 
 function decodeQr(png: Buffer): string {
@@ -78,6 +81,16 @@ describe('API lot labels and the GS1 Digital Link resolver', function () {
     const url = new URL(decodeQr(res.body as Buffer));
     expect(url.pathname).to.equal('/explorer/');
     expect(url.searchParams.get('lot')).to.equal(orgLot.id);
+  });
+
+  it('a 62 mm roll label of a Japanese product decodes to its lot (saved for the README: docs/screenshots/label-ja.png)', async function () {
+    const res = await label(orgLot.id, '?format=png&size=62mm');
+    expect(res.status).to.equal(200);
+    const url = new URL(decodeQr(res.body as Buffer));
+    expect(url.searchParams.get('lot')).to.equal(orgLot.id);
+    const dir = path.join(config.repoRoot, 'docs', 'screenshots');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'label-ja.png'), res.body as Buffer);
   });
 
   it('the PDF label is a PDF titled with the lot id', async function () {

@@ -1,19 +1,23 @@
 /**
  * In-process API instances against the real test network, and real tokens.
  * `apiFor('PartsCo')` builds `createServer(deps)` with the same dependencies
- * `main.ts` uses (the org's peer, wallet and the local JWKS of the network's
- * data folder); tests may override the environment (e.g. a dead peer).
+ * `main.ts` uses (the org's peer, wallet, and its organisation's OpenID
+ * provider as the only trusted issuer); tests may override the environment
+ * (e.g. a dead peer). Tokens come from the organisations' real providers.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
-import { importJWK, SignJWT, type JWTPayload } from 'jose';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { importJWK, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { pino } from 'pino';
 import type request from 'supertest';
 import { createServer } from '../../../gateway-api/src/app';
-import { readLocalSigningKey } from '../../../gateway-api/src/auth/keys';
-import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadApiConfig } from '../../../gateway-api/src/config';
-import { localJwtDir, prepareApi } from '../../../network/src/api';
+import { loadApiConfig } from '../../../gateway-api/src/config';
+import { prepareApi } from '../../../network/src/api';
+import { apiAudience, idpDir, issuerUrl, mintToken } from '../../../network/src/idp/local';
+import { SIGNING_KEYS_FILE } from '../../../network/src/idp/files';
 import { buildDependencies, type Dependencies } from '../../../gateway-api/src/dependencies';
 import { acknowledgeApiWrites } from '../support/acknowledged';
 import { config, org, uniqueId } from '../support/network';
@@ -63,8 +67,18 @@ export async function closeApis(): Promise<void> {
   for (const deps of opened.splice(0)) deps.close();
 }
 
-/** Options for a test token; every claim can be overridden or removed (undefined). */
+/**
+ * Options for a crafted token. Without options a test gets a real token from
+ * the organisation's provider; with any option the token is built here and
+ * signed with that provider's own key (from the organisation's folder), so
+ * that expired, not-yet-valid, wrong-audience or claim-less tokens can be
+ * tested. Every claim can be overridden or removed.
+ */
 export interface TokenOptions {
+  /** Craft the token even when no other option is given (e.g. for a user the provider does not know). */
+  readonly craft?: boolean;
+  /** Sign with this organisation's provider key (default: the token's own organisation). */
+  readonly signedBy?: string;
   readonly claims?: JWTPayload;
   readonly omit?: readonly string[];
   readonly issuer?: string;
@@ -73,23 +87,33 @@ export interface TokenOptions {
   readonly notBeforeOffsetSeconds?: number;
 }
 
-/** A real ES256 token signed with the network's local key for `user` of `orgRef`. */
+/** The private signing key of an organisation's provider (`orgs/<org>/idp/signing-keys.json`). */
+export function providerSigningKey(orgRef: string): JWK & { kid: string } {
+  const file = path.join(idpDir(org(orgRef)), SIGNING_KEYS_FILE);
+  const [jwk] = (JSON.parse(readFileSync(file, 'utf8')) as { keys: (JWK & { kid: string })[] }).keys;
+  if (!jwk) throw new Error(`${file} holds no key`);
+  return jwk;
+}
+
+/** A token for `user` of `orgRef`: from its provider, or crafted (see {@link TokenOptions}). */
 export async function token(orgRef: string, user: string, options: TokenOptions = {}): Promise<string> {
-  const { jwk } = readLocalSigningKey(localJwtDir(config));
+  if (Object.keys(options).length === 0) return mintToken(config, { org: orgRef, user });
+  const signer = org(options.signedBy ?? orgRef);
+  const jwk = providerSigningKey(signer.key);
   const key = await importJWK(jwk, 'ES256');
   const now = Math.floor(Date.now() / 1000);
   const payload: JWTPayload = {
     org: org(orgRef).mspId,
     sub: user,
-    iss: options.issuer ?? LOCAL_ISSUER,
-    aud: options.audience ?? LOCAL_AUDIENCE,
+    iss: options.issuer ?? issuerUrl(signer),
+    aud: options.audience ?? apiAudience(org(orgRef)),
     iat: now,
     nbf: now + (options.notBeforeOffsetSeconds ?? 0),
     exp: now + (options.expiresInSeconds ?? 600),
     ...options.claims,
   };
   for (const claim of options.omit ?? []) delete payload[claim];
-  return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: jwk.kid, typ: 'JWT' }).sign(key);
+  return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: jwk.kid, typ: 'at+jwt' }).sign(key);
 }
 
 /** `Authorization` header value for a user. */

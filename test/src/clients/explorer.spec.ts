@@ -1,12 +1,15 @@
 /**
  * The web trace explorer in Debian's chromium (playwright-core), against the
- * real network and a real PartsCo API: sign in, trace the demo's defective lot
+ * real network and PartsCo's API process (which serves the explorer at
+ * /explorer/): sign in at PartsCo's own OpenID provider (authorization code
+ * flow with PKCE, the demo user's password), trace the demo's defective lot
  * and check the colours, run a recall from the page and watch the affected
- * lots change colour, export the recall CSV, and save a screenshot.
+ * lots change colour, export the recall CSV, save a screenshot, and sign out.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import { decodeJwt } from 'jose';
 import type { Page } from 'playwright-core';
 import { ApiClient } from '../../../clients/src/api-client';
 import { seedDemo } from '../../../clients/src/demo/seed';
@@ -15,9 +18,12 @@ import { mintToken } from '../../../clients/src/token';
 import { parseLgtin } from '@lotline/domain';
 import { readBundle, verifyEvidence } from '@lotline/evidence';
 import { registerPrefixes } from '../epcis/support';
-import { config, uniqueId } from '../support/network';
-import { explorerOrigin, type RunningApi, startApi } from './support/api';
+import { apiUrl } from '../../../network/src/network';
+import { issuerUrl } from '../../../network/src/idp/local';
+import { config, org, uniqueId } from '../support/network';
+import { ensureExplorerBuilt } from './support/api';
 import { launchChromium, type LaunchedBrowser } from './support/chromium';
+import { signInAtProvider } from './support/sign-in';
 
 const OUTPUT = path.join(config.repoRoot, 'test-output');
 const RED = '#b71c1c';
@@ -25,6 +31,13 @@ const ORANGE = '#e65100';
 const GREEN = '#2e7d32';
 
 type Snapshot = { id: string; category: string; color: string }[];
+
+/** The access token the explorer keeps in the tab's sessionStorage. */
+async function tabToken(page: Page): Promise<string | null> {
+  return page.evaluate(() =>
+    (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem('lotline-token'),
+  );
+}
 
 async function nodes(page: Page): Promise<Snapshot> {
   return page.evaluate(() => (globalThis as unknown as { lotline: { nodes(): Snapshot } }).lotline.nodes());
@@ -41,34 +54,46 @@ async function waitForCategory(page: Page, id: string, category: string, timeout
 
 describe('clients: web trace explorer in chromium', function () {
   this.timeout(300_000);
-  let api: RunningApi | undefined;
-  let origin: { url: string; close(): Promise<void> } | undefined;
+  const base = `${apiUrl(org('PartsCo'))}/`;
+  const authorizationRequests: URL[] = [];
   let browser: LaunchedBrowser | undefined;
   let page: Page;
   let token: string;
 
   before(async () => {
     await seedDemo({ config });
-    api = await startApi('PartsCo');
-    origin = await explorerOrigin(api.url);
+    ensureExplorerBuilt();
     token = await mintToken(config, { org: 'PartsCo', user: 'qm1' });
     browser = await launchChromium();
     page = await browser.browser.newPage();
+    page.on('request', (req) => {
+      const url = new URL(req.url());
+      if (url.origin === issuerUrl(org('PartsCo')) && url.pathname === '/auth') authorizationRequests.push(url);
+    });
     mkdirSync(OUTPUT, { recursive: true });
   });
 
   after(async () => {
     await browser?.close();
-    await origin?.close();
-    await api?.stop();
   });
 
-  it('loads the page and signs in with a token', async () => {
-    await page.goto(`${origin?.url ?? ''}explorer/`);
-    await page.fill('#token', token);
+  const signInAs = (user: string): Promise<void> => signInAtProvider(page, org('PartsCo'), user);
+
+  it("signs in at PartsCo's own provider: authorization code flow with PKCE (S256), the demo user's password", async () => {
+    await page.goto(`${base}explorer/`);
+    await page.locator('#signin-org', { hasText: 'PartsCo' }).waitFor({ timeout: 30_000 });
     await page.click('#signin button');
-    await page.waitForSelector('#who:not([hidden])');
+    await signInAs('qm1');
     expect(await page.textContent('#who-text')).to.contain('qm1');
+    const [authorize] = authorizationRequests;
+    expect(authorize?.searchParams.get('client_id')).to.equal('lotline-explorer');
+    expect(authorize?.searchParams.get('response_type')).to.equal('code');
+    expect(authorize?.searchParams.get('code_challenge_method')).to.equal('S256');
+    expect(authorize?.searchParams.get('code_challenge')).to.match(/^[A-Za-z0-9_-]{43}$/);
+    // The code is gone from the address bar; the access token is PartsCo's provider's, for PartsCo's API.
+    expect(page.url()).to.equal(`${base}explorer/`);
+    const accessToken = await tabToken(page);
+    expect(decodeJwt(accessToken ?? '')).to.include({ iss: issuerUrl(org('PartsCo')), sub: 'qm1', org: 'PartsCoMSP' });
   });
 
   it("traces the demo's defective lot: recalled in red, shipped seat frames in orange, its source bracket in green", async () => {
@@ -102,7 +127,7 @@ describe('clients: web trace explorer in chromium', function () {
   });
 
   it('runs a recall from the page, and the affected lots turn orange', async () => {
-    const client = new ApiClient({ baseUrl: api?.url ?? '', token });
+    const client = new ApiClient({ baseUrl: base, token });
     const a = `PartsCoMSP:${uniqueId('WEB-A')}`;
     const b = `PartsCoMSP:${uniqueId('WEB-B')}`;
     const c = `PartsCoMSP:${uniqueId('WEB-C')}`;
@@ -132,7 +157,7 @@ describe('clients: web trace explorer in chromium', function () {
   });
 
   it('updates live from the event stream when another client places a hold', async () => {
-    const client = new ApiClient({ baseUrl: api?.url ?? '', token });
+    const client = new ApiClient({ baseUrl: base, token });
     const d = `PartsCoMSP:${uniqueId('WEB-D')}`;
     const e = `PartsCoMSP:${uniqueId('WEB-E')}`;
     await client.createLot({
@@ -190,7 +215,7 @@ describe('clients: web trace explorer in chromium', function () {
     const lot = `urn:epc:class:lgtin:4912345.012345.${uniqueId('DL')
       .replace(/[^A-Za-z0-9]/g, '')
       .slice(-20)}`;
-    const client = new ApiClient({ baseUrl: api?.url ?? '', token });
+    const client = new ApiClient({ baseUrl: base, token });
     await client.createLot({
       id: lot,
       product: { code: 'DL-1', name: 'ラベル試験' },
@@ -198,10 +223,23 @@ describe('clients: web trace explorer in chromium', function () {
       process: { site: 'S', line: 'L' },
     });
     const gtin = parseLgtin(lot)?.gtin ?? '';
-    const resolver = await fetch(`${origin?.url ?? ''}01/${gtin}/10/${parseLgtin(lot)?.lot ?? ''}`, { redirect: 'manual' });
+    const resolver = await fetch(`${base}01/${gtin}/10/${parseLgtin(lot)?.lot ?? ''}`, { redirect: 'manual' });
     expect(resolver.status).to.equal(307);
-    await page.goto(new URL(resolver.headers.get('location') ?? '', origin?.url).href);
+    await page.goto(new URL(resolver.headers.get('location') ?? '', base).href);
     await page.locator('#panel-lot', { hasText: lot }).waitFor({ timeout: 60_000 });
     expect(await page.textContent('#panel-lot')).to.equal(lot);
+  });
+
+  it('signs out: the token is gone from the tab, and signing in again asks for the password', async () => {
+    await page.click('#signout');
+    await page.waitForSelector('#signin:not([hidden])');
+    expect(await tabToken(page)).to.equal(null);
+    await page.reload();
+    await page.locator('#signin-org', { hasText: 'PartsCo' }).waitFor({ timeout: 30_000 });
+    expect(await page.isHidden('#who')).to.equal(true);
+    await page.click('#signin button');
+    await signInAs('inspector1');
+    expect(await page.textContent('#who-text')).to.contain('inspector1');
+    expect(authorizationRequests.at(-1)?.searchParams.get('prompt')).to.equal('login');
   });
 });

@@ -5,7 +5,7 @@
  */
 import { apiProcessName, apiUrl } from '../../../network/src/network';
 import { runningPid } from '../../../network/src/processes';
-import { mintLocalToken } from '../../../network/src/api';
+import { mintToken as mintIdpToken } from '../../../network/src/idp/local';
 import { acknowledgeApiAnswer } from '../support/acknowledged';
 import { config, org } from '../support/network';
 
@@ -33,17 +33,9 @@ export interface ApiResponse {
   body: Record<string, unknown> & { code?: string };
 }
 
-const tokens = new Map<string, Promise<string>>();
-
-/** A real ES256 token for `user` of an organisation, signed with the local key under `<dataDir>/jwt/` (cached per user). */
+/** A real token for `user` of an organisation from its own OpenID provider (cached until shortly before it expires). */
 export function mintToken(orgRef: string, user: string): Promise<string> {
-  const key = `${orgRef}/${user}`;
-  let token = tokens.get(key);
-  if (token === undefined) {
-    token = mintLocalToken(config, { org: orgRef, user, ttlSeconds: 4 * 3600 });
-    tokens.set(key, token);
-  }
-  return token;
+  return mintIdpToken(config, { org: orgRef, user });
 }
 
 /** One request to an organisation's API as `user`, with a JSON body (or none), bounded in time. */

@@ -2,6 +2,7 @@
 import { type Command, Option } from 'commander';
 import type { NewLot, Trace, TraceDirection } from '../../api-types';
 import { renderTree } from '../../render/tree';
+import { tr } from '../../render/language';
 import { committedLine, eventsTable, historyTable, lotLines, qty } from '../../render/text';
 import { CliContext } from '../context';
 import { UsageError } from '../exit-codes';
@@ -74,7 +75,7 @@ function lotCreateCommand(lots: Command): void {
     .action(async (o: CreateOptions, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const created = await ctx.api().createLot(lotFromOptions(o));
-      ctx.print(created, () => [committedLine(`created ${created.value.id}`, created), ...lotLines(created.value)]);
+      ctx.print(created, () => [committedLine(tr('done.created', { id: created.value.id }), created), ...lotLines(created.value)]);
     });
 }
 
@@ -99,7 +100,7 @@ function lotSplitCommand(lots: Command): void {
       };
       const created = await ctx.api().splitLot(parentId, child);
       ctx.print(created, () => [
-        committedLine(`split ${qty(child.quantity)} of ${parentId} into ${created.value.id}`, created),
+        committedLine(tr('done.split', { qty: qty(child.quantity), parent: parentId, id: created.value.id }), created),
         ...lotLines(created.value),
       ]);
     });
@@ -159,7 +160,7 @@ export function registerLots(program: Command): void {
     .action(async (lotId: string, _o: unknown, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const events = await ctx.api().qualityEvents(lotId);
-      ctx.print(events, () => (events.length > 0 ? eventsTable(events) : `${lotId} has no quality events`));
+      ctx.print(events, () => (events.length > 0 ? eventsTable(events) : tr('events.none', { lotId })));
     });
   lotSplitCommand(lots);
 }
@@ -174,7 +175,7 @@ export function registerTransfers(program: Command): void {
     .action(async (lotId: string, o: { to: string }, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const r = await ctx.api().proposeTransfer(lotId, o.to);
-      ctx.print(r, () => committedLine(`proposed ${lotId} to ${o.to}; ${o.to} must accept it`, r));
+      ctx.print(r, () => committedLine(tr('done.proposed', { lotId, to: o.to }), r));
     });
   transfers
     .command('accept <lotId>')
@@ -182,7 +183,7 @@ export function registerTransfers(program: Command): void {
     .action(async (lotId: string, _o: unknown, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const r = await ctx.api().acceptTransfer(lotId);
-      ctx.print(r, () => committedLine(`accepted ${lotId}: custodian is now ${r.value.custodian}`, r));
+      ctx.print(r, () => committedLine(tr('done.accepted', { lotId, custodian: r.value.custodian }), r));
     });
   transfers
     .command('reject <lotId>')
@@ -191,7 +192,7 @@ export function registerTransfers(program: Command): void {
     .action(async (lotId: string, o: { reason: string }, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const r = await ctx.api().rejectTransfer(lotId, o.reason);
-      ctx.print(r, () => committedLine(`rejected the transfer of ${lotId}`, r));
+      ctx.print(r, () => committedLine(tr('done.rejected', { lotId }), r));
     });
   transfers
     .command('cancel <lotId>')
@@ -199,6 +200,6 @@ export function registerTransfers(program: Command): void {
     .action(async (lotId: string, _o: unknown, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const r = await ctx.api().cancelTransfer(lotId);
-      ctx.print(r, () => committedLine(`cancelled the transfer of ${lotId}`, r));
+      ctx.print(r, () => committedLine(tr('done.cancelled', { lotId }), r));
     });
 }

@@ -2,6 +2,7 @@
 import { ROLES } from '@lotline/domain';
 import { type Command, Option } from 'commander';
 import type { ParticipantInput, Role } from '../../api-types';
+import { tr } from '../../render/language';
 import { committedLine, participantsTable } from '../../render/text';
 import { mintToken } from '../../token';
 import { CliContext, localConfig } from '../context';
@@ -13,18 +14,20 @@ export function registerToken(program: Command): void {
   const token = program.command('token').description('bearer tokens for the local network');
   token
     .command('mint')
-    .description("mint a token with the local network's signing key (development only; prints the JWT)")
+    .description(
+      "obtain a token for an enrolled user from the organisation's own OpenID provider (local network: the user's service client, client credentials; prints the JWT)",
+    )
     .requiredOption('--user <user>', 'enrolled user, e.g. qm1, inspector1, auditor1, admin1')
-    .option('--ttl <seconds>', 'lifetime in seconds', '28800')
     .addHelpText(
       'after',
-      '\nThe organisation is the global --org (City, PartsCo, AssemblyCo or Bank), e.g. lotline token mint --org PartsCo --user qm1',
+      '\nThe organisation is the global --org (City, PartsCo, AssemblyCo or Bank), e.g. lotline token mint --org PartsCo --user qm1\n' +
+        'Tokens last one hour (the provider decides). People sign in with: lotline login --org PartsCo',
     )
-    .action(async (o: { user: string; ttl: string }, cmd: Command) => {
+    .action(async (o: { user: string }, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const org = ctx.options.org ?? process.env.LOTLINE_ORG;
       if (!org) throw new UsageError('which organisation? add --org City|PartsCo|AssemblyCo|Bank');
-      const jwt = await mintToken(localConfig(), { org, user: o.user, ttlSeconds: parsePositiveInt(o.ttl, '--ttl', 60) });
+      const jwt = await mintToken(localConfig(), { org, user: o.user });
       ctx.print({ token: jwt, org, user: o.user }, () => jwt);
     });
 }
@@ -47,7 +50,7 @@ export function registerUsers(program: Command): void {
     .action(async (name: string, o: { role: Role }, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const r = await ctx.api().registerUser({ name, role: o.role });
-      ctx.print(r, () => committedLine(`registered ${name} as ${o.role}`, r));
+      ctx.print(r, () => committedLine(tr('done.registered', { name, role: o.role }), r));
     });
 }
 
@@ -79,7 +82,7 @@ export function registerParticipants(program: Command): void {
     .action(async (file: string, _o: unknown, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const r = await ctx.api().upsertParticipant(readJsonFile<ParticipantInput>(file));
-      ctx.print(r, () => committedLine(`saved participant ${r.value.msp}`, r));
+      ctx.print(r, () => committedLine(tr('done.participant', { msp: r.value.msp }), r));
     });
 }
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { Measurement, Verdict } from '../../api-types';
+import { tr } from '../../render/language';
 import { committedLine, recallCsv, recallText } from '../../render/text';
 import { CliContext } from '../context';
 import { UsageError } from '../exit-codes';
@@ -69,7 +70,7 @@ export function registerInspections(program: Command): void {
         certificate: { sha256: certificateHash(o), uri: o.certificateUri },
         ...(o.notes ? { notes: o.notes } : {}),
       });
-      ctx.print(r, () => committedLine(`recorded ${o.verdict} inspection of ${lotId} (event ${r.value.eventId})`, r));
+      ctx.print(r, () => committedLine(tr('done.inspection', { verdict: tr(`verdict.${o.verdict}`), lotId, eventId: r.value.eventId }), r));
     });
 }
 
@@ -86,7 +87,7 @@ export function registerHolds(program: Command): void {
       const r = await ctx.api().placeHold(lotId, { reason: o.reason, includeDescendants: o.includeDescendants === true });
       ctx.print(r, () =>
         committedLine(
-          `placed hold ${r.value.holdId ?? r.value.eventId} on ${lotId}${o.includeDescendants ? ' and its descendants' : ''}`,
+          tr(o.includeDescendants ? 'done.holdWithDescendants' : 'done.hold', { holdId: r.value.holdId ?? r.value.eventId, lotId }),
           r,
         ),
       );
@@ -98,7 +99,7 @@ export function registerHolds(program: Command): void {
     .action(async (lotId: string, holdId: string, o: { reason: string }, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const r = await ctx.api().releaseHold(lotId, holdId, o.reason);
-      ctx.print(r, () => committedLine(`released hold ${holdId} on ${lotId}`, r));
+      ctx.print(r, () => committedLine(tr('done.release', { holdId, lotId }), r));
     });
 }
 
@@ -119,7 +120,10 @@ export function registerRecalls(program: Command): void {
         process.stdout.write(recallCsv(report));
         return;
       }
-      ctx.print({ ...started, value: report }, () => [committedLine(`started recall ${report.recallId}`, started), ...recallText(report)]);
+      ctx.print({ ...started, value: report }, () => [
+        committedLine(tr('done.recall', { recallId: report.recallId }), started),
+        ...recallText(report),
+      ]);
     });
   recalls
     .command('show <recallId>')

@@ -15,8 +15,11 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
-/** Launches chromium headless with a fresh --user-data-dir, removed on close. */
-export async function launchChromium(): Promise<LaunchedBrowser> {
+/**
+ * Launches chromium headless with a fresh --user-data-dir, removed on close.
+ * `locale` sets the browser's language (navigator.languages and Accept-Language), e.g. `ja-JP`.
+ */
+export async function launchChromium(options: { locale?: string } = {}): Promise<LaunchedBrowser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: run \`bash network/scripts/ensure-chromium.sh\` (the install step of npm test) to install it`);
   }
@@ -26,6 +29,7 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
     headless: true,
     acceptDownloads: true,
     viewport: { width: 1400, height: 860 },
+    ...(options.locale !== undefined ? { locale: options.locale } : {}),
     args: [
       '--no-sandbox',
       '--disable-gpu',
