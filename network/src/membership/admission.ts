@@ -283,7 +283,19 @@ export async function joinChannel(config: NetworkConfig, ref: string): Promise<J
   step(`${org.name} peer: catching up with the ${reference.name} peer`);
   let height = 0;
   const target = await peerHeight(config, reference);
-  if (!(await pollUntil(async () => (height = await peerHeight(config, org)) >= target, 120, 500))) {
+  // A peer that joined from the genesis block replays the channel's history with the configuration of each height:
+  // until it has committed the update that admitted its organisation, that configuration refuses its own admin
+  // (`access denied ... /Channel/Application/Readers`), which here only means "not caught up yet".
+  const caughtUp = async (): Promise<boolean> => {
+    try {
+      height = await peerHeight(config, org);
+    } catch (error) {
+      if (/access denied/.test(String((error as Error).message))) return false;
+      throw error;
+    }
+    return height >= target;
+  };
+  if (!(await pollUntil(caughtUp, 120, 500))) {
     throw new ActionableError(`the ${org.name} peer reached height ${height} of ${target} within 120 s: see its log in ${config.logsDir}`);
   }
 
