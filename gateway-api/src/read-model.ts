@@ -13,7 +13,7 @@ import { ReadModel, type IndexerStatus } from '@lotline/read-model';
 import type { Logger } from 'pino';
 import type { ReadModelConfig } from './config';
 import { ApiError } from './errors';
-import { CHAINCODE_STATUS } from './ledger/errors';
+import { ruleRefusal } from './ledger/errors';
 
 /** The read model as the routes see it. */
 export interface ReadModelService {
@@ -29,14 +29,7 @@ export interface ReadModelService {
 
 function asProblem(error: unknown): unknown {
   if (!(error instanceof LotlineError)) return error;
-  const status = CHAINCODE_STATUS[error.code];
-  return new ApiError({
-    status,
-    code: error.code,
-    title: status === 404 ? 'Not found' : status === 400 ? 'Invalid request' : 'Conflict',
-    detail: error.message.slice(error.code.length + 2),
-    cause: error,
-  });
+  return ruleRefusal(error.code, error.message.slice(error.code.length + 2), error);
 }
 
 /** Open the read model in the background and serve reads from it. */

@@ -43,15 +43,22 @@ export function unavailable(detail: string, cause?: unknown): ApiError {
   });
 }
 
-function refused(error: LedgerError & { chaincodeCode: ErrorCode }): ApiError {
-  const status = CHAINCODE_STATUS[error.chaincodeCode];
+/**
+ * A ledger rule's refusal (a chaincode code with its English detail) as a problem: the chaincode's own, or the
+ * same rule answered by the read model.
+ */
+export function ruleRefusal(code: ErrorCode, detail: string, cause: unknown): ApiError {
   return new ApiError({
-    status,
-    code: error.chaincodeCode,
+    status: CHAINCODE_STATUS[code],
+    code,
     // The chaincode speaks English only (it must be deterministic); translations name the code's meaning and quote it.
-    message: { key: `ledger.${error.chaincodeCode}`, params: { detail: error.chaincodeDetail ?? error.message } },
-    cause: error,
+    message: { key: `ledger.${code}`, params: { detail } },
+    cause,
   });
+}
+
+function refused(error: LedgerError & { chaincodeCode: ErrorCode }): ApiError {
+  return ruleRefusal(error.chaincodeCode, error.chaincodeDetail ?? error.message, error);
 }
 
 function outcomeUnknown(error: OutcomeUnknownError): ApiError {

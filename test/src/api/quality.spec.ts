@@ -258,11 +258,14 @@ describe('API quality events, holds and recalls', function () {
         .set('Authorization', await bearer('PartsCo', 'auditor1'));
       expect(report.status).to.equal(200);
       expect(report.body.affected.map((a: { lotId: string }) => a.lotId)).to.have.members([sourceId, childId]);
-      expect(report.body).to.include({ truncated: false, maxDepth: 50, maxNodes: 5000 });
+      // From the read model: complete (no depth cap), with its size and the block it is as of.
+      expect(report.body).to.include({ total: 2 }).and.not.have.property('truncated');
+      expect(report.body.asOfBlock).to.be.a('number');
       expect(report.body.affected.find((a: { lotId: string }) => a.lotId === childId)).to.include({ custodian: 'PartsCoMSP' });
 
+      // The chaincode's own report is still there, bounded.
       const bounded = await request(parts.app)
-        .get(`${recall.headers.location as string}?maxNodes=1`)
+        .get(`${recall.headers.location as string}?source=ledger&maxNodes=1`)
         .set('Authorization', await bearer('PartsCo', 'auditor1'));
       expect(bounded.body).to.include({ truncated: true, maxNodes: 1 });
       expect(bounded.body.affected.map((a: { lotId: string }) => a.lotId)).to.deep.equal([sourceId]);
