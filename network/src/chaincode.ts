@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { bin } from './binaries';
 import { endpoint, port, tlsRootCert, type NetworkConfig, type Org } from './config';
+import { localOrgs } from './hosts';
 import { ordererOrgs, peerAdminEnv } from './nodes';
 import { isListening, run, runningPid, startProcess, stopProcess } from './processes';
 import { NotEndorsableError } from '@lotline/ledger-client';
@@ -164,7 +165,7 @@ function serverPlans(config: NetworkConfig, spec: ChaincodeSpec): ServerPlan[] {
     const { processName, host, port: p } = spec.servers;
     return [{ name: processName, host, port: p, what: `${spec.name} chaincode server` }];
   }
-  return config.orgs.map((org) => ({
+  return localOrgs(config).map((org) => ({
     name: chaincodeProcessName(org),
     host: org.host,
     port: port(org, 'chaincode'),
@@ -241,9 +242,9 @@ export async function committedDefinition(
   }
 }
 
-/** Installs a package on every peer unless it is there already. */
-async function installEverywhere(config: NetworkConfig, pkg: string, packageId: string, label: string): Promise<void> {
-  for (const org of config.orgs) {
+/** Installs a package on every peer of this host unless it is there already. */
+async function installLocally(config: NetworkConfig, pkg: string, packageId: string, label: string): Promise<void> {
+  for (const org of localOrgs(config)) {
     const installed = await peerCli(
       config,
       org,
@@ -257,58 +258,157 @@ async function installEverywhere(config: NetworkConfig, pkg: string, packageId: 
   }
 }
 
+/** What {@link deployChaincode} did. */
+export interface Deployment {
+  version: string;
+  sequence: number;
+  packageId: string;
+  /** True when that definition is committed on the channel (now or before). */
+  committed: boolean;
+}
+
+/** The first organisation this host runs: it queries the channel's lifecycle state. */
+function firstLocal(config: NetworkConfig): Org {
+  const first = localOrgs(config)[0];
+  if (!first) throw new ActionableError('this host runs no organisation: set LOTLINE_LOCAL_ORGS to the keys of the topology it runs');
+  return first;
+}
+
+/** `--channelID … --name … --version … --sequence …` of a definition. */
+function definitionArgs(config: NetworkConfig, name: string, version: string, sequence: number): string[] {
+  return ['--channelID', config.channel, '--name', name, '--version', version, '--sequence', String(sequence)];
+}
+
+/** Which organisations have approved a definition, as `checkcommitreadiness` on this host's first peer says. */
+async function approvalsOf(config: NetworkConfig, definition: string[], name: string): Promise<Record<string, boolean>> {
+  const out = await peerCli(
+    config,
+    firstLocal(config),
+    ['lifecycle', 'chaincode', 'checkcommitreadiness', ...definition, '--output', 'json'],
+    `checking which organisations approved the chaincode ${name}`,
+  );
+  return (JSON.parse(out) as { approvals: Record<string, boolean> }).approvals;
+}
+
 /**
- * Deploys a built chaincode (`lotline` unless another spec is given): package,
- * install, start servers, approve and commit. Does nothing when that version
- * is already committed and running.
+ * Runs a lifecycle transaction through the ordering service, retrying for up
+ * to a minute while it has no Raft leader yet (right after the orderers of
+ * separate hosts joined; the peer CLI reports only `SERVICE_UNAVAILABLE` text).
+ */
+async function ordered(config: NetworkConfig, org: Org, args: () => Promise<string[]>, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await peerCli(config, org, await args(), what);
+      return;
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      if (!/SERVICE_UNAVAILABLE|no Raft leader/.test(text) || Date.now() > deadline) throw error;
+      detail(`${what}: the ordering service has no Raft leader yet; retrying`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+/**
+ * Deploys a built chaincode (`lotline` unless another spec is given) as far as
+ * this host can: package, install on its peers, start its chaincode servers,
+ * approve for its organisations, and commit when `commit` is set (the one-host
+ * network) and a majority has approved. Does nothing when that version is
+ * already committed and its servers run.
  */
 export async function deployChaincode(
   config: NetworkConfig,
   spec: ChaincodeSpec = lotlineChaincode(config),
-): Promise<{ version: string; sequence: number; packageId: string }> {
+  options: { commit: boolean } = { commit: true },
+): Promise<Deployment> {
   const version = chaincodeVersion(spec);
   const label = `${spec.name}_${version}`;
   const pkg = await packageChaincode(config, label, packageAddress(spec));
   const packageId = `${label}:${createHash('sha256').update(readFileSync(pkg)).digest('hex')}`;
-  const first = config.orgs[0];
-  if (!first) throw new Error('the topology has no organisations');
 
-  await installEverywhere(config, pkg, packageId, label);
+  await installLocally(config, pkg, packageId, label);
   for (const server of serverPlans(config, spec)) await startChaincodeServer(config, spec, server, packageId);
 
-  const current = await committedDefinition(config, first, spec.name);
+  const current = await committedDefinition(config, firstLocal(config), spec.name);
   if (current && current.version === version) {
     step(`chaincode ${spec.name} ${version} is committed (sequence ${current.sequence}) and its servers run`);
-    return { version, sequence: current.sequence, packageId };
+    return { version, sequence: current.sequence, packageId, committed: true };
   }
   const sequence = (current?.sequence ?? 0) + 1;
-  const definition = ['--channelID', config.channel, '--name', spec.name, '--version', version, '--sequence', String(sequence)];
-  const readinessOut = await peerCli(
-    config,
-    first,
-    ['lifecycle', 'chaincode', 'checkcommitreadiness', ...definition, '--output', 'json'],
-    `checking which organisations approved the chaincode ${spec.name}`,
-  );
-  const approvals = (JSON.parse(readinessOut) as { approvals: Record<string, boolean> }).approvals;
-  for (const org of config.orgs) {
+  const definition = definitionArgs(config, spec.name, version, sequence);
+  const approvals = await approvalsOf(config, definition, spec.name);
+  for (const org of localOrgs(config)) {
     if (approvals[org.mspId]) continue;
-    await peerCli(
+    await ordered(
       config,
       org,
-      ['lifecycle', 'chaincode', 'approveformyorg', ...(await ordererArgs(config, org)), ...definition, '--package-id', packageId],
+      async () => [
+        'lifecycle',
+        'chaincode',
+        'approveformyorg',
+        ...(await ordererArgs(config, org)),
+        ...definition,
+        '--package-id',
+        packageId,
+      ],
       `approving the chaincode ${spec.name} for ${org.name}`,
     );
     detail(`${org.name} approved ${spec.name} ${version} (sequence ${sequence})`);
   }
-  const peers = config.orgs.flatMap((o) => ['--peerAddresses', endpoint(o, 'peer'), '--tlsRootCertFiles', tlsRootCert(o)]);
-  await peerCli(
+  if (!options.commit) return { version, sequence, packageId, committed: false };
+  await commitDefinition(config, spec.name, version, sequence);
+  return { version, sequence, packageId, committed: true };
+}
+
+/**
+ * Commits a chaincode definition that a majority of the channel's
+ * organisations has approved, endorsed by every peer that answers (the
+ * lifecycle endorsement policy is a majority). Refuses, naming who has not
+ * approved yet, when there is no majority.
+ */
+export async function commitDefinition(config: NetworkConfig, name: string, version: string, sequence: number): Promise<void> {
+  const definition = definitionArgs(config, name, version, sequence);
+  const approvals = await approvalsOf(config, definition, name);
+  const approved = config.orgs.filter((o) => approvals[o.mspId]);
+  const needed = Math.floor(config.orgs.length / 2) + 1;
+  if (approved.length < needed) {
+    const waiting = config.orgs.filter((o) => !approvals[o.mspId]).map((o) => o.name);
+    throw new ActionableError(
+      `${name} ${version} (sequence ${sequence}) is approved by ${approved.length} of ${config.orgs.length} organisations; ` +
+        `${needed} are needed. Waiting for ${waiting.join(', ')}: each runs \`approve\` on its own host`,
+    );
+  }
+  const reachable: Org[] = [];
+  for (const o of config.orgs) if (await isListening(o.host, port(o, 'peer'))) reachable.push(o);
+  const peers = reachable.flatMap((o) => ['--peerAddresses', endpoint(o, 'peer'), '--tlsRootCertFiles', tlsRootCert(o)]);
+  const first = firstLocal(config);
+  await ordered(
     config,
     first,
-    ['lifecycle', 'chaincode', 'commit', ...(await ordererArgs(config, first)), ...definition, ...peers],
-    `committing the chaincode definition of ${spec.name}`,
+    async () => ['lifecycle', 'chaincode', 'commit', ...(await ordererArgs(config, first)), ...definition, ...peers],
+    `committing the chaincode definition of ${name}`,
   );
-  step(`chaincode ${spec.name} ${version} committed at sequence ${sequence}`);
-  return { version, sequence, packageId };
+  step(`chaincode ${name} ${version} committed at sequence ${sequence}`);
+}
+
+/**
+ * The `commit` step of a consortium on several hosts: commits the definition
+ * of this host's chaincode build at the next sequence, once a majority approved it.
+ */
+export async function commitChaincode(config: NetworkConfig, spec: ChaincodeSpec = lotlineChaincode(config)): Promise<Deployment> {
+  const version = chaincodeVersion(spec);
+  const label = `${spec.name}_${version}`;
+  const pkg = await packageChaincode(config, label, packageAddress(spec));
+  const packageId = `${label}:${createHash('sha256').update(readFileSync(pkg)).digest('hex')}`;
+  const current = await committedDefinition(config, firstLocal(config), spec.name);
+  if (current && current.version === version) {
+    step(`chaincode ${spec.name} ${version} is already committed (sequence ${current.sequence})`);
+    return { version, sequence: current.sequence, packageId, committed: true };
+  }
+  const sequence = (current?.sequence ?? 0) + 1;
+  await commitDefinition(config, spec.name, version, sequence);
+  return { version, sequence, packageId, committed: true };
 }
 
 /**

@@ -178,9 +178,9 @@ function orgPaths(dataDir: string, key: string): OrgPaths {
     adminMsp: path.join(org, 'admin', 'msp'),
     adminTls: path.join(org, 'admin', 'tls'),
     users: path.join(org, 'users'),
-    peerData: path.join(dataDir, 'ledgers', `peer-${key}`),
-    ordererData: path.join(dataDir, 'ledgers', `orderer-${key}`),
-    peerConfig: path.join(dataDir, 'config', `peer-${key}`),
+    peerData: path.join(org, 'peer', 'ledger'),
+    ordererData: path.join(org, 'orderer', 'ledger'),
+    peerConfig: path.join(org, 'peer', 'config'),
   };
 }
 
@@ -273,6 +273,29 @@ export function port(org: Org, name: PortName): number {
   const value = org.ports[name];
   if (value === undefined) throw new Error(`${org.name} has no ${name} port in the topology`);
   return value;
+}
+
+/**
+ * The operations endpoints (`/healthz`, `/metrics`, `/logspec`) of CAs,
+ * orderers and peers listen on loopback only, whatever `LOTLINE_LISTEN_HOST`
+ * says: Fabric serves them over plain HTTP here, and an unauthenticated
+ * `PUT /logspec` must not be reachable from another host. Only the host's own
+ * tooling (readiness, `npm run status`, the benchmarks' metrics) reads them.
+ * A Prometheus server on another host would scrape them through TLS with client
+ * authentication instead (Fabric's `operations.tls` settings); see network/README.md.
+ */
+export const OPERATIONS_HOST = '127.0.0.1';
+
+export type OperationsPort = 'caOps' | 'ordererOps' | 'peerOps';
+
+/** The `host:port` an operations endpoint listens on: always loopback ({@link OPERATIONS_HOST}). */
+export function operationsAddress(org: Org, name: OperationsPort): string {
+  return `${OPERATIONS_HOST}:${port(org, name)}`;
+}
+
+/** The URL of an operations endpoint on this host, e.g. `opsUrl(org, 'peerOps', '/healthz')`. */
+export function opsUrl(org: Org, name: OperationsPort, pathname: string): string {
+  return `http://${operationsAddress(org, name)}${pathname}`;
 }
 
 /** `host:port` for a node of an organisation. */

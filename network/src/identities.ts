@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import path from 'node:path';
 import { bin } from './binaries';
 import type { Role } from '@lotline/domain';
-import { endpoint, port, userDir, type NetworkConfig, type Org } from './config';
+import { endpoint, OPERATIONS_HOST, operationsAddress, opsUrl, port, userDir, type NetworkConfig, type Org } from './config';
 import { httpOk, run, startProcess } from './processes';
 import { detail } from './progress';
 
@@ -68,14 +68,14 @@ export async function startCa(config: NetworkConfig, org: Org): Promise<boolean>
     ],
     env: {
       PATH: process.env.PATH,
-      FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS: `${config.listenHost}:${port(org, 'caOps')}`,
+      FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS: operationsAddress(org, 'caOps'),
       FABRIC_CA_SERVER_METRICS_PROVIDER: 'prometheus',
     },
     ports: [
       { host: config.listenHost, port: port(org, 'ca'), what: `${org.name} CA` },
-      { host: config.listenHost, port: port(org, 'caOps'), what: `${org.name} CA operations` },
+      { host: OPERATIONS_HOST, port: port(org, 'caOps'), what: `${org.name} CA operations` },
     ],
-    ready: () => httpOk(`http://${org.host}:${port(org, 'caOps')}/healthz`),
+    ready: () => httpOk(opsUrl(org, 'caOps', '/healthz')),
   });
 }
 
@@ -202,12 +202,17 @@ function nodeOuConfig(): string {
   return `NodeOUs:\n  Enable: true\n${ou('Client')}${ou('Peer')}${ou('Admin')}${ou('Orderer')}`;
 }
 
+/** Writes the NodeOUs `config.yaml` of an MSP folder whose root CA is `cacerts/ca.pem`. */
+export function writeNodeOuConfig(msp: string): void {
+  writeFileSync(path.join(msp, 'config.yaml'), nodeOuConfig());
+}
+
 /** Gives an enrolled MSP folder the organisation's CA as `cacerts/ca.pem` and a NodeOUs config. */
 function normaliseMsp(org: Org, msp: string): void {
   rmSync(path.join(msp, 'cacerts'), { recursive: true, force: true });
   mkdirSync(path.join(msp, 'cacerts'), { recursive: true });
   copyFileSync(path.join(org.paths.caHome, 'ca-cert.pem'), path.join(msp, 'cacerts', 'ca.pem'));
-  writeFileSync(path.join(msp, 'config.yaml'), nodeOuConfig());
+  writeNodeOuConfig(msp);
 }
 
 /** Writes the organisation's channel MSP: CA root, TLS root and NodeOUs. */
@@ -217,7 +222,7 @@ function writeOrgMsp(org: Org): void {
   mkdirSync(path.join(msp, 'tlscacerts'), { recursive: true });
   copyFileSync(path.join(org.paths.caHome, 'ca-cert.pem'), path.join(msp, 'cacerts', 'ca.pem'));
   copyFileSync(path.join(org.paths.caHome, 'ca-cert.pem'), path.join(msp, 'tlscacerts', 'tlsca.pem'));
-  writeFileSync(path.join(msp, 'config.yaml'), nodeOuConfig());
+  writeNodeOuConfig(msp);
 }
 
 function nodeHosts(org: Org, name: string): string[] {

@@ -1,27 +1,18 @@
 /**
- * Bring-up and tear-down of the whole local network, in dependency order:
+ * Bring-up and tear-down of what this host runs, in dependency order:
  * binaries → CAs and identities → channel block → orderers → peers →
- * chaincode. Every step is idempotent, so a second `start` finds what runs.
+ * chaincode → OpenID providers and APIs (the steps of ./hosts.ts). Every step
+ * is idempotent, so a second `start` finds what runs.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { prepareApi } from './api';
 import { idpProcessName, issuerUrl, startIdps } from './idp/local';
-import { ensureBinaries } from './binaries';
 import { chaincodeProcessName, deployChaincode, waitUntilChaincodeEndorsable } from './chaincode';
-import { port, type NetworkConfig, type Org } from './config';
-import { issueIdentities, startCa } from './identities';
-import {
-  createChannelBlock,
-  joinOrderer,
-  joinPeer,
-  ordererOrgs,
-  ordererProcessName,
-  peerProcessName,
-  startOrderer,
-  startPeer,
-  waitForRaftLeader,
-} from './nodes';
+import { opsUrl, port, type NetworkConfig, type Org } from './config';
+import { DATA_MARKER, markDataDir } from './data-dir';
+import { initHost, joinChannel, localOrgs, runsWholeNetwork } from './hosts';
+import { createChannelBlock, ordererOrgs, ordererProcessName, peerProcessName, waitForRaftLeader } from './nodes';
 import {
   httpOk,
   isListening,
@@ -35,68 +26,7 @@ import {
 } from './processes';
 import { ActionableError, step } from './progress';
 
-const DATA_MARKER = '.lotline-data';
-
-/**
- * The layout of what a data folder holds, recorded in its marker. Bump it when
- * a folder made by an older Lotline cannot simply be started again:
- * 1. the first release;
- * 2. chaincode world-state keys under one prefix per lot with lazy balance
- *    shards (old lots would show wrong remaining quantities), and the channel's
- *    Raft snapshot interval below PreferredMaxBytes (see checkOrdererTuning);
- * 3. quality events keyed by time (`qe [lotId, recordedAt, eventId]` with a
- *    `qe~id` pointer), recalls without a stored scope, EPCIS container owners
- *    and participants' GS1 company prefixes (old events would not be listed).
- */
-export const DATA_FORMAT = 3;
-
-function local(config: NetworkConfig): Org[] {
-  return config.orgs.filter((o) => config.localOrgs.has(o.key));
-}
-
-/** The data format a marker records (a marker without one is format 1). */
-export function dataFormatOf(marker: string): number {
-  const match = /^format: (\d+)$/m.exec(marker);
-  return match?.[1] !== undefined ? Number(match[1]) : 1;
-}
-
-/**
- * Claims the data folder for Lotline, or refuses it: a non-empty folder that
- * is not Lotline's, or one that an older Lotline made (its ledger cannot be
- * upgraded in place, and starting it would show wrong data).
- */
-export function markDataDir(dataDir: string): void {
-  const marker = path.join(dataDir, DATA_MARKER);
-  const used = existsSync(dataDir) && readdirSync(dataDir).length > 0;
-  if (used && !existsSync(marker)) {
-    throw new ActionableError(`${dataDir} exists and is not a Lotline data folder: point LOTLINE_DATA_DIR at an empty or Lotline folder`);
-  }
-  if (used) {
-    const format = dataFormatOf(readFileSync(marker, 'utf8'));
-    if (format > DATA_FORMAT) {
-      throw new ActionableError(
-        `${dataDir} was made by a newer Lotline (data format ${format}, this one reads ${DATA_FORMAT}): update this checkout`,
-      );
-    }
-    if (format < DATA_FORMAT) {
-      throw new ActionableError(
-        `${dataDir} was made by an older Lotline (data format ${format}; this version needs ${DATA_FORMAT}, see DATA_FORMAT in network/src/network.ts). ` +
-          'Its ledger cannot be upgraded in place: `npm run reset` deletes it (every lot and event in it), then `npm start` makes a new one',
-      );
-    }
-    return;
-  }
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(marker, `Lotline network data. \`npm run reset\` deletes this folder.\nformat: ${DATA_FORMAT}\n`);
-}
-
-/** Counts how many of the steps started something, to tell "started" from "already up". */
-class StartTally {
-  started = 0;
-  add(results: boolean[]): void {
-    this.started += results.filter(Boolean).length;
-  }
-}
+export { DATA_FORMAT, dataFormatOf, markDataDir } from './data-dir';
 
 /** Builds the chaincode with tsc through its workspace script. */
 export async function buildChaincode(config: NetworkConfig): Promise<void> {
@@ -109,42 +39,33 @@ export async function buildChaincode(config: NetworkConfig): Promise<void> {
 }
 
 /**
- * Brings the network up. Returns the number of processes it started
- * (0 when everything was already running).
+ * Brings up what this host runs, by the steps of ./hosts.ts: CAs and
+ * identities, the channel (created here only when this host runs every
+ * organisation; otherwise its block comes from the host that created it),
+ * orderers and peers joined, and the chaincode installed and approved, and
+ * committed when this host runs every organisation. Returns the number of
+ * processes it started (0 when everything was already running).
  */
 export async function startNetwork(config: NetworkConfig): Promise<number> {
-  markDataDir(config.dataDir);
-  const tally = new StartTally();
-  step('checking the Fabric binaries');
-  await ensureBinaries(config);
+  let { started } = await initHost(config, markDataDir);
+  const whole = runsWholeNetwork(config);
+  if (whole) await createChannelBlock(config);
+  started += await joinChannel(config);
 
-  const orgs = local(config);
-  step(`starting the Fabric CAs of ${orgs.map((o) => o.name).join(', ')}`);
-  tally.add(await Promise.all(orgs.map((o) => startCa(config, o))));
-  step('issuing node, admin and user identities from the CAs');
-  await Promise.all(orgs.map((o) => issueIdentities(config, o)));
+  if (ordererOrgs(config).every((o) => config.localOrgs.has(o.key))) {
+    step('waiting for a Raft leader');
+    await waitForRaftLeader(config);
+  }
 
-  await createChannelBlock(config);
-  const orderers = ordererOrgs(config).filter((o) => config.localOrgs.has(o.key));
-  step(`starting ${orderers.length} Raft orderers`);
-  tally.add(await Promise.all(orderers.map((o) => startOrderer(config, o))));
-  for (const o of orderers) await joinOrderer(config, o);
-
-  step(`starting ${orgs.length} peers`);
-  tally.add(await Promise.all(orgs.map((o) => startPeer(config, o))));
-  for (const o of orgs) await joinPeer(config, o);
-
-  step('waiting for a Raft leader');
-  await waitForRaftLeader(config);
-
-  step('building and deploying the chaincode');
+  step(whole ? 'building and deploying the chaincode' : 'building, installing and approving the chaincode');
+  const orgs = localOrgs(config);
   const before = orgs.filter((o) => runningPid(config, chaincodeProcessName(o)) !== undefined).length;
   await buildChaincode(config);
-  await deployChaincode(config);
-  await waitUntilChaincodeEndorsable(config);
+  const deployed = await deployChaincode(config, undefined, { commit: whole });
+  if (deployed.committed) await waitUntilChaincodeEndorsable(config);
+  else step(`approved ${deployed.version} at sequence ${deployed.sequence}: once a majority has approved, one host runs \`commit\``);
   const after = orgs.filter((o) => runningPid(config, chaincodeProcessName(o)) !== undefined).length;
-  tally.started += Math.max(0, after - before);
-  return tally.started;
+  return started + Math.max(0, after - before);
 }
 
 export function apiProcessName(org: Org): string {
@@ -164,7 +85,7 @@ export function apiUrl(org: Org): string {
 export async function startApis(config: NetworkConfig): Promise<number> {
   const main = path.join(config.repoRoot, 'gateway-api', 'src', 'main.ts');
   const tsx = path.join(config.repoRoot, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs');
-  const orgs = local(config);
+  const orgs = localOrgs(config);
   // Each API trusts only its own organisation's OpenID provider, which runs beside it.
   const providers = await startIdps(config);
   // The API reads only its own environment (gateway-api/src/config.ts): every value comes from here.
@@ -192,7 +113,7 @@ export async function startApis(config: NetworkConfig): Promise<number> {
  * stopped before what it depends on), the processes of one tier in parallel.
  */
 export function stopTierNames(config: NetworkConfig): string[][] {
-  const orgs = local(config);
+  const orgs = localOrgs(config);
   // Also any other process started in this data folder: the benchmark's shared baseline chaincode server, and the
   // nodes of a firm that prepared a membership request here but is not (or no longer) a member.
   const managed = managedProcesses(config);
@@ -265,19 +186,19 @@ async function indexerStatus(url: string): Promise<{ healthy: boolean; detail: s
 /** The state of every managed process, with its health. */
 export async function networkStatus(config: NetworkConfig): Promise<ProcessStatus[]> {
   const out: ProcessStatus[] = [];
-  for (const org of local(config)) {
+  for (const org of localOrgs(config)) {
     const checks: [string, string, () => Promise<boolean>][] = [
-      [`ca-${org.key}`, `${org.host}:${port(org, 'ca')}`, () => httpOk(`http://${org.host}:${port(org, 'caOps')}/healthz`)],
+      [`ca-${org.key}`, `${org.host}:${port(org, 'ca')}`, () => httpOk(opsUrl(org, 'caOps', '/healthz'))],
       ...(org.runsOrderer
         ? [
-            [
-              ordererProcessName(org),
-              `${org.host}:${port(org, 'orderer')}`,
-              () => httpOk(`http://${org.host}:${port(org, 'ordererOps')}/healthz`),
-            ] as [string, string, () => Promise<boolean>],
+            [ordererProcessName(org), `${org.host}:${port(org, 'orderer')}`, () => httpOk(opsUrl(org, 'ordererOps', '/healthz'))] as [
+              string,
+              string,
+              () => Promise<boolean>,
+            ],
           ]
         : []),
-      [peerProcessName(org), `${org.host}:${port(org, 'peer')}`, () => httpOk(`http://${org.host}:${port(org, 'peerOps')}/healthz`)],
+      [peerProcessName(org), `${org.host}:${port(org, 'peer')}`, () => httpOk(opsUrl(org, 'peerOps', '/healthz'))],
       [chaincodeProcessName(org), `${org.host}:${port(org, 'chaincode')}`, () => isListening(org.host, port(org, 'chaincode'))],
       [idpProcessName(org), issuerUrl(org), () => httpOk(`${issuerUrl(org)}/.well-known/openid-configuration`)],
       [apiProcessName(org), apiUrl(org), () => httpOk(`${apiUrl(org)}/readyz`)],

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { bin } from './binaries';
-import { endpoint, port, tlsRootCert, type NetworkConfig, type Org } from './config';
+import { endpoint, OPERATIONS_HOST, operationsAddress, opsUrl, port, tlsRootCert, type NetworkConfig, type Org } from './config';
 import { mspCert, mspKey } from './identities';
 import { httpOk, isListening, logTail, pollUntil, run, startProcess } from './processes';
 import { ActionableError, detail } from './progress';
@@ -165,7 +165,7 @@ function ordererEnv(config: NetworkConfig, org: Org): NodeJS.ProcessEnv {
     ORDERER_FILELEDGER_LOCATION: path.join(data, 'ledger'),
     ORDERER_CONSENSUS_WALDIR: path.join(data, 'etcdraft', 'wal'),
     ORDERER_CONSENSUS_SNAPDIR: path.join(data, 'etcdraft', 'snapshot'),
-    ORDERER_OPERATIONS_LISTENADDRESS: `${listen}:${port(org, 'ordererOps')}`,
+    ORDERER_OPERATIONS_LISTENADDRESS: operationsAddress(org, 'ordererOps'),
     ORDERER_METRICS_PROVIDER: 'prometheus',
   };
 }
@@ -185,14 +185,13 @@ export async function startOrderer(config: NetworkConfig, org: Org): Promise<boo
     command: bin(config, 'orderer'),
     args: [],
     env: ordererEnv(config, org),
-    ports: (['orderer', 'ordererAdmin', 'ordererOps'] as const).map((p) => ({
-      host: config.listenHost,
-      port: port(org, p),
-      what: `${org.name} ${p}`,
-    })),
+    ports: [
+      ...(['orderer', 'ordererAdmin'] as const).map((p) => ({ host: config.listenHost, port: port(org, p), what: `${org.name} ${p}` })),
+      { host: OPERATIONS_HOST, port: port(org, 'ordererOps'), what: `${org.name} ordererOps` },
+    ],
     // Healthy operations endpoint and a listening admin endpoint: the admin listener can lag behind.
     ready: async () =>
-      (await httpOk(`http://${org.host}:${port(org, 'ordererOps')}/healthz`)) &&
+      (await httpOk(opsUrl(org, 'ordererOps', '/healthz'))) &&
       (await isListening(org.host, port(org, 'ordererAdmin'))) &&
       isListening(org.host, port(org, 'orderer')),
   });
@@ -231,7 +230,7 @@ export async function joinOrderer(config: NetworkConfig, org: Org): Promise<void
 export async function hasRaftLeader(config: NetworkConfig): Promise<boolean> {
   for (const org of ordererOrgs(config)) {
     try {
-      const res = await fetch(`http://${org.host}:${port(org, 'ordererOps')}/metrics`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(opsUrl(org, 'ordererOps', '/metrics'), { signal: AbortSignal.timeout(2000) });
       const text = await res.text();
       const re = new RegExp(`^consensus_etcdraft_is_leader\\{channel="${config.channel}"\\} 1$`, 'm');
       if (re.test(text)) return true;
@@ -308,7 +307,7 @@ function peerEnv(config: NetworkConfig, org: Org): NodeJS.ProcessEnv {
     CORE_PEER_FILESYSTEMPATH: org.paths.peerData,
     CORE_LEDGER_SNAPSHOTS_ROOTDIR: path.join(org.paths.peerData, 'snapshots'),
     CORE_LEDGER_STATE_STATEDATABASE: 'goleveldb',
-    CORE_OPERATIONS_LISTENADDRESS: `${listen}:${port(org, 'peerOps')}`,
+    CORE_OPERATIONS_LISTENADDRESS: operationsAddress(org, 'peerOps'),
     CORE_METRICS_PROVIDER: 'prometheus',
     CORE_PEER_GATEWAY_ENABLED: 'true',
     LOTLINE_CC_ADDRESS: endpoint(org, 'chaincode'),
@@ -322,12 +321,11 @@ export async function startPeer(config: NetworkConfig, org: Org): Promise<boolea
     command: bin(config, 'peer'),
     args: ['node', 'start'],
     env: peerEnv(config, org),
-    ports: (['peer', 'peerChaincode', 'peerOps'] as const).map((p) => ({
-      host: config.listenHost,
-      port: port(org, p),
-      what: `${org.name} ${p}`,
-    })),
-    ready: async () => (await httpOk(`http://${org.host}:${port(org, 'peerOps')}/healthz`)) && isListening(org.host, port(org, 'peer')),
+    ports: [
+      ...(['peer', 'peerChaincode'] as const).map((p) => ({ host: config.listenHost, port: port(org, p), what: `${org.name} ${p}` })),
+      { host: OPERATIONS_HOST, port: port(org, 'peerOps'), what: `${org.name} peerOps` },
+    ],
+    ready: async () => (await httpOk(opsUrl(org, 'peerOps', '/healthz'))) && isListening(org.host, port(org, 'peer')),
   });
 }
 

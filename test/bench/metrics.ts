@@ -4,7 +4,7 @@
  * duration of every shim request (GET_STATE, GET_STATE_BY_RANGE, …) that the
  * chaincode made. Differences of two scrapes cover exactly the calls in between.
  */
-import { port, type Org } from '../../network/src/config';
+import { opsUrl, type Org } from '../../network/src/config';
 
 /** Counters of one peer, summed over the chaincode's series. */
 export interface PeerCounters {
@@ -22,7 +22,7 @@ function labels(series: string): Record<string, string> {
 
 /** Scrapes an organisation's peer and sums the counters of `chaincode`. */
 export async function scrapePeer(org: Org, chaincode: string): Promise<PeerCounters> {
-  const res = await fetch(`http://${org.host}:${port(org, 'peerOps')}/metrics`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(opsUrl(org, 'peerOps', '/metrics'), { signal: AbortSignal.timeout(5000) });
   const text = await res.text();
   const out: PeerCounters = { proposals: 0, proposalSeconds: 0, shimCount: new Map(), shimSeconds: new Map() };
   for (const line of text.split('\n')) {

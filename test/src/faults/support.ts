@@ -4,7 +4,7 @@
  * read-back of those writes through another organisation's peer.
  */
 import type { Contract } from '@hyperledger/fabric-gateway';
-import { port, type NetworkConfig, type Org } from '../../../network/src/config';
+import { opsUrl, type NetworkConfig, type Org } from '../../../network/src/config';
 import { connectOrg } from '../../../network/src/peer-access';
 import { ordererOrgs } from '../../../network/src/nodes';
 import { pollUntil } from '../../../network/src/processes';
@@ -15,7 +15,7 @@ export async function raftLeader(config: NetworkConfig): Promise<Org | undefined
   const re = new RegExp(`^consensus_etcdraft_is_leader\\{channel="${config.channel}"\\} 1$`, 'm');
   for (const org of ordererOrgs(config)) {
     try {
-      const res = await fetch(`http://${org.host}:${port(org, 'ordererOps')}/metrics`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(opsUrl(org, 'ordererOps', '/metrics'), { signal: AbortSignal.timeout(2000) });
       if (re.test(await res.text())) return org;
     } catch {
       // down: try the next one
@@ -27,7 +27,7 @@ export async function raftLeader(config: NetworkConfig): Promise<Org | undefined
 /** A peer's block height on the channel (from its metrics), or undefined when it does not answer. */
 export async function blockHeight(config: NetworkConfig, org: Org): Promise<number | undefined> {
   try {
-    const res = await fetch(`http://${org.host}:${port(org, 'peerOps')}/metrics`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(opsUrl(org, 'peerOps', '/metrics'), { signal: AbortSignal.timeout(2000) });
     const m = new RegExp(`^ledger_blockchain_height\\{channel="${config.channel}"\\} (\\d+)$`, 'm').exec(await res.text());
     return m ? Number(m[1]) : undefined;
   } catch {
