@@ -76,6 +76,8 @@ function instanceFor(language: Language): typeof i18next {
       initAsync: false,
       interpolation: { escapeValue: false },
       returnNull: false,
+      // No advertisement on stderr: CLI output is read by people and parsed by scripts.
+      showSupportNotice: false,
     });
     instances.set(language, instance);
   }
