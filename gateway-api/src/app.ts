@@ -204,7 +204,10 @@ export function createServer(deps: ServerDeps): Express {
   labelRoutes(api, authenticate, deps.labels);
   qualityRoutes(api, deps.memberMsps);
   recallRoutes(api, deps.readModel);
-  noticeRoutes(api, deps.labels?.font !== undefined ? { font: deps.labels.font } : {});
+  noticeRoutes(api, {
+    ...(deps.labels?.font !== undefined ? { font: deps.labels.font } : {}),
+    ...(deps.readModel !== undefined ? { reads: deps.readModel } : {}),
+  });
   participantRoutes(api);
   const evidence = { channel: deps.channel, org: deps.org };
   transactionRoutes(api, evidence);
@@ -212,7 +215,7 @@ export function createServer(deps: ServerDeps): Express {
   eventRoutes(api, { ready: deps.ready, ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}) });
   userRoutes(api, deps.registrar);
   importRoutes(api);
-  exportRoutes(api);
+  exportRoutes(api, deps.readModel);
   epcisRoutes(api, {
     ledgerFor: (caller) => caller.ledger,
   });

@@ -24,7 +24,8 @@ import {
   type SpreadsheetFormat,
   type Table,
 } from '../spreadsheets/sheets';
-import { recallReport } from './recalls';
+import type { ReadModelService } from '../read-model';
+import { wholeRecallReport } from './recalls';
 
 const common = {
   format: z.enum(SPREADSHEET_FORMATS).optional().describe('`xlsx` or `csv`; overrides `Accept` (default: xlsx)'),
@@ -115,7 +116,7 @@ function eventRow(event: QualityEvent): Record<string, string> {
 }
 
 /** Register the export routes. */
-export function exportRoutes(api: ApiRouter): void {
+export function exportRoutes(api: ApiRouter, reads?: ReadModelService): void {
   const described = (what: string): string =>
     `${what} as .xlsx (\`?format=xlsx\` or \`Accept: ${XLSX_MEDIA_TYPE}\`, the default) or CSV (\`?format=csv\` or \`Accept: text/csv\`; UTF-8 with BOM, the first sheet only). Column headers in \`?lang=\` / \`Accept-Language\` (ja, en).`;
 
@@ -181,7 +182,9 @@ export function exportRoutes(api: ApiRouter): void {
       operationId: 'exportRecall',
       tag: 'exports',
       summary: 'Export a recall report',
-      description: described('The report of `GET /recalls/:id` (same parameters), one row per affected lot with the recall on every row,'),
+      description: described(
+        "The complete report of the recall from the read model (every affected lot at any depth; `?source=ledger`: the chaincode's, within `maxDepth`/`maxNodes`), one row per affected lot with the recall on every row,",
+      ),
       params: params.recall,
       query: queries.recall.extend(common),
       success: { status: 200, description: 'the recall report as a spreadsheet', contentType: XLSX_MEDIA_TYPE },
@@ -190,7 +193,7 @@ export function exportRoutes(api: ApiRouter): void {
     async ({ req, res, params: p, query, caller }) => {
       const format = negotiate(req, query.format);
       const language = requestLanguage(req, query.lang);
-      const report = await recallReport(caller, p.id, { maxDepth: query.maxDepth, maxNodes: query.maxNodes });
+      const report = await wholeRecallReport(caller, p.id, reads, query);
       const table: Table = {
         name: sheet(language, 'recall'),
         columns: columns(language, ['recallId', 'sourceLotId', 'reason', 'lotId', 'custodian', 'producer', 'status', 'depth']),

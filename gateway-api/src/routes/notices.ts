@@ -18,7 +18,8 @@ import type { LabelFont } from '../labels/render';
 import { renderNoticePdf, type NoticeParty } from '../notices/render';
 import { params, queries } from '../schemas';
 import { originOf } from './labels';
-import { recallReport } from './recalls';
+import type { ReadModelService } from '../read-model';
+import { wholeRecallReport } from './recalls';
 
 /** The language of notices to an organisation without a `language` in its participant record. */
 export const DEFAULT_NOTICE_LANGUAGE: Language = 'ja';
@@ -56,7 +57,7 @@ function safe(name: string): string {
 }
 
 /** Register the notices route. */
-export function noticeRoutes(api: ApiRouter, options: { readonly font?: LabelFont } = {}): void {
+export function noticeRoutes(api: ApiRouter, options: { readonly font?: LabelFont; readonly reads?: ReadModelService } = {}): void {
   api.route(
     {
       method: 'get',
@@ -65,7 +66,7 @@ export function noticeRoutes(api: ApiRouter, options: { readonly font?: LabelFon
       tag: 'recalls',
       summary: 'Print recall notices',
       description:
-        'One printable A4 PDF per organisation holding affected lots of the recall (from the report of `GET /recalls/:id`, same bounds): ' +
+        "One printable A4 PDF per organisation holding affected lots of the recall (from the complete report of the read model, every lot at any depth; with `?source=ledger`, the chaincode's report within `maxDepth`/`maxNodes`): " +
         'the reason as entered, its affected lots with quantities, what to do, the contact (the recalling organisation) and a QR code to the recall in the explorer. ' +
         "Each in the holder's language (participant `language`; Japanese when absent), or `?lang=`. " +
         "`?holder=<MSP ID>`: that holder's PDF (404 when it holds no affected lot); otherwise `application/zip` of `notice-<recall>-<MSP>.pdf` files.",
@@ -75,7 +76,7 @@ export function noticeRoutes(api: ApiRouter, options: { readonly font?: LabelFon
       errors: [400, 404],
     },
     async ({ req, res, params: p, query, caller }) => {
-      const report = await recallReport(caller, p.id, { maxDepth: query.maxDepth, maxNodes: query.maxNodes });
+      const report = await wholeRecallReport(caller, p.id, options.reads, query);
       const byHolder = new Map<string, RecallAffectedLot[]>();
       for (const lot of report.affected) byHolder.set(lot.custodian, [...(byHolder.get(lot.custodian) ?? []), lot]);
       const holders = [...byHolder.keys()].sort();

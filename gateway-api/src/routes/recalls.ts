@@ -1,19 +1,60 @@
 /** Recalls and their affected-lot reports. */
-import type { RecallReport } from '@lotline/domain';
+import type { LotStatus, RecallAffectedLot, RecallReport, RecordedBy } from '@lotline/domain';
 import { ApiRouter, sendCommitted, type Caller } from '../http/route';
 import type { ReadModelService } from '../read-model';
 import { bodies, params, queries } from '../schemas';
 
+/** Where a whole recall report comes from, as the request chose it. */
+export interface ReportSource {
+  /** `ledger`: the chaincode's bounded walk; otherwise the read model when the API has one. */
+  readonly source?: 'read-model' | 'ledger';
+  readonly minBlock?: number;
+  /** The chaincode's bounds (`source=ledger`, or an API without a read model). */
+  readonly maxDepth?: number;
+  readonly maxNodes?: number;
+}
+
+/** Lots per page when a whole report is read from the read model. */
+const WHOLE_REPORT_PAGE = 5000;
+
 /**
- * The chaincode's report of a recall (bounded by depth and nodes, with `truncated`): what the spreadsheet export and
- * the printed notices build on. `GET /recalls/:id` answers from the read model, complete and paged.
+ * A recall's whole report, for what prints or exports it (notices, spreadsheets): from the read model, complete (every
+ * page, no depth cap, `truncated` false); with `source=ledger` or without a read model, the chaincode's walk within
+ * `maxDepth` and `maxNodes`, where `truncated` says a bound cut it.
  */
-export function recallReport(
+export async function wholeRecallReport(
   caller: Caller,
   recallId: string,
-  bounds: { maxDepth?: number; maxNodes?: number } = {},
+  reads: ReadModelService | undefined,
+  from: ReportSource = {},
 ): Promise<RecallReport> {
-  return caller.ledger.getRecall(recallId, bounds);
+  if (from.source === 'ledger' || reads === undefined) {
+    return caller.ledger.getRecall(recallId, { maxDepth: from.maxDepth, maxNodes: from.maxNodes });
+  }
+  return reads.read(from.minBlock, async (model) => {
+    const first = await model.recall(recallId, { limit: WHOLE_REPORT_PAGE });
+    const affected: RecallAffectedLot[] = [];
+    let page = first;
+    for (;;) {
+      for (const a of page.affected) {
+        affected.push({ lotId: a.lotId, custodian: a.custodian, producer: a.producer, status: a.status as LotStatus, depth: a.depth });
+      }
+      if (page.nextCursor === null) break;
+      page = await model.recall(recallId, { limit: WHOLE_REPORT_PAGE, cursor: page.nextCursor });
+    }
+    return {
+      recallId: first.recallId,
+      sourceLotId: first.sourceLotId,
+      reason: first.reason,
+      startedAt: first.startedAt,
+      startedBy: first.startedBy as RecordedBy,
+      eventId: first.eventId,
+      affected,
+      truncated: false,
+      maxDepth: affected.reduce((deepest, a) => Math.max(deepest, a.depth), 0),
+      maxNodes: affected.length,
+    };
+  });
 }
 
 /** Register the recall routes; reports come from the read model when there is one. */
@@ -63,7 +104,7 @@ export function recallRoutes(api: ApiRouter, reads?: ReadModelService): void {
     async ({ res, params: p, query, caller }) => {
       const { source, minBlock, maxDepth, maxNodes, limit, cursor, custodian } = query;
       if (source === 'ledger' || reads === undefined) {
-        res.json(await recallReport(caller, p.id, { maxDepth, maxNodes }));
+        res.json(await caller.ledger.getRecall(p.id, { maxDepth, maxNodes }));
         return;
       }
       res.json(
