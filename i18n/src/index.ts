@@ -76,6 +76,8 @@ function instanceFor(language: Language): typeof i18next {
       initAsync: false,
       interpolation: { escapeValue: false },
       returnNull: false,
+      // i18next prints a sponsor notice on stdout otherwise, which corrupts `TOKEN=$(lotline token mint ...)`.
+      showSupportNotice: false,
     });
     instances.set(language, instance);
   }
