@@ -258,6 +258,8 @@ export class ApiClient {
     try {
       res = await this.fetchImpl(this.url(path, options.query), init);
     } catch (cause) {
+      // A fetch of the caller's may report a failure precisely itself (the CLI: an untrusted TLS certificate).
+      if (cause instanceof ApiError) throw cause;
       const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
       throw new ApiError({
         status: 0,

@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import * as oidc from 'openid-client';
 import { discoverIssuer as discover } from '../../network/src/idp/local';
+import { ApiError } from './api-client';
 
 /** What an API announces at `GET /auth/config`. */
 export interface SignInConfig {
@@ -21,13 +22,14 @@ export interface SignInConfig {
   readonly mspId: string;
 }
 
-/** Reads `GET /auth/config` of an API. */
-export async function signInConfig(apiUrl: string): Promise<SignInConfig> {
+/** Reads `GET /auth/config` of an API (through `fetchImpl`: the CLI's verifies HTTPS against its CA file). */
+export async function signInConfig(apiUrl: string, fetchImpl: typeof fetch = fetch): Promise<SignInConfig> {
   const url = new URL('auth/config', apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`);
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    res = await fetchImpl(url, { signal: AbortSignal.timeout(10_000) });
   } catch (error) {
+    if (error instanceof ApiError) throw error;
     throw new Error(`${url.href} is unreachable (${(error as Error).message}): is the API running? (npm run status)`, { cause: error });
   }
   if (!res.ok) throw new Error(`${url.href} answered ${res.status}: this API announces no identity provider; pass a token with --token`);
@@ -62,9 +64,9 @@ function signedIn(issuer: string, tokens: oidc.TokenEndpointResponse): SignedIn 
 export async function deviceSignIn(
   config: SignInConfig,
   prompt: (p: DevicePrompt) => void,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; fetch?: typeof fetch } = {},
 ): Promise<SignedIn> {
-  const client = await discover(config.issuer, config.cliClientId);
+  const client = await discover(config.issuer, config.cliClientId, undefined, options.fetch);
   const device = await oidc.initiateDeviceAuthorization(client, { scope: 'openid', resource: config.audience });
   prompt({
     verificationUri: device.verification_uri,
@@ -77,8 +79,13 @@ export async function deviceSignIn(
 }
 
 /** The client credentials grant, for scripts: a confidential client of the provider. */
-export async function clientCredentialsSignIn(config: SignInConfig, clientId: string, clientSecret: string): Promise<SignedIn> {
-  const client = await discover(config.issuer, clientId, clientSecret);
+export async function clientCredentialsSignIn(
+  config: SignInConfig,
+  clientId: string,
+  clientSecret: string,
+  fetchImpl?: typeof fetch,
+): Promise<SignedIn> {
+  const client = await discover(config.issuer, clientId, clientSecret, fetchImpl);
   return signedIn(config.issuer, await oidc.clientCredentialsGrant(client, { resource: config.audience }));
 }
 

@@ -9,8 +9,11 @@
  * |---|---|---|
  * | `LOTLINE_API_ORG` | required | organisation name (`PartsCo`); tokens may name it in `org` |
  * | `LOTLINE_API_MSP_ID` | required | the organisation's MSP ID (`PartsCoMSP`) |
- * | `LOTLINE_API_HOST` | `127.0.0.1` | listen address |
+ * | `LOTLINE_API_HOST` | `127.0.0.1` | listen address; anything but loopback (127.0.0.0/8, ::1, localhost) needs TLS or a declared TLS proxy |
  * | `LOTLINE_API_PORT` | required | listen port |
+ * | `LOTLINE_API_TLS_CERT` / `LOTLINE_API_TLS_KEY` | — (both or neither) | serve HTTPS with this certificate and private key (PEM files), e.g. from the organisation's CA with its `tls` profile |
+ * | `LOTLINE_API_TLS_CA` | — | intermediate CA certificates (PEM) sent after the certificate, when it is not signed by the root directly |
+ * | `LOTLINE_API_BEHIND_TLS_PROXY` | `0` | `1`: a TLS-terminating proxy sits in front, so plain HTTP on a non-loopback address is allowed (a warning is logged at start) |
  * | `LOTLINE_CHANNEL` / `LOTLINE_CHAINCODE` | required | channel and chaincode names |
  * | `LOTLINE_CHANNEL_MSPS` | required | MSP IDs of the channel's members, comma-separated (explicit endorsers of private data writes) |
  * | `LOTLINE_PEER_ENDPOINT` | required | Gateway peer `host:port` |
@@ -41,6 +44,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_RETRY_POLICY } from '@lotline/ledger-client';
+import { isLoopbackHost } from './http/loopback';
 import type { FabricCaSettings } from './identity/registrar';
 import { defaultLabelFont, type LabelFont } from './labels/render';
 
@@ -65,10 +69,28 @@ export interface AuthConfig {
   readonly clockToleranceSeconds: number;
 }
 
+/** The PEM files of the API's HTTPS certificate. */
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Intermediate CA certificates sent with the certificate. */
+  readonly caFile: string | undefined;
+}
+
+/** Where and how the API listens. */
+export interface ListenConfig {
+  readonly host: string;
+  readonly port: number;
+  /** HTTPS with these files; undefined: plain HTTP (loopback only, or behind a declared TLS proxy). */
+  readonly tls: TlsFiles | undefined;
+  /** `LOTLINE_API_BEHIND_TLS_PROXY=1`: a TLS-terminating proxy sits in front (logged as a warning at start). */
+  readonly behindTlsProxy: boolean;
+}
+
 export interface ApiConfig {
   /** The organisation this instance serves. */
   readonly org: { readonly name: string; readonly mspId: string };
-  readonly listen: { readonly host: string; readonly port: number };
+  readonly listen: ListenConfig;
   readonly peer: { readonly endpoint: string; readonly tlsRootCertFile: string; readonly hostAlias: string };
   readonly channel: string;
   readonly chaincode: string;
@@ -148,6 +170,58 @@ class Reader {
     const value = this.required(name, what);
     return value === '' ? '' : path.resolve(value);
   }
+}
+
+/** The flag `name`: `1` (or `true`) on, `0` (or `false`, unset) off. */
+function flag(read: Reader, name: string): boolean {
+  const raw = read.optional(name);
+  if (raw === undefined || raw === '0' || raw.toLowerCase() === 'false') return false;
+  if (raw === '1' || raw.toLowerCase() === 'true') return true;
+  read.problems.push(`${name}=${raw} must be 1 or 0`);
+  return false;
+}
+
+function pemFile(read: Reader, name: string, what: string): string | undefined {
+  const value = read.optional(name);
+  if (value === undefined) return undefined;
+  if (!existsSync(value)) read.problems.push(`${name}=${value} does not exist: name ${what} (a PEM file)`);
+  return path.resolve(value);
+}
+
+function listenSettings(read: Reader): ListenConfig {
+  const host = read.optional('LOTLINE_API_HOST') ?? '127.0.0.1';
+  const port = read.integer('LOTLINE_API_PORT', 0, 0, 65535);
+  if (read.optional('LOTLINE_API_PORT') === undefined) read.problems.push('LOTLINE_API_PORT is missing: set the port to listen on');
+  const certFile = pemFile(read, 'LOTLINE_API_TLS_CERT', "the API's HTTPS certificate");
+  const keyFile = pemFile(read, 'LOTLINE_API_TLS_KEY', 'its private key');
+  const caFile = pemFile(read, 'LOTLINE_API_TLS_CA', 'the intermediate CA certificates to send with it');
+  if ((certFile === undefined) !== (keyFile === undefined))
+    read.problems.push('LOTLINE_API_TLS_CERT and LOTLINE_API_TLS_KEY go together: set both (HTTPS) or neither (HTTP)');
+  if (caFile !== undefined && certFile === undefined)
+    read.problems.push('LOTLINE_API_TLS_CA is set without LOTLINE_API_TLS_CERT and LOTLINE_API_TLS_KEY: set them too, or unset it');
+  const tls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile, caFile } : undefined;
+  const behindTlsProxy = flag(read, 'LOTLINE_API_BEHIND_TLS_PROXY');
+  if (tls === undefined && !behindTlsProxy && !isLoopbackHost(host))
+    read.problems.push(
+      `LOTLINE_API_HOST=${host} is not a loopback address, and plain HTTP would carry tokens and ledger data to other hosts in clear: ` +
+        "set LOTLINE_API_TLS_CERT and LOTLINE_API_TLS_KEY (PEM files, e.g. from your organisation's CA with its tls profile) to serve HTTPS, " +
+        'or LOTLINE_API_BEHIND_TLS_PROXY=1 if a TLS-terminating proxy sits in front of this API, or listen on 127.0.0.1',
+    );
+  return { host, port, tls, behindTlsProxy };
+}
+
+/**
+ * What the API warns about at start-up (pino `warn`): plain HTTP behind a
+ * declared TLS-terminating proxy, which the API cannot check.
+ */
+export function startupWarnings(listen: ListenConfig): string[] {
+  if (!listen.behindTlsProxy) return [];
+  if (listen.tls !== undefined)
+    return ['LOTLINE_API_BEHIND_TLS_PROXY=1 is set and this API also serves HTTPS itself: check that the proxy verifies this certificate'];
+  return [
+    `LOTLINE_API_BEHIND_TLS_PROXY=1: serving plain HTTP on ${listen.host}:${listen.port} on the word that a TLS-terminating proxy sits in front. ` +
+      'Nothing checks that: make sure only that proxy can reach this port, or set LOTLINE_API_TLS_CERT and LOTLINE_API_TLS_KEY',
+  ];
 }
 
 function labelSettings(read: Reader): ApiConfig['labels'] {
@@ -233,8 +307,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     name: read.required('LOTLINE_API_ORG', 'the organisation name, e.g. PartsCo'),
     mspId: read.required('LOTLINE_API_MSP_ID', 'its MSP ID, e.g. PartsCoMSP'),
   };
-  const listen = { host: read.optional('LOTLINE_API_HOST') ?? '127.0.0.1', port: read.integer('LOTLINE_API_PORT', 0, 0, 65535) };
-  if (read.optional('LOTLINE_API_PORT') === undefined) read.problems.push('LOTLINE_API_PORT is missing: set the port to listen on');
+  const listen = listenSettings(read);
   const peer = {
     endpoint: read.required('LOTLINE_PEER_ENDPOINT', "the organisation's Gateway peer as host:port"),
     tlsRootCertFile: read.file('LOTLINE_PEER_TLS_CERT', "the peer's TLS root certificate file"),

@@ -1,6 +1,8 @@
 /**
  * Runs one organisation's API: reads the configuration, connects to the
- * organisation's peer, and listens.
+ * organisation's peer, and listens (HTTPS when LOTLINE_API_TLS_CERT and
+ * LOTLINE_API_TLS_KEY are set; a non-loopback address without them is
+ * refused with exit code 2 unless LOTLINE_API_BEHIND_TLS_PROXY=1).
  *
  * Every setting comes from the environment (gateway-api/src/config.ts). On the
  * local network, `npm start` writes them to `<dataDir>/orgs/<org>/api.env`:
@@ -12,9 +14,9 @@ import { createServer } from './app';
 import { ConfigError, loadApiConfig } from './config';
 import { buildDependencies } from './dependencies';
 import { createMetrics } from './http/metrics';
-import { createApiServer } from './http/server';
+import { startApiServer } from './http/server';
 
-function main(): void {
+async function main(): Promise<void> {
   let config;
   try {
     config = loadApiConfig();
@@ -31,15 +33,26 @@ function main(): void {
     redact: ['authorization', '*.authorization', '*.privateKey'],
   });
   const built = buildDependencies(config, logger, { metrics: createMetrics({ defaultMetrics: true }) });
-  const server = createApiServer(createServer(built.deps), { maxHeaderSize: config.maxHeaderSize });
-  server.listen(config.listen.port, config.listen.host, () => {
-    logger.info(
-      { host: config.listen.host, port: config.listen.port, peer: config.peer.endpoint, issuer: config.auth.issuer },
-      'Lotline API listening',
-    );
-  });
-  server.on('error', (error) => {
+  let server;
+  try {
+    ({ server } = await startApiServer(createServer(built.deps), { listen: config.listen, maxHeaderSize: config.maxHeaderSize }, logger));
+  } catch (error) {
     logger.fatal({ err: error }, 'cannot listen');
+    built.close();
+    process.exit(1);
+  }
+  logger.info(
+    {
+      host: config.listen.host,
+      port: config.listen.port,
+      scheme: config.listen.tls !== undefined ? 'https' : 'http',
+      peer: config.peer.endpoint,
+      issuer: config.auth.issuer,
+    },
+    'Lotline API listening',
+  );
+  server.on('error', (error) => {
+    logger.fatal({ err: error }, 'server error');
     process.exit(1);
   });
   const stop = (signal: string): void => {
@@ -55,9 +68,7 @@ function main(): void {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-try {
-  main();
-} catch (error: unknown) {
+main().catch((error: unknown) => {
   process.stderr.write(`gateway-api failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
-}
+});

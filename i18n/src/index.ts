@@ -76,7 +76,7 @@ function instanceFor(language: Language): typeof i18next {
       initAsync: false,
       interpolation: { escapeValue: false },
       returnNull: false,
-      // No advertisement on stderr: CLI output is read by people and parsed by scripts.
+      // i18next prints a sponsor notice on stdout otherwise, which corrupts `TOKEN=$(lotline token mint ...)`.
       showSupportNotice: false,
     });
     instances.set(language, instance);

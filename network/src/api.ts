@@ -4,12 +4,14 @@
  * network's own files, see gateway-api/src/config.ts), also written to
  * `<dataDir>/orgs/<org>/api.env` for `node --env-file`. Each API trusts only
  * its own organisation's OpenID provider (`LOTLINE_OIDC_ISSUER`, see ./idp/local.ts).
+ * With the network's `apiTls`, it serves HTTPS with a certificate from its
+ * organisation's CA (`orgs/<org>/api/tls`).
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bin } from './binaries';
 import { endpoint, port, tlsRootCert, type NetworkConfig, type Org } from './config';
-import { caName, caTlsCert, caUrl, enrollRegistrar } from './identities';
+import { caName, caTlsCert, caUrl, enrollRegistrar, issueApiTls } from './identities';
 import { apiAudience, CLI_CLIENT_ID, EXPLORER_CLIENT_ID, issuerUrl } from './idp/local';
 
 /** The environment file of an organisation's API. */
@@ -29,7 +31,25 @@ export function readModelEnvironment(org: Org, env: NodeJS.ProcessEnv = process.
   return { LOTLINE_READ_DB_DIR: path.join(path.dirname(org.paths.users), 'read-model') };
 }
 
-/** Every variable gateway-api needs to serve `org` on this network. */
+/** The HTTPS certificate and key of an organisation's API (issued by `issueApiTls`), as gateway-api's variables. */
+export function apiTlsEnvironment(org: Org): Record<string, string> {
+  return {
+    LOTLINE_API_TLS_CERT: path.join(org.paths.apiTls, 'server.crt'),
+    LOTLINE_API_TLS_KEY: path.join(org.paths.apiTls, 'server.key'),
+  };
+}
+
+/**
+ * What the API process needs beyond its configuration when its organisation's
+ * provider serves HTTPS: NODE_EXTRA_CA_CERTS, so that discovery and the JWKS
+ * are verified against the organisation's TLS CA. Node reads it only from the
+ * environment it starts with (not from `--env-file`), so it is not in `api.env`.
+ */
+export function apiProcessEnvironment(org: Org): Record<string, string> {
+  return org.apiTls ? { NODE_EXTRA_CA_CERTS: tlsRootCert(org) } : {};
+}
+
+/** Every variable gateway-api needs to serve `org` on this network (HTTPS when the network's `apiTls`). */
 export function apiEnvironment(config: NetworkConfig, org: Org): Record<string, string> {
   return {
     LOTLINE_API_ORG: org.name,
@@ -53,6 +73,7 @@ export function apiEnvironment(config: NetworkConfig, org: Org): Record<string, 
     LOTLINE_CA_REGISTRAR_HOME: org.paths.caClientHome,
     LOTLINE_WEB_DIR: path.join(config.repoRoot, 'clients', 'web', 'dist'),
     ...readModelEnvironment(org),
+    ...(org.apiTls ? apiTlsEnvironment(org) : {}),
   };
 }
 
@@ -64,10 +85,12 @@ function envFileText(env: Record<string, string>): string {
 
 /**
  * Prepares what an organisation's API needs before it starts: the CA
- * registrar's enrolment and the environment file. Returns the environment.
+ * registrar's enrolment, its HTTPS certificate when the network's `apiTls`,
+ * and the environment file. Returns the environment.
  */
 export async function prepareApi(config: NetworkConfig, org: Org): Promise<Record<string, string>> {
   await enrollRegistrar(config, org);
+  if (org.apiTls) await issueApiTls(config, org);
   const env = apiEnvironment(config, org);
   const file = apiEnvFile(org);
   mkdirSync(path.dirname(file), { recursive: true });

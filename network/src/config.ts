@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Role } from '@lotline/domain';
+import { isLoopbackHost } from '@lotline/gateway-api/loopback';
 
 export const PORT_NAMES = [
   'orderer',
@@ -34,6 +35,8 @@ export interface Org {
   runsOrderer: boolean;
   ports: Partial<Record<PortName, number>>;
   paths: OrgPaths;
+  /** Its API and OpenID provider serve HTTPS (the network's {@link NetworkConfig.apiTls}). */
+  apiTls: boolean;
 }
 
 export interface OrgPaths {
@@ -50,6 +53,12 @@ export interface OrgPaths {
   peerData: string;
   ordererData: string;
   peerConfig: string;
+  /**
+   * The HTTPS certificate of the organisation's API and OpenID provider
+   * (`server.crt`, `server.key`, and the organisation's TLS CA as `ca.crt`),
+   * issued by its own CA with the `tls` profile when {@link NetworkConfig.apiTls}.
+   */
+  apiTls: string;
 }
 
 export interface DemoUser {
@@ -80,6 +89,12 @@ export interface NetworkConfig {
   fabricVersion: string;
   fabricCaVersion: string;
   listenHost: string;
+  /**
+   * The APIs and OpenID providers serve HTTPS with certificates from each
+   * organisation's own CA: `LOTLINE_API_TLS=1`, and always when
+   * `LOTLINE_LISTEN_HOST` is not a loopback address.
+   */
+  apiTls: boolean;
   orgs: Org[];
   users: DemoUser[];
   orderer: OrdererTuning;
@@ -141,6 +156,7 @@ export function resolveOrg(env: NodeJS.ProcessEnv, dataDir: string, org: Topolog
     runsOrderer: org.runsOrderer,
     ports,
     paths: orgPaths(dataDir, org.key),
+    apiTls: apiTlsFromEnv(env, listenHostOf(env)),
   };
 }
 
@@ -181,12 +197,30 @@ function orgPaths(dataDir: string, key: string): OrgPaths {
     peerData: path.join(org, 'peer', 'ledger'),
     ordererData: path.join(org, 'orderer', 'ledger'),
     peerConfig: path.join(org, 'peer', 'config'),
+    apiTls: path.join(org, 'api', 'tls'),
   };
+}
+
+/** The address every process binds: `LOTLINE_LISTEN_HOST`, loopback by default. */
+function listenHostOf(env: NodeJS.ProcessEnv): string {
+  return env.LOTLINE_LISTEN_HOST ?? '127.0.0.1';
+}
+
+/**
+ * Whether the APIs and OpenID providers serve HTTPS: `LOTLINE_API_TLS=1`, and
+ * always when the processes listen where other hosts can reach them
+ * (`LOTLINE_LISTEN_HOST` not loopback), whatever `LOTLINE_API_TLS` says.
+ */
+export function apiTlsFromEnv(env: NodeJS.ProcessEnv, listenHost: string): boolean {
+  const raw = env.LOTLINE_API_TLS;
+  if (raw !== undefined && !['', '0', '1'].includes(raw))
+    throw new Error(`LOTLINE_API_TLS=${raw} must be 1 (HTTPS APIs and OpenID providers) or 0 (plain HTTP on loopback), or unset`);
+  return raw === '1' || !isLoopbackHost(listenHost);
 }
 
 /**
  * Reads the topology file and applies environment overrides:
- * `LOTLINE_DATA_DIR`, `LOTLINE_BIN_CACHE`, `LOTLINE_PORT_OFFSET`, `LOTLINE_LISTEN_HOST`,
+ * `LOTLINE_DATA_DIR`, `LOTLINE_BIN_CACHE`, `LOTLINE_PORT_OFFSET`, `LOTLINE_LISTEN_HOST`, `LOTLINE_API_TLS`,
  * `LOTLINE_TOPOLOGY`, `LOTLINE_LOCAL_ORGS`, `LOTLINE_<ORG>_HOST` and `LOTLINE_<ORG>_<PORT>_PORT`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): NetworkConfig {
@@ -203,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NetworkConfig 
     .map((k) => k.trim().toLowerCase())
     .filter(Boolean);
 
+  const listenHost = listenHostOf(env);
   return {
     repoRoot: REPO_ROOT,
     dataDir,
@@ -210,7 +245,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NetworkConfig 
     chaincode: topology.chaincode,
     fabricVersion: topology.fabricVersion,
     fabricCaVersion: topology.fabricCaVersion,
-    listenHost: env.LOTLINE_LISTEN_HOST ?? '127.0.0.1',
+    listenHost,
+    apiTls: apiTlsFromEnv(env, listenHost),
     orgs,
     users: topology.users,
     orderer: topology.orderer,

@@ -103,16 +103,22 @@ interface IdentityRequest {
   role?: Role;
   /** Host names for TLS certificates; when set, a TLS certificate is enrolled too. */
   tlsHosts?: string[];
-  msp: string;
+  /** Where the enrolment (signing) certificate goes; without it, only the TLS certificate is enrolled. */
+  msp?: string;
+  /** Where the TLS certificate goes: `server.crt`, `server.key` and the CA's `ca.crt`. */
   tls?: string;
 }
 
 /**
- * Registers a new identity with the organisation's CA and enrolls it.
- * Exported for the API's and CLI's user registration.
+ * Registers a new identity with the organisation's CA and enrolls it: its
+ * MSP folder, and with `tls` and `tlsHosts` a TLS certificate (the CA's `tls`
+ * profile). Skips an identity already enrolled. Exported for the API's and
+ * CLI's user registration.
  */
 export async function registerAndEnroll(config: NetworkConfig, org: Org, req: IdentityRequest): Promise<void> {
-  if (existsSync(path.join(req.msp, 'signcerts', 'cert.pem'))) return;
+  const done = req.msp !== undefined ? path.join(req.msp, 'signcerts', 'cert.pem') : req.tls && path.join(req.tls, 'server.crt');
+  if (done === undefined) throw new Error(`registerAndEnroll(${req.name}): name an MSP folder, a TLS folder, or both`);
+  if (existsSync(done)) return;
   await enrollRegistrar(config, org);
   const secret = randomBytes(18).toString('base64url');
   const attrs = req.role ? ['--id.attrs', `role=${req.role}:ecert`] : [];
@@ -135,23 +141,25 @@ export async function registerAndEnroll(config: NetworkConfig, org: Org, req: Id
     ],
     `registering ${req.name} with the ${org.name} CA`,
   );
-  const home = path.dirname(req.msp);
-  await caClient(
-    config,
-    org,
-    [
-      'enroll',
-      '-u',
-      caUrl(org, `${req.name}:${secret}`),
-      '-H',
-      home,
-      '-M',
-      req.msp,
-      ...(req.tlsHosts ? ['--csr.hosts', req.tlsHosts.join(',')] : []),
-    ],
-    `enrolling ${req.name} with the ${org.name} CA`,
-  );
-  normaliseMsp(org, req.msp);
+  const home = path.dirname(req.msp ?? req.tls ?? '');
+  if (req.msp !== undefined) {
+    await caClient(
+      config,
+      org,
+      [
+        'enroll',
+        '-u',
+        caUrl(org, `${req.name}:${secret}`),
+        '-H',
+        home,
+        '-M',
+        req.msp,
+        ...(req.tlsHosts ? ['--csr.hosts', req.tlsHosts.join(',')] : []),
+      ],
+      `enrolling ${req.name} with the ${org.name} CA`,
+    );
+    normaliseMsp(org, req.msp);
+  }
   if (req.tls && req.tlsHosts) {
     const tmp = `${req.tls}.enroll`;
     await caClient(
@@ -223,6 +231,24 @@ function writeOrgMsp(org: Org): void {
   copyFileSync(path.join(org.paths.caHome, 'ca-cert.pem'), path.join(msp, 'cacerts', 'ca.pem'));
   copyFileSync(path.join(org.paths.caHome, 'ca-cert.pem'), path.join(msp, 'tlscacerts', 'tlsca.pem'));
   writeNodeOuConfig(msp);
+}
+
+/** The host names in the certificate of an organisation's API and OpenID provider. */
+export function apiTlsHosts(org: Org): string[] {
+  return Array.from(new Set([org.host, 'localhost', '127.0.0.1', `api.${org.key}`, `idp.${org.key}`]));
+}
+
+/** The TLS identity whose certificate the organisation's API and OpenID provider serve. */
+export const API_TLS_IDENTITY = 'api-tls';
+
+/**
+ * Issues the HTTPS certificate of an organisation's API and OpenID provider
+ * from the organisation's own CA (`tls` profile) into `orgs/<org>/api/tls`
+ * (`server.crt`, `server.key` 0600, `ca.crt`), unless it is there. Its
+ * clients verify it against the organisation's TLS CA ({@link tlsRootCert}).
+ */
+export async function issueApiTls(config: NetworkConfig, org: Org): Promise<void> {
+  await registerAndEnroll(config, org, { name: API_TLS_IDENTITY, type: 'client', tls: org.paths.apiTls, tlsHosts: apiTlsHosts(org) });
 }
 
 function nodeHosts(org: Org, name: string): string[] {

@@ -6,7 +6,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { prepareApi } from './api';
+import { apiProcessEnvironment, prepareApi } from './api';
 import { idpProcessName, issuerUrl, startIdps } from './idp/local';
 import { chaincodeProcessName, deployChaincode, waitUntilChaincodeEndorsable } from './chaincode';
 import { opsUrl, port, type NetworkConfig, type Org } from './config';
@@ -25,6 +25,7 @@ import {
   type StopTimings,
 } from './processes';
 import { ActionableError, step } from './progress';
+import { orgFetch } from './tls';
 
 export { DATA_FORMAT, dataFormatOf, markDataDir } from './data-dir';
 
@@ -72,9 +73,9 @@ export function apiProcessName(org: Org): string {
   return `api-${org.key}`;
 }
 
-/** The URL of an organisation's API as seen from this host. */
+/** The URL of an organisation's API as seen from this host: https with the network's `apiTls` (verify it with `orgFetch`). */
 export function apiUrl(org: Org): string {
-  return `http://${org.host}:${port(org, 'api')}`;
+  return `${org.apiTls ? 'https' : 'http'}://${org.host}:${port(org, 'api')}`;
 }
 
 /**
@@ -97,9 +98,9 @@ export async function startApis(config: NetworkConfig): Promise<number> {
         command: process.execPath,
         match: `LOTLINE_API=${org.key}`,
         args: ['--require', tsx, main, `LOTLINE_API=${org.key}`],
-        env: { PATH: process.env.PATH, NODE_ENV: 'production', ...environments[index] },
+        env: { PATH: process.env.PATH, NODE_ENV: 'production', ...environments[index], ...apiProcessEnvironment(org) },
         ports: [{ host: config.listenHost, port: port(org, 'api'), what: `${org.name} API` }],
-        ready: () => httpOk(`${apiUrl(org)}/readyz`),
+        ready: () => httpOk(`${apiUrl(org)}/readyz`, 2000, orgFetch(org)),
         readyTimeoutSec: 60,
       }),
     ),
@@ -166,9 +167,9 @@ export interface ProcessStatus {
 }
 
 /** The read model's indexer inside an API, as its `/readyz` reports it. */
-async function indexerStatus(url: string): Promise<{ healthy: boolean; detail: string } | undefined> {
+async function indexerStatus(org: Org): Promise<{ healthy: boolean; detail: string } | undefined> {
   try {
-    const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(3000) });
+    const res = await orgFetch(org)(`${apiUrl(org)}/readyz`, { signal: AbortSignal.timeout(3000) });
     const body = (await res.json()) as { readModel?: { state: string; indexedBlock?: number; lagBlocks?: number; lastError?: string } };
     const rm = body.readModel;
     if (rm === undefined) return undefined;
@@ -200,15 +201,15 @@ export async function networkStatus(config: NetworkConfig): Promise<ProcessStatu
         : []),
       [peerProcessName(org), `${org.host}:${port(org, 'peer')}`, () => httpOk(opsUrl(org, 'peerOps', '/healthz'))],
       [chaincodeProcessName(org), `${org.host}:${port(org, 'chaincode')}`, () => isListening(org.host, port(org, 'chaincode'))],
-      [idpProcessName(org), issuerUrl(org), () => httpOk(`${issuerUrl(org)}/.well-known/openid-configuration`)],
-      [apiProcessName(org), apiUrl(org), () => httpOk(`${apiUrl(org)}/readyz`)],
+      [idpProcessName(org), issuerUrl(org), () => httpOk(`${issuerUrl(org)}/.well-known/openid-configuration`, 2000, orgFetch(org))],
+      [apiProcessName(org), apiUrl(org), () => httpOk(`${apiUrl(org)}/readyz`, 2000, orgFetch(org))],
     ];
     for (const [name, ep, probe] of checks) {
       const pid = runningPid(config, name);
       out.push({ name, pid, endpoint: ep, healthy: pid !== undefined && (await probe()) });
     }
     const apiPid = runningPid(config, apiProcessName(org));
-    const indexer = apiPid === undefined ? undefined : await indexerStatus(apiUrl(org));
+    const indexer = apiPid === undefined ? undefined : await indexerStatus(org);
     if (indexer !== undefined) out.push({ name: `indexer-${org.key}`, pid: apiPid, endpoint: 'in the API process', ...indexer });
   }
   return out;

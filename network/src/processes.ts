@@ -123,10 +123,11 @@ export function isListening(host: string, port: number, timeoutMs = 1000): Promi
   });
 }
 
-/** Fetches a URL and reports whether it answered 200. */
-export async function httpOk(url: string, timeoutMs = 2000): Promise<boolean> {
+/** Fetches a URL and reports whether it answered 200 (an https URL through `fetchImpl`, e.g. `orgFetch` of ./tls.ts, which verifies it). */
+export async function httpOk(url: string, timeoutMs = 2000, fetchImpl: typeof fetch = fetch): Promise<boolean> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.body?.cancel();
     return res.status === 200;
   } catch {
     return false;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, loadApiConfig } from '@lotline/gateway-api';
-import { apiEnvironment } from '../src/api';
+import { apiEnvironment, apiProcessEnvironment } from '../src/api';
 import { apiAudience, issuerUrl } from '../src/idp/local';
 import { findOrg, loadConfig, port, tlsRootCert } from '../src/config';
 import { logFile, openLogFile } from '../src/processes';
@@ -46,6 +46,39 @@ describe('the API environment the network passes', function () {
     expect(problems).to.have.length(2);
     expect(problems[0]).to.match(/^LOTLINE_PEER_ENDPOINT is missing/);
     expect(problems[1]).to.match(/^LOTLINE_CA_NAME is missing.*LOTLINE_CA_\* variables go together/);
+  });
+});
+
+describe('the API environment with HTTPS (LOTLINE_API_TLS=1 or a non-loopback LOTLINE_LISTEN_HOST)', function () {
+  let dir: string;
+  beforeEach(function () {
+    dir = mkdtempSync(path.join(tmpdir(), 'lotline-api-tls-env-'));
+  });
+  afterEach(function () {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves HTTPS on 0.0.0.0 with the organisation's certificate, trusting its own https provider", function () {
+    const config = loadConfig({ LOTLINE_DATA_DIR: dir, LOTLINE_LISTEN_HOST: '0.0.0.0' });
+    const parts = findOrg(config, 'PartsCo');
+    mkdirSync(parts.paths.apiTls, { recursive: true });
+    for (const file of ['server.crt', 'server.key']) writeFileSync(path.join(parts.paths.apiTls, file), 'PEM');
+    const api = loadApiConfig(apiEnvironment(config, parts));
+    expect(api.listen).to.deep.include({ host: '0.0.0.0', behindTlsProxy: false });
+    expect(api.listen.tls).to.deep.equal({
+      certFile: path.join(dir, 'orgs', 'partsco', 'api', 'tls', 'server.crt'),
+      keyFile: path.join(dir, 'orgs', 'partsco', 'api', 'tls', 'server.key'),
+      caFile: undefined,
+    });
+    expect(api.auth.issuer).to.equal(`https://${parts.host}:${port(parts, 'idp')}`);
+    expect(apiProcessEnvironment(parts)).to.deep.equal({ NODE_EXTRA_CA_CERTS: tlsRootCert(parts) });
+  });
+
+  it('without LOTLINE_API_TLS on loopback, is plain HTTP with no CA to add', function () {
+    const config = loadConfig({ LOTLINE_DATA_DIR: dir });
+    const parts = findOrg(config, 'PartsCo');
+    expect(apiEnvironment(config, parts)).to.not.have.any.keys('LOTLINE_API_TLS_CERT', 'LOTLINE_API_TLS_KEY');
+    expect(apiProcessEnvironment(parts)).to.deep.equal({});
   });
 });
 

@@ -1,6 +1,9 @@
 /** Unit tests of the topology configuration and its environment overrides. */
 import { expect } from 'chai';
 import { byteSize, checkOrdererTuning, findOrg, loadConfig, port } from '../src/config';
+import { apiTlsHosts } from '../src/identities';
+import { explorerRedirectUris, issuerUrl } from '../src/idp/local';
+import { apiUrl } from '../src/network';
 
 describe('network configuration', function () {
   it('shifts every port by LOTLINE_PORT_OFFSET', function () {
@@ -43,5 +46,41 @@ describe('network configuration', function () {
       expect(() => checkOrdererTuning({ preferredMaxBytes: '2 MB', snapshotIntervalSize: '16 MB' })).to.throw(/fabric#4199/);
       expect(() => checkOrdererTuning({ preferredMaxBytes: '2 MB' })).to.throw(/no snapshotIntervalSize/);
     });
+  });
+});
+
+describe('HTTPS for the APIs and OpenID providers (apiTls)', function () {
+  it('is off by default: plain HTTP on loopback', function () {
+    const config = loadConfig({});
+    expect(config.apiTls).to.equal(false);
+    expect(findOrg(config, 'PartsCo').apiTls).to.equal(false);
+    expect(apiUrl(findOrg(config, 'PartsCo'))).to.match(/^http:\/\/127\.0\.0\.1:/);
+    expect(issuerUrl(findOrg(config, 'PartsCo'))).to.match(/^http:\/\/127\.0\.0\.1:/);
+  });
+
+  it('is on with LOTLINE_API_TLS=1, and the APIs, providers and explorer redirects are https URLs', function () {
+    const config = loadConfig({ LOTLINE_API_TLS: '1' });
+    const parts = findOrg(config, 'PartsCo');
+    expect(config.apiTls).to.equal(true);
+    expect(apiUrl(parts)).to.equal(`https://127.0.0.1:${port(parts, 'api')}`);
+    expect(issuerUrl(parts)).to.equal(`https://127.0.0.1:${port(parts, 'idp')}`);
+    expect(explorerRedirectUris(parts)).to.include(`https://localhost:${port(parts, 'api')}/explorer/`);
+    expect(explorerRedirectUris(parts).every((uri) => uri.startsWith('https://'))).to.equal(true);
+  });
+
+  it('is always on when the processes listen beyond loopback, whatever LOTLINE_API_TLS says', function () {
+    for (const env of [{ LOTLINE_LISTEN_HOST: '0.0.0.0' }, { LOTLINE_LISTEN_HOST: '10.0.0.7', LOTLINE_API_TLS: '0' }])
+      expect(loadConfig(env).apiTls, JSON.stringify(env)).to.equal(true);
+    expect(loadConfig({ LOTLINE_LISTEN_HOST: '127.0.0.2' }).apiTls).to.equal(false);
+  });
+
+  it('refuses a value of LOTLINE_API_TLS other than 1 or 0, naming it', function () {
+    expect(() => loadConfig({ LOTLINE_API_TLS: 'yes' })).to.throw(/^LOTLINE_API_TLS=yes must be 1/);
+  });
+
+  it("keeps each organisation's certificate in its own folder", function () {
+    const config = loadConfig({ LOTLINE_DATA_DIR: '/tmp/lotline-tls-paths' });
+    expect(findOrg(config, 'Bank').paths.apiTls).to.equal('/tmp/lotline-tls-paths/orgs/bank/api/tls');
+    expect(apiTlsHosts(findOrg(config, 'Bank'))).to.have.members(['127.0.0.1', 'localhost', 'api.bank', 'idp.bank']);
   });
 });

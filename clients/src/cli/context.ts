@@ -1,12 +1,15 @@
 /**
  * What every command needs: the global options resolved against the
- * environment (LOTLINE_API_URL, LOTLINE_TOKEN, LOTLINE_ORG), the shared API
- * client, and output in the chosen format (human text or `--json`).
+ * environment (LOTLINE_API_URL, LOTLINE_TOKEN, LOTLINE_ORG, LOTLINE_CA_FILE),
+ * the shared API client, and output in the chosen format (human text or `--json`).
  */
+import path from 'node:path';
 import type { Command } from 'commander';
-import { findOrg, loadConfig, port, type NetworkConfig } from '../../../network/src/config';
+import { findOrg, loadConfig, port, tlsRootCert, type NetworkConfig, type Org } from '../../../network/src/config';
+import { apiUrl } from '../../../network/src/network';
+import { certificateErrorCode, fetchTrusting } from '../../../network/src/tls';
 import { cliLanguage } from '../render/language';
-import { ApiClient } from '../api-client';
+import { ApiClient, ApiError } from '../api-client';
 import { storedToken } from '../sign-in';
 import { EXIT, SetupError, UsageError } from './exit-codes';
 
@@ -17,6 +20,7 @@ export interface GlobalOptions {
   token?: string;
   json?: boolean;
   timeout?: string;
+  caFile?: string;
 }
 
 /** The `org` claim of a JWT, read without verifying it (only to pick a default API URL). */
@@ -40,18 +44,87 @@ export function localConfig(): NetworkConfig {
   return networkConfig;
 }
 
-/** The API base URL: --api-url, LOTLINE_API_URL, else the topology's port of --org / LOTLINE_ORG / the token's org / City. */
-export function resolveApiUrl(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = options.apiUrl ?? env.LOTLINE_API_URL;
-  if (explicit) return explicit;
+/** The local network's organisation that --org / LOTLINE_ORG / the token's org / City names. */
+function namedOrg(options: GlobalOptions, env: NodeJS.ProcessEnv): Org {
   const orgRef = options.org ?? env.LOTLINE_ORG ?? tokenOrg(options.token ?? env.LOTLINE_TOKEN) ?? 'City';
-  let org;
   try {
-    org = findOrg(localConfig(), orgRef);
+    return findOrg(localConfig(), orgRef);
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  return `http://${org.host}:${port(org, 'api')}/`;
+}
+
+/** The API base URL: --api-url, LOTLINE_API_URL, else the local network's API of --org / LOTLINE_ORG / the token's org / City. */
+export function resolveApiUrl(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = options.apiUrl ?? env.LOTLINE_API_URL;
+  if (explicit) return explicit;
+  return `${apiUrl(namedOrg(options, env))}/`;
+}
+
+/**
+ * The CA file that verifies the API's and its provider's HTTPS certificates:
+ * --ca-file, LOTLINE_CA_FILE, else, for the local network's API (no explicit
+ * URL) when it serves HTTPS, that organisation's TLS CA. Undefined: Node's default roots.
+ */
+export function resolveCaFile(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const explicit = options.caFile ?? env.LOTLINE_CA_FILE;
+  if (explicit) return path.resolve(explicit);
+  if (options.apiUrl ?? env.LOTLINE_API_URL) return undefined;
+  const org = namedOrg(options, env);
+  return org.apiTls ? tlsRootCert(org) : undefined;
+}
+
+/** The CA file to suggest for a server: the local organisation whose API or provider listens on its port, if any. */
+function suggestedCaFile(url: string): string {
+  const { port: p } = new URL(url);
+  const config = localConfig();
+  const org = config.orgs.find((o) => [String(port(o, 'api')), String(port(o, 'idp'))].includes(p));
+  return org !== undefined ? tlsRootCert(org) : path.join(config.dataDir, 'orgs', '<org>', 'msp', 'tlscacerts', 'tlsca.pem');
+}
+
+/** Code of the {@link ApiError} for a server certificate that the CLI could not verify (exit code 4). */
+export const TLS_CERTIFICATE_UNTRUSTED = 'TLS_CERTIFICATE_UNTRUSTED';
+
+/**
+ * The CLI's `fetch` for the API and the identity provider: HTTPS verified
+ * against {@link resolveCaFile} (never unverified), and a certificate that
+ * cannot be verified reported as an ApiError saying which CA file to pass.
+ */
+export function cliFetch(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): typeof fetch {
+  const caFile = resolveCaFile(options, env);
+  let base: typeof fetch;
+  try {
+    base = caFile === undefined ? fetch : fetchTrusting(caFile);
+  } catch (err) {
+    throw new UsageError(`--ca-file / LOTLINE_CA_FILE: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return async (input, init) => {
+    try {
+      return await base(input, init);
+    } catch (cause) {
+      const code = certificateErrorCode(cause);
+      if (code === undefined) throw cause;
+      const url = input instanceof Request ? input.url : String(input);
+      throw new ApiError({
+        status: 0,
+        code: TLS_CERTIFICATE_UNTRUSTED,
+        message:
+          `${TLS_CERTIFICATE_UNTRUSTED}: the TLS certificate of ${new URL(url).origin} could not be verified (${code}) against ` +
+          `${caFile ?? "Node's default roots"}: pass --ca-file with the organisation's TLS CA (or set LOTLINE_CA_FILE), e.g. ${suggestedCaFile(url)}`,
+        cause,
+      });
+    }
+  };
+}
+
+/** The certificate failure ({@link cliFetch}) behind an error, if that is what it is (searched through `cause`). */
+export function certificateFailure(error: unknown): ApiError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    if (current instanceof ApiError && current.code === TLS_CERTIFICATE_UNTRUSTED) return current;
+    current = current.cause;
+  }
+  return undefined;
 }
 
 /** Context of one command run. */
@@ -83,6 +156,7 @@ export class CliContext {
       throw new UsageError(`--timeout ${this.options.timeout}: give milliseconds, e.g. 30000`);
     this.apiClient = new ApiClient({
       baseUrl,
+      fetch: cliFetch(this.options),
       ...(token ? { token } : {}),
       ...(timeout ? { timeoutMs: timeout } : {}),
       // Problem details come back in the language of the human output (--json keeps them as the API sends them in English).

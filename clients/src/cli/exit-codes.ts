@@ -7,7 +7,7 @@
  * | 1    | usage error or invalid input (bad option, 400/413 from the API)          |
  * | 2    | not found (404), or `verify` found a mismatch                            |
  * | 3    | authentication or permission (401, 403, no token)                        |
- * | 4    | unavailable (API or peer unreachable, timeout, 503, other 5xx)           |
+ * | 4    | unavailable (API or peer unreachable, its TLS certificate not trusted, timeout, 503, other 5xx) |
  * | 5    | refused by the ledger's rules (409: on hold, recalled, duplicate, conflict) |
  */
 import { ApiError } from '../api-client';
@@ -75,6 +75,7 @@ const ADVISED = new Set([
   'CHAINCODE_UNAVAILABLE',
   'ENDORSERS_UNAVAILABLE',
   'TX_CONFLICT',
+  'TLS_CERTIFICATE_UNTRUSTED',
 ]);
 
 /** One line of advice for an error: what to do next. */

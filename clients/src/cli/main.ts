@@ -6,7 +6,7 @@
  *
  * Configuration: LOTLINE_API_URL (or --api-url; default: the local topology's
  * API of --org / LOTLINE_ORG / the token's organisation), LOTLINE_TOKEN (or
- * --token). Exit codes: see `exit-codes.ts` and clients/README.md.
+ * --token), LOTLINE_CA_FILE (or --ca-file: the CA that verifies an HTTPS API). Exit codes: see `exit-codes.ts` and clients/README.md.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isLanguage, type Language } from '@lotline/i18n';
@@ -35,6 +35,7 @@ Environment:
   LOTLINE_API_URL   API base URL (default: the local network's API of --org)
   LOTLINE_TOKEN     bearer token (else the one kept by lotline login; scripts: lotline token mint --org PartsCo --user qm1)
   LOTLINE_ORG       default organisation for the API URL
+  LOTLINE_CA_FILE   CA (PEM) that verifies an HTTPS API and its provider, e.g. <dataDir>/orgs/<org>/msp/tlscacerts/tlsca.pem
   LOTLINE_LANG      language of the human output (en, ja; else LC_ALL, LC_MESSAGES, LANG)
   LOTLINE_DATA_DIR, LOTLINE_PORT_OFFSET   the local network (token mint, verify)
 `;
@@ -51,6 +52,10 @@ export function buildProgram(): Command {
     .option('--api-url <url>', 'API base URL (env LOTLINE_API_URL)')
     .option('--org <org>', 'organisation whose local API to use: City, PartsCo, AssemblyCo, Bank (env LOTLINE_ORG)')
     .option('--token <jwt>', 'bearer token (env LOTLINE_TOKEN)')
+    .option(
+      '--ca-file <pem>',
+      "verify the API's and its identity provider's HTTPS certificates against this CA (env LOTLINE_CA_FILE; the local network's own with --org)",
+    )
     .option('--json', 'machine-readable JSON output')
     .option('--timeout <ms>', 'per-request timeout in milliseconds', '60000')
     .option('--lang <language>', tr('options.lang'), parseLanguage)

@@ -4,7 +4,9 @@
  *
  *   npx tsx clients/src/demo/welcome.ts
  */
-import { findOrg, loadConfig, port, type Org } from '../../../network/src/config';
+import path from 'node:path';
+import { findOrg, loadConfig, type Org } from '../../../network/src/config';
+import { apiUrl } from '../../../network/src/network';
 import { demoPasswords, issuerUrl } from '../../../network/src/idp/local';
 import { tr } from '../render/language';
 import { seedDemo } from './seed';
@@ -26,7 +28,7 @@ async function main(): Promise<void> {
     onStep: (s) =>
       process.stderr.write(`                 ${tr(s.outcome === 'created' ? 'welcome.wrote' : 'welcome.exists')}  ${s.step}\n`),
   });
-  const api = (org: Org) => `http://${org.host}:${port(org, 'api')}`;
+  const api = (org: Org) => apiUrl(org);
 
   out();
   out(tr('welcome.up'));
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
   out(`    ${config.orgs.map((o) => `${o.name} ${issuerUrl(o)}`).join('   ')}`);
   out(tr('welcome.apis'));
   out(`    ${config.orgs.map((o) => `${o.name} ${api(o)}`).join('   ')}`);
+  if (config.apiTls) out(tr('welcome.tls', { files: path.join(config.dataDir, 'orgs', '<org>', 'msp', 'tlscacerts', 'tlsca.pem') }));
   out();
   out(tr('welcome.demo'));
   out(tr('welcome.defective', { recallId: seeded.recallId, lot: seeded.defectiveLot }));

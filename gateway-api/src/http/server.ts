@@ -1,20 +1,50 @@
 /**
- * The HTTP server around the app: Node's `http.Server` with an explicit
- * request header limit, and problem+json answers for the requests that Node
- * itself refuses before Express sees them (headers over the limit, malformed
- * HTTP). Node answers those with a bare status line and no body by default.
+ * The HTTP server around the app: Node's `http.Server`, or `https.Server`
+ * when the API has a certificate, with an explicit request header limit, and
+ * problem+json answers for the requests that Node itself refuses before
+ * Express sees them (headers over the limit, malformed HTTP). Node answers
+ * those with a bare status line and no body by default.
  */
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, STATUS_CODES, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { startupWarnings, type ListenConfig, type TlsFiles } from '../config';
 import { ApiError, toProblem } from '../errors';
 
 /** Node's default request header limit (16 KiB), which Lotline keeps unless configured. */
 export const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
 
+/** An HTTPS certificate (with any intermediate CA certificates after it) and its private key, PEM. */
+export interface TlsCredentials {
+  readonly cert: string;
+  readonly key: string;
+}
+
 /** Options of {@link createApiServer}. */
 export interface ApiServerOptions {
   /** Largest request header section in bytes (request line and headers); larger is 431. */
   readonly maxHeaderSize?: number;
+  /** Serve HTTPS with these; plain HTTP without. */
+  readonly tls?: TlsCredentials;
+}
+
+function readPem(file: string, variable: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${variable} (${file}): ${(error as Error).message}; check the path and that this user may read it`, {
+      cause: error,
+    });
+  }
+}
+
+/** Reads the certificate (followed by `caFile`'s chain, if any) and the key named by the configuration. */
+export function readTlsCredentials(files: TlsFiles): TlsCredentials {
+  const cert = readPem(files.certFile, 'LOTLINE_API_TLS_CERT');
+  const chain = files.caFile === undefined ? '' : readPem(files.caFile, 'LOTLINE_API_TLS_CA');
+  return { cert: chain === '' ? cert : `${cert.trimEnd()}\n${chain}`, key: readPem(files.keyFile, 'LOTLINE_API_TLS_KEY') };
 }
 
 /** The problem for a request that Node's HTTP parser refused, by its error code. */
@@ -51,7 +81,19 @@ export function rawProblemResponse(problem: ApiError): string {
 /** An `http.Server` for the app, with the header limit set and problem+json answers to parser errors. */
 export function createApiServer(app: RequestListener, options: ApiServerOptions = {}): Server {
   const maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
-  const server = createHttpServer({ maxHeaderSize }, app);
+  let server: Server;
+  if (options.tls === undefined) server = createHttpServer({ maxHeaderSize }, app);
+  else {
+    try {
+      server = createHttpsServer({ maxHeaderSize, cert: options.tls.cert, key: options.tls.key }, app);
+    } catch (error) {
+      throw new Error(
+        `the HTTPS certificate and key cannot be used (${(error as Error).message}): ` +
+          'check that LOTLINE_API_TLS_CERT is a PEM certificate and LOTLINE_API_TLS_KEY its private key',
+        { cause: error },
+      );
+    }
+  }
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // As Node's default handler does: a reset or half-answered connection cannot take a response.
     const response = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
@@ -62,4 +104,36 @@ export function createApiServer(app: RequestListener, options: ApiServerOptions 
     socket.end(rawProblemResponse(parserProblem(error.code, maxHeaderSize)));
   });
   return server;
+}
+
+/** What {@link startApiServer} needs of the configuration. */
+export interface StartOptions {
+  readonly listen: ListenConfig;
+  readonly maxHeaderSize?: number;
+}
+
+/**
+ * Logs the start-up warnings ({@link startupWarnings}: a declared TLS proxy),
+ * builds the server (HTTPS when the configuration names a certificate) and
+ * listens; resolves once listening, with the address and the URL scheme.
+ */
+export async function startApiServer(
+  app: RequestListener,
+  options: StartOptions,
+  logger: { warn(details: object, message: string): void },
+): Promise<{ server: Server; address: AddressInfo; scheme: 'http' | 'https' }> {
+  const { listen } = options;
+  for (const warning of startupWarnings(listen)) logger.warn({ host: listen.host, port: listen.port }, warning);
+  const server = createApiServer(app, {
+    ...(options.maxHeaderSize !== undefined ? { maxHeaderSize: options.maxHeaderSize } : {}),
+    ...(listen.tls !== undefined ? { tls: readTlsCredentials(listen.tls) } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return { server, address: server.address() as AddressInfo, scheme: listen.tls !== undefined ? 'https' : 'http' };
 }

@@ -4,7 +4,7 @@
  *
  * | file | mode | what |
  * |---|---|---|
- * | `provider.json` | 0644 | issuer, listen address, organisation, audience, wallet folder, the explorer's redirect URIs |
+ * | `provider.json` | 0644 | issuer, listen address, organisation, audience, wallet folder, the explorer's redirect URIs, and with HTTPS the certificate and key files (those of the organisation's API, `orgs/<org>/api/tls`) |
  * | `signing-keys.json` | 0600 | the provider's private ES256 signing keys (JWKS); the public half is served at `/jwks` |
  * | `secrets.json` | 0600 | cookie keys and the service secret that derives each service client's secret |
  * | `users.json` | 0600 | scrypt hashes of the demo users' passwords |
@@ -32,6 +32,8 @@ export interface ProviderFile {
   readonly walletDir: string;
   readonly explorerRedirectUris: string[];
   readonly accessTokenTtlSeconds: number;
+  /** Serve HTTPS with this certificate and key (PEM files); plain HTTP without (loopback only). */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 /** `secrets.json`. */
@@ -50,12 +52,13 @@ function readJson<T>(dir: string, file: string): T {
 }
 
 /** Everything the provider of the folder `dir` is configured with, and where it listens. */
-export function readIdpFolder(dir: string): { settings: IdpSettings; host: string; port: number } {
+export function readIdpFolder(dir: string): { settings: IdpSettings; host: string; port: number; tls: ProviderFile['tls'] } {
   const provider = readJson<ProviderFile>(dir, PROVIDER_FILE);
   const secrets = readJson<SecretsFile>(dir, SECRETS_FILE);
   return {
     host: provider.host,
     port: provider.port,
+    tls: provider.tls,
     settings: {
       issuer: provider.issuer,
       orgName: provider.orgName,

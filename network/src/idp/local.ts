@@ -14,8 +14,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
-import { findOrg, port, type NetworkConfig, type Org } from '../config';
+import { findOrg, port, tlsRootCert, type NetworkConfig, type Org } from '../config';
+import { issueApiTls } from '../identities';
 import { httpOk, startProcess } from '../processes';
+import { certificateErrorCode, orgFetch } from '../tls';
 import {
   DEMO_PASSWORDS_FILE,
   PROVIDER_FILE,
@@ -41,9 +43,14 @@ export function idpProcessName(org: Org): string {
   return `idp-${org.key}`;
 }
 
-/** The issuer URL of an organisation's local provider (`LOTLINE_OIDC_ISSUER` of its API). */
+/** `https` when the organisation's API and provider serve HTTPS (the network's `apiTls`), else `http`. */
+function scheme(org: Org): 'http' | 'https' {
+  return org.apiTls ? 'https' : 'http';
+}
+
+/** The issuer URL of an organisation's local provider (`LOTLINE_OIDC_ISSUER` of its API): https with the network's `apiTls`. */
 export function issuerUrl(org: Org): string {
-  return `http://${org.host}:${port(org, 'idp')}`;
+  return `${scheme(org)}://${org.host}:${port(org, 'idp')}`;
 }
 
 /** The audience of an organisation's API (`LOTLINE_OIDC_AUDIENCE`): a resource indicator. */
@@ -54,7 +61,7 @@ export function apiAudience(org: Org): string {
 /** Where the explorer served by the organisation's API may return after sign-in. */
 export function explorerRedirectUris(org: Org): string[] {
   const apiPort = port(org, 'api');
-  return [...new Set([org.host, '127.0.0.1', 'localhost'])].map((host) => `http://${host}:${apiPort}/explorer/`);
+  return [...new Set([org.host, '127.0.0.1', 'localhost'])].map((host) => `${scheme(org)}://${host}:${apiPort}/explorer/`);
 }
 
 function writePrivate(file: string, value: unknown): void {
@@ -78,6 +85,8 @@ export async function prepareIdp(config: NetworkConfig, org: Org): Promise<strin
   const dir = idpDir(org);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
+  // The provider serves HTTPS with the same certificate as its organisation's API (orgs/<org>/api/tls).
+  if (org.apiTls) await issueApiTls(config, org);
   const provider: ProviderFile = {
     issuer: issuerUrl(org),
     host: config.listenHost,
@@ -88,6 +97,9 @@ export async function prepareIdp(config: NetworkConfig, org: Org): Promise<strin
     walletDir: org.paths.users,
     explorerRedirectUris: explorerRedirectUris(org),
     accessTokenTtlSeconds: LOCAL_TOKEN_TTL_SECONDS,
+    ...(org.apiTls
+      ? { tls: { certFile: path.join(org.paths.apiTls, 'server.crt'), keyFile: path.join(org.paths.apiTls, 'server.key') } }
+      : {}),
   };
   writeFileSync(path.join(dir, PROVIDER_FILE), `${JSON.stringify(provider, null, 2)}\n`, { mode: 0o644 });
   if (!existsSync(path.join(dir, SIGNING_KEYS_FILE))) writePrivate(path.join(dir, SIGNING_KEYS_FILE), await signingKeys());
@@ -131,7 +143,7 @@ export async function startIdps(config: NetworkConfig): Promise<number> {
         args: ['--require', tsx, main, dir],
         env: { PATH: process.env.PATH, NODE_ENV: 'production' },
         ports: [{ host: config.listenHost, port: port(org, 'idp'), what: `${org.name} OpenID provider` }],
-        ready: () => httpOk(`${issuerUrl(org)}/.well-known/openid-configuration`),
+        ready: () => httpOk(`${issuerUrl(org)}/.well-known/openid-configuration`, 2000, orgFetch(org)),
         readyTimeoutSec: 60,
       });
     }),
@@ -139,21 +151,29 @@ export async function startIdps(config: NetworkConfig): Promise<number> {
   return started.filter(Boolean).length;
 }
 
-/** The discovered configuration of a provider for one client (http is allowed only for loopback issuers). */
-export async function discoverIssuer(issuer: string, clientId: string, clientSecret?: string): Promise<oidc.Configuration> {
+/**
+ * The discovered configuration of a provider for one client (http is allowed
+ * only for loopback issuers). `fetchImpl` makes every request to the provider
+ * (e.g. `fetchTrusting` of ../tls.ts, to verify an https issuer against an organisation's CA).
+ */
+export async function discoverIssuer(
+  issuer: string,
+  clientId: string,
+  clientSecret?: string,
+  fetchImpl?: typeof fetch,
+): Promise<oidc.Configuration> {
   const url = new URL(issuer);
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  return oidc.discovery(
-    url,
-    clientId,
-    clientSecret,
-    clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(clientSecret),
-    url.protocol === 'http:' && loopback ? { execute: [oidc.allowInsecureRequests] } : {},
-  );
+  return oidc.discovery(url, clientId, clientSecret, clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(clientSecret), {
+    ...(url.protocol === 'http:' && loopback ? { execute: [oidc.allowInsecureRequests] } : {}),
+    ...(fetchImpl !== undefined ? { [oidc.customFetch]: fetchImpl as oidc.CustomFetch } : {}),
+  });
 }
 
 /** The provider's own words for a failed OAuth request (an error body, a WWW-Authenticate challenge, or the message). */
 export function oauthErrorText(error: unknown): string {
+  const certificate = certificateErrorCode(error);
+  if (certificate !== undefined) return `its TLS certificate could not be verified (${certificate})`;
   if (error instanceof oidc.ResponseBodyError) return `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`;
   if (error instanceof oidc.WWWAuthenticateChallengeError) {
     const parameters = error.cause[0]?.parameters;
@@ -189,13 +209,16 @@ export async function mintToken(config: NetworkConfig, request: TokenRequest): P
   const { serviceSecret } = JSON.parse(readFileSync(secretsFile, 'utf8')) as SecretsFile;
   let tokens: Awaited<ReturnType<typeof oidc.clientCredentialsGrant>>;
   try {
-    const client = await discoverIssuer(issuerUrl(org), request.user, serviceClientSecret(serviceSecret, request.user));
+    // An https provider is verified against the organisation's own TLS CA.
+    const client = await discoverIssuer(issuerUrl(org), request.user, serviceClientSecret(serviceSecret, request.user), orgFetch(org));
     tokens = await oidc.clientCredentialsGrant(client, { resource: apiAudience(org) });
   } catch (error) {
-    const detail = oauthErrorText(error);
+    const next =
+      certificateErrorCode(error) !== undefined
+        ? `It must serve the certificate in ${org.paths.apiTls}, issued by ${org.name}'s CA (${tlsRootCert(org)}): restart it with npm start.`
+        : `Is the user enrolled in ${org.name}'s wallet (POST /users) and is the provider running (npm start)?`;
     throw new Error(
-      `${org.name}'s OpenID provider (${issuerUrl(org)}) did not issue a token for ${request.user}: ${detail}. ` +
-        `Is the user enrolled in ${org.name}'s wallet (POST /users) and is the provider running (npm start)?`,
+      `${org.name}'s OpenID provider (${issuerUrl(org)}) did not issue a token for ${request.user}: ${oauthErrorText(error)}. ${next}`,
       { cause: error },
     );
   }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { oauthErrorText } from '../../../../network/src/idp/local';
 import { clientCredentialsSignIn, deviceSignIn, forgetToken, signInConfig, storeToken, tokenFile } from '../../sign-in';
-import { CliContext, resolveApiUrl } from '../context';
+import { certificateFailure, CliContext, cliFetch, resolveApiUrl } from '../context';
 import { EXIT, SetupError, UsageError } from '../exit-codes';
 
 interface LoginOptions {
@@ -29,11 +29,13 @@ export function registerLogin(program: Command): void {
     .action(async (o: LoginOptions, cmd: Command) => {
       const ctx = new CliContext(cmd);
       const apiUrl = resolveApiUrl(ctx.options);
+      // The API and its provider are verified against the same CA file (--ca-file, LOTLINE_CA_FILE, or the local organisation's).
+      const fetchImpl = cliFetch(ctx.options);
       let config;
       try {
-        config = await signInConfig(apiUrl);
+        config = await signInConfig(apiUrl, fetchImpl);
       } catch (error) {
-        throw new SetupError((error as Error).message, EXIT.unavailable);
+        throw certificateFailure(error) ?? new SetupError((error as Error).message, EXIT.unavailable);
       }
       const clientId = o.clientId ?? process.env.LOTLINE_CLIENT_ID;
       const clientSecret = o.clientSecret ?? process.env.LOTLINE_CLIENT_SECRET;
@@ -45,16 +47,20 @@ export function registerLogin(program: Command): void {
       try {
         token =
           clientId !== undefined && clientSecret !== undefined
-            ? await clientCredentialsSignIn(config, clientId, clientSecret)
-            : await deviceSignIn(config, (p) => {
-                process.stderr.write(
-                  `To sign in to ${config.org} (${config.mspId}), open\n  ${p.verificationUriComplete ?? p.verificationUri}\n` +
-                    `and confirm the code ${p.userCode} (or open ${p.verificationUri} and enter it).\n` +
-                    `Waiting for you to sign in (the code expires in ${Math.round(p.expiresInSeconds / 60)} minutes)…\n`,
-                );
-              });
+            ? await clientCredentialsSignIn(config, clientId, clientSecret, fetchImpl)
+            : await deviceSignIn(
+                config,
+                (p) => {
+                  process.stderr.write(
+                    `To sign in to ${config.org} (${config.mspId}), open\n  ${p.verificationUriComplete ?? p.verificationUri}\n` +
+                      `and confirm the code ${p.userCode} (or open ${p.verificationUri} and enter it).\n` +
+                      `Waiting for you to sign in (the code expires in ${Math.round(p.expiresInSeconds / 60)} minutes)…\n`,
+                  );
+                },
+                { fetch: fetchImpl },
+              );
       } catch (error) {
-        throw new SetupError(`sign-in at ${config.issuer} failed: ${oauthErrorText(error)}`, EXIT.auth);
+        throw certificateFailure(error) ?? new SetupError(`sign-in at ${config.issuer} failed: ${oauthErrorText(error)}`, EXIT.auth);
       }
       storeToken(apiUrl, token);
       const claims = JSON.parse(Buffer.from(token.accessToken.split('.')[1] ?? '', 'base64url').toString('utf8') || '{}') as {
