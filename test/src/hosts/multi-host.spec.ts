@@ -70,7 +70,9 @@ describe('every organisation on its own host (network namespaces)', function () 
     return r;
   }
 
-  /** `lotline <args> --json` on a host, as its user, against its own organisation's API. */
+  const tokens = new Map<string, string>();
+
+  /** `lotline <args> --json` on a host, as its user (a token from its own provider, minted once), against its own organisation's API. */
   async function lotline(key: Key, user: string, args: string[]): Promise<unknown> {
     const env = hostEnv(key);
     const cli = (a: string[]) =>
@@ -78,9 +80,14 @@ describe('every organisation on its own host (network namespaces)', function () 
         cwd: REPO_ROOT,
         timeoutMs: 120_000,
       });
-    const minted = await cli(['token', 'mint', '--user', user]);
-    if (minted.code !== 0) throw fail(`${key}: token mint --user ${user}`, minted);
-    const r = await cli(['--token', minted.stdout.trim(), '--json', ...args]);
+    let token = tokens.get(`${key}/${user}`);
+    if (token === undefined) {
+      const minted = await cli(['token', 'mint', '--user', user]);
+      if (minted.code !== 0) throw fail(`${key}: token mint --user ${user}`, minted);
+      token = minted.stdout.trim();
+      tokens.set(`${key}/${user}`, token);
+    }
+    const r = await cli(['--token', token, '--json', ...args]);
     if (r.code !== 0) throw fail(`${key}: lotline ${args.join(' ')}`, r);
     return JSON.parse(r.stdout) as unknown;
   }
@@ -276,6 +283,18 @@ describe('every organisation on its own host (network namespaces)', function () 
       (lot) => (lot.value?.custodian ?? lot.custodian) === 'AssemblyCoMSP',
     );
     expect(seen.value?.custodian ?? seen.custodian).to.equal('AssemblyCoMSP');
+  });
+
+  it("serves PartsCo's API to other hosts over HTTPS only, verified against PartsCo's CA", async function () {
+    const api = TOPOLOGY.orgs.find((o) => o.key === 'partsco')?.ports.api ?? 0;
+    const partsCa = path.join(dataDir('bank'), 'orgs', 'partsco', 'msp', 'tlscacerts', 'tlsca.pem');
+    const curl = (args: string[]) => hosts!.run('bank', 'curl', ['-sS', '-m', '10', ...args], hostEnv('bank'));
+    const verified = await curl(['--cacert', partsCa, `https://partsco.lotline.test:${api}/healthz`]);
+    expect(verified.code, verified.stderr).to.equal(0);
+    const unverified = await curl([`https://partsco.lotline.test:${api}/healthz`]);
+    expect(unverified.code, 'without the CA, curl must refuse the certificate').to.equal(60);
+    const plain = await curl([`http://partsco.lotline.test:${api}/healthz`]);
+    expect(plain.stdout, 'plain HTTP must not be answered').to.not.match(/"status"/);
   });
 
   it("keeps the operations endpoints off the network: another host cannot reach the peer's /logspec", async function () {
