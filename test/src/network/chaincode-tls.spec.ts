@@ -125,12 +125,15 @@ describe('the chaincode servers (TLS with client certificates)', function () {
     });
 
     for (const target of config.orgs) {
-      it(`has the ${target.name} peer dial with TLS and its own chaincode-client certificate (its released connection.json, mode 0600)`, function () {
+      it(`has the ${target.name} peer dial with TLS and its own chaincode-client certificate (its released connection.json, mode 0600)`, async function () {
+        // The build of the committed definition's package (the peer caches one build per package id).
+        const definition = await committedDefinition(config, target);
+        const label = `${config.chaincode}_${definition?.version ?? 'none'}`;
         const builds = path.join(target.paths.peerData, 'externalbuilder', 'builds');
         const released = readdirSync(builds)
-          .filter((d) => d.startsWith(`${config.chaincode}_`))
+          .filter((d) => d.startsWith(`${label}-`))
           .map((d) => path.join(builds, d, 'release', 'chaincode', 'server', 'connection.json'));
-        expect(released.length, `no lotline build in ${builds}`).to.be.greaterThan(0);
+        expect(released.length, `no build of ${label} in ${builds}`).to.be.greaterThan(0);
         for (const file of released) {
           const connection = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
           expect(connection).to.include({
