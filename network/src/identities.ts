@@ -128,10 +128,11 @@ export async function startCa(config: NetworkConfig, org: Org): Promise<boolean>
 }
 
 function caClient(config: NetworkConfig, org: Org, args: string[], what: string, name = caName(org)): Promise<string> {
-  return run(bin(config, 'fabric-ca-client'), [...args, '--caname', name, '--tls.certfiles', caTlsCert(org)], {
-    what,
-    hint: `Check that the ${org.name} CA is running ('npm run status') and see its log in ${config.logsDir}.`,
-  });
+  const hint =
+    name === chaincodeCaName(org)
+      ? `The ${org.name} CA serves ${name} only if it was started with it: a CA started by an older Lotline was not, so stop the network ('npm stop') and start it again. See its log in ${config.logsDir}.`
+      : `Check that the ${org.name} CA is running ('npm run status') and see its log in ${config.logsDir}.`;
+  return run(bin(config, 'fabric-ca-client'), [...args, '--caname', name, '--tls.certfiles', caTlsCert(org)], { what, hint });
 }
 
 /** Enrolls the CA's bootstrap registrar into `caClientHome` (once); the API registers users as it. */
