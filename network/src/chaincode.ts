@@ -20,15 +20,28 @@ import { NotEndorsableError } from '@lotline/ledger-client';
 import { waitForEndorsers } from './peer-access';
 import { ActionableError, detail, step, withHeartbeat } from './progress';
 
-/** The placeholder that the ccaas builder's `release` replaces with the peer's own `LOTLINE_CC_ADDRESS`. */
-export const PER_ORG_ADDRESS = '{{LOTLINE_CC_ADDRESS}}';
+/**
+ * The placeholders that the ccaas builder's `release` fills in from the peer's
+ * own environment (network/builders/ccaas/bin/release, network/src/nodes.ts
+ * `chaincodeDialEnv`): its organisation's server address, the CA of that
+ * server's TLS certificate, and the peer's TLS client certificate and key.
+ */
+export const DIAL_PLACEHOLDERS = {
+  address: '{{LOTLINE_CC_ADDRESS}}',
+  rootCert: '{{LOTLINE_CC_ROOT_CERT}}',
+  clientCert: '{{LOTLINE_CC_CLIENT_CERT}}',
+  clientKey: '{{LOTLINE_CC_CLIENT_KEY}}',
+} as const;
 
 /** Where the chaincode servers of a {@link ChaincodeSpec} listen. */
 export type ChaincodeServers =
   /** One server per organisation, on that organisation's `chaincode` port (each peer dials its own). */
   | { kind: 'perOrg' }
-  /** One server that every peer dials, at a fixed address written into the package. */
-  | { kind: 'shared'; processName: string; host: string; port: number };
+  /**
+   * One server that every peer dials, on `org`'s host and with `org`'s
+   * chaincode TLS certificate, at a fixed address written into the package.
+   */
+  | { kind: 'shared'; processName: string; org: Org; port: number };
 
 /** One chaincode to deploy: its name on the channel, the built module that its servers load, and where they listen. */
 export interface ChaincodeSpec {
@@ -83,15 +96,32 @@ function builtFiles(dir: string, buildHint: string): string[] {
   return [path.join(dir, 'package.json'), ...built];
 }
 
-/** The address written into a spec's package: the per-organisation placeholder, or the shared server's address. */
-function packageAddress(spec: ChaincodeSpec): string {
-  return spec.servers.kind === 'perOrg' ? PER_ORG_ADDRESS : `${spec.servers.host}:${spec.servers.port}`;
+/**
+ * The package's `connection.json` (Fabric's ccaas format): TLS with a client
+ * certificate, always. For one server per organisation it holds only
+ * placeholders, so that the package, and its id, is the same for every
+ * organisation; a shared server's package carries its address and the CA of
+ * its certificate, and leaves only the peer's own client certificate and key
+ * to the builder.
+ */
+export function connectionJson(spec: ChaincodeSpec): string {
+  const shared = spec.servers.kind === 'shared' ? spec.servers : undefined;
+  return JSON.stringify({
+    address: shared ? `${shared.org.host}:${shared.port}` : DIAL_PLACEHOLDERS.address,
+    dial_timeout: '10s',
+    tls_required: true,
+    client_auth_required: true,
+    root_cert: shared ? readFileSync(tlsRootCert(shared.org), 'utf8') : DIAL_PLACEHOLDERS.rootCert,
+    client_cert: DIAL_PLACEHOLDERS.clientCert,
+    client_key: DIAL_PLACEHOLDERS.clientKey,
+  });
 }
 
 /**
  * A short hash of the built chaincode and of the built packages it loads
- * (each one's dist/ and package.json), and of the address in its package: its
- * version and label, so that a change of any of them redeploys.
+ * (each one's dist/ and package.json), and of its package's `connection.json`:
+ * its version and label, so that a change of any of them (a new build, or a
+ * new way for the peers to dial) redeploys.
  */
 export function chaincodeVersion(spec: ChaincodeSpec): string {
   const hash = createHash('sha256');
@@ -101,20 +131,19 @@ export function chaincodeVersion(spec: ChaincodeSpec): string {
       hash.update(readFileSync(file));
     }
   }
-  // The per-organisation placeholder hashes to nothing, so that lotline's version is its build's alone.
-  if (spec.servers.kind === 'shared') hash.update(packageAddress(spec));
+  hash.update(connectionJson(spec));
   return hash.digest('hex').slice(0, 12);
 }
 
-/** Writes a deterministic ccaas package for a label, whose servers are at `address`, and returns its path. */
-async function packageChaincode(config: NetworkConfig, label: string, address: string): Promise<string> {
+/** Writes a deterministic ccaas package for a label, with a `connection.json`, and returns its path. */
+async function packageChaincode(config: NetworkConfig, label: string, connection: string): Promise<string> {
   const out = path.join(config.dataDir, 'chaincode', `${label}.tar.gz`);
   if (existsSync(out)) return out;
   mkdirSync(path.dirname(out), { recursive: true });
   const work = mkdtempSync(path.join(config.dataDir, 'chaincode', 'pkg-'));
   const tarFlags = ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner'];
   try {
-    writeFileSync(path.join(work, 'connection.json'), JSON.stringify({ address, dial_timeout: '10s', tls_required: false }));
+    writeFileSync(path.join(work, 'connection.json'), connection);
     writeFileSync(path.join(work, 'metadata.json'), JSON.stringify({ type: 'ccaas', label }));
     await run('sh', ['-c', `tar ${tarFlags.join(' ')} -C "$1" -cf - connection.json | gzip -n > "$1/code.tar.gz"`, 'sh', work], {
       what: 'packing the chaincode connection file',
@@ -150,28 +179,54 @@ export function chaincodeProcessName(org: Org): string {
   return `chaincode-${org.key}`;
 }
 
-/** One chaincode server to run: its managed process name, where it listens, and the organisation it serves (if only one). */
+/**
+ * One chaincode server to run: its managed process name, where it listens,
+ * the organisation it serves (if only one), and its TLS files: its
+ * certificate and key, and the CA certificates whose client certificates it accepts.
+ */
 interface ServerPlan {
   name: string;
   host: string;
   port: number;
   what: string;
   org?: Org;
+  tls: { cert: string; key: string; clientCas: string };
 }
 
-/** The chaincode servers of a spec. */
-function serverPlans(config: NetworkConfig, spec: ChaincodeSpec): ServerPlan[] {
-  if (spec.servers.kind === 'shared') {
-    const { processName, host, port: p } = spec.servers;
-    return [{ name: processName, host, port: p, what: `${spec.name} chaincode server` }];
-  }
-  return localOrgs(config).map((org) => ({
+/** The TLS files of an organisation's own chaincode server (issued by network/src/identities.ts). */
+function orgServerTls(org: Org): ServerPlan['tls'] {
+  const dir = org.paths.chaincodeTls;
+  return { cert: path.join(dir, 'server.crt'), key: path.join(dir, 'server.key'), clientCas: path.join(dir, 'client-ca.crt') };
+}
+
+/** An organisation's own server of the Lotline chaincode. */
+function orgServerPlan(org: Org): ServerPlan {
+  return {
     name: chaincodeProcessName(org),
     host: org.host,
     port: port(org, 'chaincode'),
     what: `${org.name} chaincode server`,
     org,
-  }));
+    tls: orgServerTls(org),
+  };
+}
+
+/**
+ * The chaincode servers of a spec. A shared server uses its host
+ * organisation's chaincode TLS certificate and accepts the peer client
+ * certificate of every organisation (their chaincode-client CAs, bundled in
+ * `<dataDir>/chaincode/<process>-client-cas.pem`).
+ */
+function serverPlans(config: NetworkConfig, spec: ChaincodeSpec): ServerPlan[] {
+  if (spec.servers.kind === 'shared') {
+    const { processName, org, port: p } = spec.servers;
+    const clientCas = path.join(config.dataDir, 'chaincode', `${processName}-client-cas.pem`);
+    mkdirSync(path.dirname(clientCas), { recursive: true });
+    writeFileSync(clientCas, config.orgs.map((o) => readFileSync(orgServerTls(o).clientCas, 'utf8')).join(''));
+    const tls = { ...orgServerTls(org), clientCas };
+    return [{ name: processName, host: org.host, port: p, what: `${spec.name} chaincode server`, tls }];
+  }
+  return localOrgs(config).map(orgServerPlan);
 }
 
 /** Starts a chaincode server for a package id, replacing one that runs an older id. */
@@ -185,6 +240,11 @@ async function startChaincodeServer(config: NetworkConfig, spec: ChaincodeSpec, 
   }
   const cli = path.join(config.repoRoot, 'node_modules', 'fabric-shim', 'cli.js');
   if (!existsSync(cli)) throw new ActionableError(`fabric-shim is not installed (${cli} is missing): run 'npm ci'`);
+  for (const file of Object.values(server.tls)) {
+    if (!existsSync(file)) {
+      throw new ActionableError(`${server.what}: its TLS file ${file} is missing; 'npm start' issues it from the organisation's CA`);
+    }
+  }
   await startProcess(config, {
     name: server.name,
     command: process.execPath,
@@ -198,6 +258,13 @@ async function startChaincodeServer(config: NetworkConfig, spec: ChaincodeSpec, 
       packageId,
       '--module-path',
       spec.moduleDir,
+      // TLS, and only clients with a certificate from the given CAs (the peer's chaincode-client certificate).
+      '--chaincode-tls-cert-file',
+      server.tls.cert,
+      '--chaincode-tls-key-file',
+      server.tls.key,
+      '--chaincode-tls-client-cacert-file',
+      server.tls.clientCas,
     ],
     env: {
       PATH: process.env.PATH,
@@ -213,14 +280,7 @@ async function startChaincodeServer(config: NetworkConfig, spec: ChaincodeSpec, 
 
 /** Starts (or finds running) an organisation's own server of the Lotline chaincode for a package id. */
 export function startOrgChaincodeServer(config: NetworkConfig, org: Org, packageId: string): Promise<void> {
-  const server = {
-    name: chaincodeProcessName(org),
-    host: org.host,
-    port: port(org, 'chaincode'),
-    what: `${org.name} chaincode server`,
-    org,
-  };
-  return startChaincodeServer(config, lotlineChaincode(config), server, packageId);
+  return startChaincodeServer(config, lotlineChaincode(config), orgServerPlan(org), packageId);
 }
 
 /** The committed definition of a chaincode (`config.chaincode` unless named) on the channel, if any. */
@@ -324,7 +384,7 @@ export async function deployChaincode(
 ): Promise<Deployment> {
   const version = chaincodeVersion(spec);
   const label = `${spec.name}_${version}`;
-  const pkg = await packageChaincode(config, label, packageAddress(spec));
+  const pkg = await packageChaincode(config, label, connectionJson(spec));
   const packageId = `${label}:${createHash('sha256').update(readFileSync(pkg)).digest('hex')}`;
 
   await installLocally(config, pkg, packageId, label);
@@ -399,7 +459,7 @@ export async function commitDefinition(config: NetworkConfig, name: string, vers
 export async function commitChaincode(config: NetworkConfig, spec: ChaincodeSpec = lotlineChaincode(config)): Promise<Deployment> {
   const version = chaincodeVersion(spec);
   const label = `${spec.name}_${version}`;
-  const pkg = await packageChaincode(config, label, packageAddress(spec));
+  const pkg = await packageChaincode(config, label, connectionJson(spec));
   const packageId = `${label}:${createHash('sha256').update(readFileSync(pkg)).digest('hex')}`;
   const current = await committedDefinition(config, firstLocal(config), spec.name);
   if (current && current.version === version) {

@@ -49,6 +49,16 @@ export interface OrgPaths {
   ordererTls: string;
   adminMsp: string;
   adminTls: string;
+  /**
+   * The chaincode server's TLS material: `server.crt`/`server.key` from the
+   * organisation's CA (tls profile) and `client-ca.crt`, the one CA whose
+   * certificates it accepts from a client (the organisation's chaincode-client CA).
+   */
+  chaincodeTls: string;
+  /** The peer's TLS client certificate for dialling its chaincode server (`server.crt`, `server.key`, issuer `ca.crt`). */
+  peerChaincodeClientTls: string;
+  /** The home of the chaincode-client CA, a second CA inside the organisation's Fabric CA server. */
+  chaincodeCaHome: string;
   users: string;
   peerData: string;
   ordererData: string;
@@ -193,6 +203,9 @@ function orgPaths(dataDir: string, key: string): OrgPaths {
     ordererTls: path.join(org, 'orderer', 'tls'),
     adminMsp: path.join(org, 'admin', 'msp'),
     adminTls: path.join(org, 'admin', 'tls'),
+    chaincodeTls: path.join(org, 'chaincode', 'tls'),
+    peerChaincodeClientTls: path.join(org, 'peer', 'chaincode-client-tls'),
+    chaincodeCaHome: path.join(org, 'ca-server', 'chaincode-clients'),
     users: path.join(org, 'users'),
     peerData: path.join(org, 'peer', 'ledger'),
     ordererData: path.join(org, 'orderer', 'ledger'),

@@ -1,11 +1,14 @@
 /**
  * Identities from each organisation's Fabric CA: the CA servers themselves,
  * node identities (peer, orderer) with TLS certificates, the organisation
- * admin, and demo users whose enrolment certificates carry a `role` attribute.
+ * admin, demo users whose enrolment certificates carry a `role` attribute, and
+ * the TLS certificates of the chaincode hop (the chaincode server's, and the
+ * peer's client certificate from the organisation's chaincode-client CA).
  */
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
 import { bin } from './binaries';
 import type { Role } from '@lotline/domain';
 import { endpoint, OPERATIONS_HOST, operationsAddress, opsUrl, port, userDir, type NetworkConfig, type Org } from './config';
@@ -27,18 +30,61 @@ export function caUrl(org: Org, credentials?: string): string {
   return `https://${credentials ? `${credentials}@` : ''}${endpoint(org, 'ca')}`;
 }
 
-function bootstrapFile(org: Org): string {
-  return path.join(path.dirname(org.paths.caHome), 'ca-bootstrap.json');
+/**
+ * The CA name of an organisation's chaincode-client CA: a second CA in the
+ * same Fabric CA server whose only identity is {@link PEER_CHAINCODE_CLIENT}.
+ * Its certificate is the one client CA that the organisation's chaincode
+ * server accepts, so no other certificate of the organisation (users, admin,
+ * orderer, or one the API's registrar issues) can open a chaincode stream.
+ */
+export function chaincodeCaName(org: Org): string {
+  return `ca-${org.key}-chaincode-clients`;
 }
 
-/** The CA's bootstrap registrar password: generated on first start, stored 0600, never a default. */
-function registrarSecret(org: Org): string {
-  const file = bootstrapFile(org);
+/** The identity of the peer's TLS client certificate for its chaincode server (the chaincode-client CA's only one). */
+export const PEER_CHAINCODE_CLIENT = 'peer0-cc';
+
+/** A bootstrap password of the organisation: generated on first use, stored 0600 under its folder, never a default. */
+function bootstrapSecret(org: Org, fileName: string, id: string): string {
+  const file = path.join(path.dirname(org.paths.caHome), fileName);
   if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { secret: string }).secret;
   mkdirSync(path.dirname(file), { recursive: true });
   const secret = randomBytes(18).toString('base64url');
-  writeFileSync(file, JSON.stringify({ id: 'registrar', secret }), { mode: 0o600 });
+  writeFileSync(file, JSON.stringify({ id, secret }), { mode: 0o600 });
   return secret;
+}
+
+/** The CA's bootstrap registrar password. */
+function registrarSecret(org: Org): string {
+  return bootstrapSecret(org, 'ca-bootstrap.json', 'registrar');
+}
+
+/** The enrolment secret of {@link PEER_CHAINCODE_CLIENT}; the chaincode-client CA has no registrar. */
+function chaincodeClientSecret(org: Org): string {
+  return bootstrapSecret(org, 'chaincode-ca-bootstrap.json', PEER_CHAINCODE_CLIENT);
+}
+
+/**
+ * Writes the configuration of the chaincode-client CA (loaded with
+ * `--cafiles`): its own name, subject, database and files under its own home,
+ * and one bootstrap identity, the peer's chaincode client, which can enroll
+ * but not register anyone. Everything else (signing profiles, including
+ * `tls`) comes from the server's default CA.
+ */
+function writeChaincodeCaConfig(org: Org): string {
+  const home = org.paths.chaincodeCaHome;
+  mkdirSync(home, { recursive: true });
+  const file = path.join(home, 'fabric-ca-config.yaml');
+  const doc = {
+    ca: { name: chaincodeCaName(org), certfile: 'ca-cert.pem', keyfile: 'ca-key.pem', chainfile: 'ca-chain.pem' },
+    csr: { cn: `chaincode-clients.${org.key}` },
+    db: { type: 'sqlite3', datasource: 'fabric-ca-server.db' },
+    registry: {
+      identities: [{ name: PEER_CHAINCODE_CLIENT, pass: chaincodeClientSecret(org), type: 'client', affiliation: '', attrs: {} }],
+    },
+  };
+  writeFileSync(file, YAML.stringify(doc), { mode: 0o600 });
+  return file;
 }
 
 /** Starts (or finds running) the organisation's Fabric CA server. */
@@ -65,6 +111,8 @@ export async function startCa(config: NetworkConfig, org: Org): Promise<boolean>
       caName(org),
       '--home',
       org.paths.caHome,
+      '--cafiles',
+      writeChaincodeCaConfig(org),
     ],
     env: {
       PATH: process.env.PATH,
@@ -79,11 +127,12 @@ export async function startCa(config: NetworkConfig, org: Org): Promise<boolean>
   });
 }
 
-function caClient(config: NetworkConfig, org: Org, args: string[], what: string): Promise<string> {
-  return run(bin(config, 'fabric-ca-client'), [...args, '--caname', caName(org), '--tls.certfiles', caTlsCert(org)], {
-    what,
-    hint: `Check that the ${org.name} CA is running ('npm run status') and see its log in ${config.logsDir}.`,
-  });
+function caClient(config: NetworkConfig, org: Org, args: string[], what: string, name = caName(org)): Promise<string> {
+  const hint =
+    name === chaincodeCaName(org)
+      ? `The ${org.name} CA serves ${name} only if it was started with it: a CA started by an older Lotline was not, so stop the network ('npm stop') and start it again. See its log in ${config.logsDir}.`
+      : `Check that the ${org.name} CA is running ('npm run status') and see its log in ${config.logsDir}.`;
+  return run(bin(config, 'fabric-ca-client'), [...args, '--caname', name, '--tls.certfiles', caTlsCert(org)], { what, hint });
 }
 
 /** Enrolls the CA's bootstrap registrar into `caClientHome` (once); the API registers users as it. */
@@ -99,13 +148,16 @@ export async function enrollRegistrar(config: NetworkConfig, org: Org): Promise<
 
 interface IdentityRequest {
   name: string;
-  type: 'peer' | 'orderer' | 'admin' | 'client';
+  /**
+   * Its Fabric CA type, which becomes its certificates' OU. `chaincode` is no
+   * NodeOU of the channel's MSPs, so such a certificate is not a member identity.
+   */
+  type: 'peer' | 'orderer' | 'admin' | 'client' | 'chaincode';
   role?: Role;
   /** Host names for TLS certificates; when set, a TLS certificate is enrolled too. */
   tlsHosts?: string[];
-  /** Where the enrolment (signing) certificate goes; without it, only the TLS certificate is enrolled. */
+  /** Where its enrolment certificate goes; without it, the identity gets only a TLS certificate. */
   msp?: string;
-  /** Where the TLS certificate goes: `server.crt`, `server.key` and the CA's `ca.crt`. */
   tls?: string;
 }
 
@@ -116,9 +168,9 @@ interface IdentityRequest {
  * CLI's user registration.
  */
 export async function registerAndEnroll(config: NetworkConfig, org: Org, req: IdentityRequest): Promise<void> {
-  const done = req.msp !== undefined ? path.join(req.msp, 'signcerts', 'cert.pem') : req.tls && path.join(req.tls, 'server.crt');
-  if (done === undefined) throw new Error(`registerAndEnroll(${req.name}): name an MSP folder, a TLS folder, or both`);
-  if (existsSync(done)) return;
+  if (existsSync(req.msp ? mspCert(req.msp) : path.join(req.tls ?? '', 'server.crt'))) return;
+  if (!req.msp && !(req.tls && req.tlsHosts))
+    throw new Error(`${req.name}: an identity needs an MSP folder or a TLS folder with host names`);
   await enrollRegistrar(config, org);
   const secret = randomBytes(18).toString('base64url');
   const attrs = req.role ? ['--id.attrs', `role=${req.role}:ecert`] : [];
@@ -141,8 +193,7 @@ export async function registerAndEnroll(config: NetworkConfig, org: Org, req: Id
     ],
     `registering ${req.name} with the ${org.name} CA`,
   );
-  const home = path.dirname(req.msp ?? req.tls ?? '');
-  if (req.msp !== undefined) {
+  if (req.msp) {
     await caClient(
       config,
       org,
@@ -151,7 +202,7 @@ export async function registerAndEnroll(config: NetworkConfig, org: Org, req: Id
         '-u',
         caUrl(org, `${req.name}:${secret}`),
         '-H',
-        home,
+        path.dirname(req.msp),
         '-M',
         req.msp,
         ...(req.tlsHosts ? ['--csr.hosts', req.tlsHosts.join(',')] : []),
@@ -161,31 +212,74 @@ export async function registerAndEnroll(config: NetworkConfig, org: Org, req: Id
     normaliseMsp(org, req.msp);
   }
   if (req.tls && req.tlsHosts) {
-    const tmp = `${req.tls}.enroll`;
-    await caClient(
-      config,
-      org,
-      [
-        'enroll',
-        '-u',
-        caUrl(org, `${req.name}:${secret}`),
-        '-H',
-        home,
-        '-M',
-        tmp,
-        '--enrollment.profile',
-        'tls',
-        '--csr.hosts',
-        req.tlsHosts.join(','),
-      ],
-      `enrolling the TLS certificate of ${req.name} with the ${org.name} CA`,
-    );
-    mkdirSync(req.tls, { recursive: true });
-    copyFileSync(path.join(tmp, 'signcerts', 'cert.pem'), path.join(req.tls, 'server.crt'));
-    copyFileSync(onlyFile(path.join(tmp, 'keystore')), path.join(req.tls, 'server.key'));
-    copyFileSync(onlyFile(path.join(tmp, 'tlscacerts')), path.join(req.tls, 'ca.crt'));
-    rmSync(tmp, { recursive: true, force: true });
+    await enrollTls(config, org, { name: req.name, secret, hosts: req.tlsHosts, dir: req.tls });
   }
+}
+
+/**
+ * Enrolls a TLS certificate (the CA's `tls` profile) into `dir` as
+ * `server.crt`, `server.key` and the issuing CA's `ca.crt`.
+ */
+async function enrollTls(
+  config: NetworkConfig,
+  org: Org,
+  req: { name: string; secret: string; hosts: string[]; dir: string; caName?: string },
+): Promise<void> {
+  const tmp = `${req.dir}.enroll`;
+  const name = req.caName ?? caName(org);
+  rmSync(tmp, { recursive: true, force: true });
+  await caClient(
+    config,
+    org,
+    [
+      'enroll',
+      '-u',
+      caUrl(org, `${req.name}:${req.secret}`),
+      '-H',
+      tmp,
+      '-M',
+      tmp,
+      '--enrollment.profile',
+      'tls',
+      '--csr.hosts',
+      req.hosts.join(','),
+    ],
+    `enrolling the TLS certificate of ${req.name} with the ${org.name} CA (${name})`,
+    name,
+  );
+  mkdirSync(req.dir, { recursive: true });
+  copyFileSync(path.join(tmp, 'signcerts', 'cert.pem'), path.join(req.dir, 'server.crt'));
+  copyFileSync(onlyFile(path.join(tmp, 'keystore')), path.join(req.dir, 'server.key'));
+  copyFileSync(onlyFile(path.join(tmp, 'tlscacerts')), path.join(req.dir, 'ca.crt'));
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+/**
+ * The TLS material of the chaincode hop (Fabric's ccaas `connection.json`
+ * with `client_auth_required`): the chaincode server's certificate, from the
+ * organisation's CA for the host names the peer dials, and the peer's client
+ * certificate from the chaincode-client CA, whose certificate becomes the
+ * server's only client CA (`client-ca.crt`).
+ */
+async function issueChaincodeTls(config: NetworkConfig, org: Org): Promise<void> {
+  const p = org.paths;
+  await registerAndEnroll(config, org, {
+    name: 'chaincode0',
+    type: 'chaincode',
+    tls: p.chaincodeTls,
+    tlsHosts: nodeHosts(org, 'chaincode0'),
+  });
+  const client = p.peerChaincodeClientTls;
+  if (!existsSync(path.join(client, 'server.crt'))) {
+    await enrollTls(config, org, {
+      name: PEER_CHAINCODE_CLIENT,
+      secret: chaincodeClientSecret(org),
+      hosts: [`${PEER_CHAINCODE_CLIENT}.${org.key}`],
+      dir: client,
+      caName: chaincodeCaName(org),
+    });
+  }
+  copyFileSync(path.join(client, 'ca.crt'), path.join(p.chaincodeTls, 'client-ca.crt'));
 }
 
 function onlyFile(dir: string): string {
@@ -257,8 +351,9 @@ function nodeHosts(org: Org, name: string): string[] {
 
 /**
  * Issues every identity an organisation needs from its CA: peer, orderer,
- * organisation admin (with a TLS client certificate for osnadmin), and the
- * demo users with their role attributes. Skips what already exists.
+ * organisation admin (with a TLS client certificate for osnadmin), the TLS
+ * certificates of the chaincode hop, and the demo users with their role
+ * attributes. Skips what already exists.
  */
 export async function issueIdentities(config: NetworkConfig, org: Org): Promise<void> {
   writeOrgMsp(org);
@@ -280,6 +375,7 @@ export async function issueIdentities(config: NetworkConfig, org: Org): Promise<
     tls: p.adminTls,
     tlsHosts: ['orgadmin', 'localhost'],
   });
+  await issueChaincodeTls(config, org);
   for (const user of config.users) {
     await registerAndEnroll(config, org, {
       name: user.name,
@@ -288,5 +384,5 @@ export async function issueIdentities(config: NetworkConfig, org: Org): Promise<
       msp: path.join(userDir(org, user.name), 'msp'),
     });
   }
-  detail(`${org.name}: peer, ${org.runsOrderer ? 'orderer, ' : ''}admin and ${config.users.length} users enrolled`);
+  detail(`${org.name}: peer, ${org.runsOrderer ? 'orderer, ' : ''}admin, chaincode TLS and ${config.users.length} users enrolled`);
 }

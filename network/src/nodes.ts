@@ -254,6 +254,22 @@ export async function waitForRaftLeader(config: NetworkConfig, timeoutSec = 180)
   }
 }
 
+/**
+ * How an organisation's peer dials its own chaincode server, as the ccaas
+ * builder's `release` reads it: the server's address, the CA that issued the
+ * server's TLS certificate, and the peer's TLS client certificate and key
+ * (from the organisation's chaincode-client CA, the only one the server accepts).
+ */
+export function chaincodeDialEnv(org: Org): Record<string, string> {
+  const client = org.paths.peerChaincodeClientTls;
+  return {
+    LOTLINE_CC_ADDRESS: endpoint(org, 'chaincode'),
+    LOTLINE_CC_ROOT_CERT_FILE: tlsRootCert(org),
+    LOTLINE_CC_CLIENT_CERT_FILE: path.join(client, 'server.crt'),
+    LOTLINE_CC_CLIENT_KEY_FILE: path.join(client, 'server.key'),
+  };
+}
+
 /** Writes the peer's core.yaml: sampleconfig with no Docker endpoint and the ccaas builder. */
 function writePeerConfig(config: NetworkConfig, org: Org): string {
   const dir = org.paths.peerConfig;
@@ -265,7 +281,8 @@ function writePeerConfig(config: NetworkConfig, org: Org): string {
     {
       name: 'lotline-ccaas',
       path: path.join(config.repoRoot, 'network', 'builders', 'ccaas'),
-      propagateEnvironment: ['LOTLINE_CC_ADDRESS'],
+      // What the builder's `release` fills into the package's connection.json (network/builders/ccaas/bin/release).
+      propagateEnvironment: Object.keys(chaincodeDialEnv(org)),
     },
   ];
   writeFileSync(path.join(dir, 'core.yaml'), YAML.stringify(core));
@@ -310,7 +327,7 @@ function peerEnv(config: NetworkConfig, org: Org): NodeJS.ProcessEnv {
     CORE_OPERATIONS_LISTENADDRESS: operationsAddress(org, 'peerOps'),
     CORE_METRICS_PROVIDER: 'prometheus',
     CORE_PEER_GATEWAY_ENABLED: 'true',
-    LOTLINE_CC_ADDRESS: endpoint(org, 'chaincode'),
+    ...chaincodeDialEnv(org),
   };
 }
 

@@ -19,7 +19,9 @@ const PROCESS = 'chaincode-bench-baseline';
  * The spec of the baseline chaincode: its server listens on the host of the
  * benchmark's writer organisation (PartsCo), on `BENCH_BASELINE_CC_PORT`, by
  * default one above that organisation's chaincode port (a port that the
- * topology leaves free).
+ * topology leaves free). Like the `lotline` servers it speaks TLS with
+ * PartsCo's chaincode certificate and requires each peer's chaincode client
+ * certificate, so the benchmark compares like with like.
  */
 export function baselineSpec(config: NetworkConfig): ChaincodeSpec {
   const org = findOrg(config, 'PartsCo');
@@ -29,7 +31,7 @@ export function baselineSpec(config: NetworkConfig): ChaincodeSpec {
     moduleDir: DIR,
     versionDirs: [DIR],
     buildHint: `run 'npx tsc -p ${path.relative(config.repoRoot, DIR)}'`,
-    servers: { kind: 'shared', processName: PROCESS, host: org.host, port: ccPort },
+    servers: { kind: 'shared', processName: PROCESS, org, port: ccPort },
   };
 }
 
