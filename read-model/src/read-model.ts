@@ -5,6 +5,16 @@
  */
 import type { Gateway } from '@hyperledger/fabric-gateway';
 import { readPosition } from './checkpointer';
+import {
+  changedEpcisEvents,
+  epcisEvent,
+  epcisVocabulary,
+  queryEpcisEvents,
+  type EpcisPage,
+  type EpcisRow,
+  type EpcisVocabulary,
+} from './epcis';
+import type { Condition, EpcisQuery } from './epcis-query';
 import { Indexer, type IndexerStatus } from './indexer';
 import { traceLot, type Direction, type Trace } from './lineage';
 import { recallReport, searchLots, type LotSearch, type RecallQuery, type RecallReport, type FoundLot } from './reports';
@@ -64,6 +74,30 @@ export class ReadModel {
   /** One page of a lot search. */
   lots(search: LotSearch): Promise<AsOf<{ lots: FoundLot[]; nextCursor: string | null }>> {
     return this.asOf((sql) => searchLots(sql, search));
+  }
+
+  /** One page of an EPCIS query (and `extra` conditions, e.g. a sub-resource's). */
+  epcisEvents(query: EpcisQuery, extra: readonly Condition[] = []): Promise<AsOf<EpcisPage>> {
+    return this.asOf((sql) => queryEpcisEvents(sql, query, extra));
+  }
+
+  /** One captured event (by hash ID or eventID) with its error declarations; undefined when unknown. */
+  async epcisEvent(id: string): Promise<AsOf<{ found: Awaited<ReturnType<typeof epcisEvent>> }>> {
+    return this.asOf(async (sql) => ({ found: await epcisEvent(sql, id) }));
+  }
+
+  /** Events matching `query` that changed in blocks after `afterBlock`, up to the last one indexed (`asOfBlock`). */
+  epcisChanges(query: EpcisQuery, afterBlock: number, limit: number): Promise<AsOf<{ events: EpcisRow[] }>> {
+    return this.store.transaction(async (tx) => {
+      const uptoBlock = Number((await readPosition(tx)).nextBlock) - 1;
+      const events = await changedEpcisEvents(tx, query, { afterBlock, uptoBlock, limit });
+      return { events, asOfBlock: uptoBlock };
+    });
+  }
+
+  /** A page of a REST-binding vocabulary (event types, EPCs, bizSteps, ...). */
+  epcisVocabulary(vocabulary: EpcisVocabulary, perPage: number, after: string | undefined): Promise<AsOf<{ values: string[]; next: string | undefined }>> {
+    return this.asOf((sql) => epcisVocabulary(sql, vocabulary, { perPage, after }));
   }
 
   /** Resolves true once block `block` is indexed, false after `withinMs`. */
