@@ -92,13 +92,6 @@ export function lgtinDigitalLinkPath(lgtin: Lgtin): string {
   return `/01/${lgtin.gtin}/10/${encodeURIComponent(lgtin.lot)}`;
 }
 
-function decode(value: string): string | undefined {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return undefined;
-  }
-}
 
 const URN_SGTIN = /^urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.(.+)$/;
 const URN_SSCC = /^urn:epc:id:sscc:(\d{6,12})\.(\d{5,11})$/;

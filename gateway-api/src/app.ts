@@ -70,6 +70,8 @@ export interface ServerDeps {
   readonly labels?: LabelOptions;
   /** The organisation's read model (absent: traces and recall reports come from the chaincode, lot search answers 503). */
   readonly readModel?: ReadModelService;
+  /** Hosts EPCIS webhooks may reach although private or plain HTTP (`LOTLINE_EPCIS_WEBHOOK_HOSTS`). */
+  readonly epcisWebhookHosts?: readonly string[];
 }
 
 /** The organisation's identity provider and its public clients, for the explorer and the CLI. */
@@ -215,6 +217,8 @@ export function createServer(deps: ServerDeps): Express {
   exportRoutes(api);
   epcisRoutes(api, {
     ledgerFor: (caller) => caller.ledger,
+    ...(deps.readModel !== undefined ? { reads: deps.readModel } : {}),
+    webhookHosts: deps.epcisWebhookHosts ?? [],
   });
   app.use(api.router);
 
