@@ -474,3 +474,26 @@ export async function recordDelivery(sql: Sql, id: string, outcome: { afterBlock
     ]);
   }
 }
+
+/** The events as captured that created lots, and that packed them: for trace exports. */
+export interface CapturedFor {
+  /** Lot id → the hash ID of the event that created it (its `epcis.hashId` attribute), for lots created by a capture. */
+  readonly byLot: Readonly<Record<string, string>>;
+  /** Hash ID → the event as captured and its capture document's `@context`. */
+  readonly events: Readonly<Record<string, { readonly event: Json; readonly context: unknown }>>;
+}
+
+/** The captured events behind `lotIds` (their creating events) and `hashIds` (e.g. containment events). */
+export async function capturedFor(sql: Sql, lotIds: readonly string[], hashIds: readonly string[]): Promise<CapturedFor> {
+  const lots = await sql.query<{ id: string; h: string | null }>(
+    `SELECT id, doc->'attributes'->>'epcis.hashId' AS h FROM lots WHERE id = ANY ($1::text[])`,
+    [lotIds],
+  );
+  const byLot = Object.fromEntries(lots.filter((l) => l.h !== null).map((l) => [l.id, l.h as string]));
+  const wanted = [...new Set([...Object.values(byLot), ...hashIds])];
+  const rows = await sql.query<{ hash_id: string; event: Json; context: unknown }>(
+    `SELECT hash_id, event, context FROM epcis_events WHERE hash_id = ANY ($1::text[])`,
+    [wanted],
+  );
+  return { byLot, events: Object.fromEntries(rows.map((r) => [r.hash_id, { event: r.event, context: r.context }])) };
+}

@@ -7,6 +7,7 @@
  */
 export { checkpointAt, readPosition, type Position } from './checkpointer';
 export {
+  capturedFor,
   changedEpcisEvents,
   createNamedQuery,
   createSubscription,
@@ -21,6 +22,7 @@ export {
   queryEpcisEvents,
   recordDelivery,
   subscriptions,
+  type CapturedFor,
   type EpcisPage,
   type EpcisRow,
   type EpcisVocabulary,

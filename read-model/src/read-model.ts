@@ -6,10 +6,12 @@
 import type { Gateway } from '@hyperledger/fabric-gateway';
 import { readPosition } from './checkpointer';
 import {
+  capturedFor,
   changedEpcisEvents,
   epcisEvent,
   epcisVocabulary,
   queryEpcisEvents,
+  type CapturedFor,
   type EpcisPage,
   type EpcisRow,
   type EpcisVocabulary,
@@ -93,6 +95,11 @@ export class ReadModel {
       const events = await changedEpcisEvents(tx, query, { afterBlock, uptoBlock, limit });
       return { events, asOfBlock: uptoBlock };
     });
+  }
+
+  /** The captured events that created `lotIds`, and the events `hashIds`, as captured (trace exports). */
+  epcisCapturedFor(lotIds: readonly string[], hashIds: readonly string[]): Promise<AsOf<CapturedFor>> {
+    return this.asOf((sql) => capturedFor(sql, lotIds, hashIds));
   }
 
   /** A page of a REST-binding vocabulary (event types, EPCs, bizSteps, ...). */

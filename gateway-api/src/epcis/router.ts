@@ -79,6 +79,10 @@ const schemas = {
     direction: z.enum(['backward', 'forward']).default('backward'),
     maxDepth: z.coerce.number().int().min(0).max(50).default(50).describe('depth limit (0..50)'),
     maxNodes: z.coerce.number().int().min(1).max(5000).default(5000).describe('node limit (1..5000)'),
+    events: z
+      .enum(['captured', 'lineage'])
+      .default('captured')
+      .describe('captured: the events as captured where a capture made the lot (default); lineage: one synthetic event per lot, re-importable'),
   }),
 };
 
@@ -138,7 +142,7 @@ export function epcisRoutes(api: ApiRouter, deps: EpcisRouteDeps): void {
       errors: [400, 404],
     },
     async ({ res, params, query, caller }) => {
-      const result = await exportTrace(deps.ledgerFor(caller), params.lotId, query);
+      const result = await exportTrace(deps.ledgerFor(caller), params.lotId, query, deps.reads);
       res.set('Lotline-Trace-Truncated', String(result.truncated));
       res.type('application/ld+json').send(JSON.stringify(result.document));
     },

@@ -35,7 +35,6 @@ for (const [net, prefix] of [
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
-  ['::ffff:0:0', 96],
 ] as const) {
   INTERNAL.addSubnet(net, prefix, 'ipv6');
 }
@@ -44,6 +43,7 @@ for (const [net, prefix] of [
 export function isInternalAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true;
+  // An IPv4-mapped IPv6 address (::ffff:a.b.c.d or ::ffff:xxxx:xxxx) is its IPv4 address (BlockList compares them so).
   return INTERNAL.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
