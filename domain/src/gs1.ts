@@ -92,7 +92,6 @@ export function lgtinDigitalLinkPath(lgtin: Lgtin): string {
   return `/01/${lgtin.gtin}/10/${encodeURIComponent(lgtin.lot)}`;
 }
 
-
 const URN_SGTIN = /^urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.(.+)$/;
 const URN_SSCC = /^urn:epc:id:sscc:(\d{6,12})\.(\d{5,11})$/;
 const DL_SSCC = /^https?:\/\/[^/?#]+(?:\/[^?#]*)?\/00\/(\d{18})(?:[/?#].*)?$/;

@@ -219,6 +219,7 @@ export function createServer(deps: ServerDeps): Express {
     ledgerFor: (caller) => caller.ledger,
     ...(deps.readModel !== undefined ? { reads: deps.readModel } : {}),
     webhookHosts: deps.epcisWebhookHosts ?? [],
+    ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
   });
   app.use(api.router);
 

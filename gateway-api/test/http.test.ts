@@ -635,7 +635,9 @@ describe('EPCIS through the API', function () {
   it('without a read model, EPCIS queries answer 503 READ_MODEL_UNAVAILABLE saying how to configure one', async function () {
     const { app, token } = await harness();
     for (const path of ['/epcis/events?EQ_bizStep=shipping', '/epcis/events/ni%3Ax', '/epcis/bizSteps', '/epcis/queries']) {
-      const res = await request(app).get(path).set('authorization', `Bearer ${await token()}`);
+      const res = await request(app)
+        .get(path)
+        .set('authorization', `Bearer ${await token()}`);
       expectProblem(res, 503, 'READ_MODEL_UNAVAILABLE');
       expect(res.body.detail).to.match(/LOTLINE_READ_DB_DIR/);
     }
@@ -689,7 +691,13 @@ describe('EPCIS through the API', function () {
       '/epcis/queries/{name}/subscriptions',
       '/epcis/queries/{name}/subscriptions/{id}',
     ]);
-    expect(paths['/epcis/events']?.get?.parameters.map((p) => p.name)).to.include.members(['MATCH_anyEPC', 'EQ_bizStep', 'WD_readPoint', 'maxEventCount', 'minBlock']);
+    expect(paths['/epcis/events']?.get?.parameters.map((p) => p.name)).to.include.members([
+      'MATCH_anyEPC',
+      'EQ_bizStep',
+      'WD_readPoint',
+      'maxEventCount',
+      'minBlock',
+    ]);
     expect(paths['/epcis/capture']?.post?.responses).to.have.keys('201', '400', '401', '403', '404', '409', '413', '415', '503');
     expect(paths['/epcis/lots/{lotId}/trace']?.get?.parameters.map((p) => p.name)).to.deep.equal([
       'lotId',

@@ -11,7 +11,9 @@ describe('EPCIS webhook destinations (SSRF rules)', function () {
 
   it('refuses a host that resolves to any internal address, naming it and the setting that allows it', async function () {
     const problem = await destinationProblem('https://hooks.example.com/epcis', [], privateHost);
-    expect(problem).to.match(/10\.1\.2\.3/).and.match(/LOTLINE_EPCIS_WEBHOOK_HOSTS/);
+    expect(problem)
+      .to.match(/10\.1\.2\.3/)
+      .and.match(/LOTLINE_EPCIS_WEBHOOK_HOSTS/);
   });
 
   it('refuses loopback, link-local metadata and IPv6 loopback literals', async function () {

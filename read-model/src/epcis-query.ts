@@ -359,35 +359,36 @@ export function parseEpcisQuery(raw: RawQuery): EpcisQuery {
   const sensor: SensorCondition[] = [];
   for (const [name, value] of Object.entries(raw)) {
     if (value === undefined || CONTROL.has(name)) continue;
-    const simple = SIMPLE[name];
-    if (simple !== undefined) {
-      conditions.push(simple(name, value));
-      continue;
-    }
-    const typed = TYPED.exec(name);
-    if (typed) {
-      const field = typed[1] as 'bizTransaction' | 'source' | 'destination';
-      conditions.push({
-        kind: 'typed',
-        field,
-        type: cbvWord(typed[2] as string, field === 'bizTransaction' ? 'BTT' : 'SDT'),
-        values: valuesOf(name, value),
-      });
-      continue;
-    }
-    const field = fieldCondition(name, value);
-    if (field !== undefined) {
-      conditions.push(field);
+    const condition = SIMPLE[name]?.(name, value) ?? typedCondition(name, value) ?? fieldCondition(name, value);
+    if (condition !== undefined) {
+      conditions.push(condition);
       continue;
     }
     const s = sensorCondition(name, value);
-    if (s !== undefined) {
-      sensor.push(s);
-      continue;
+    if (s === undefined) {
+      throw new EpcisQueryError(name, 'is not a query parameter this repository supports; see GET /openapi.json (epcisQueryEvents)');
     }
-    throw new EpcisQueryError(name, 'is not a query parameter this repository supports; see GET /openapi.json (epcisQueryEvents)');
+    sensor.push(s);
   }
   if (sensor.length > 0) conditions.push({ kind: 'sensor', conditions: sensor });
+  return { conditions, ...controls(raw) };
+}
+
+/** `EQ_bizTransaction_<type>`, `EQ_source_<type>`, `EQ_destination_<type>`, or undefined. */
+function typedCondition(name: string, value: string | readonly string[] | undefined): Condition | undefined {
+  const typed = TYPED.exec(name);
+  if (typed === null) return undefined;
+  const field = typed[1] as 'bizTransaction' | 'source' | 'destination';
+  return {
+    kind: 'typed',
+    field,
+    type: cbvWord(typed[2] as string, field === 'bizTransaction' ? 'BTT' : 'SDT'),
+    values: valuesOf(name, value),
+  };
+}
+
+/** Order, limits and paging. */
+function controls(raw: RawQuery): Omit<EpcisQuery, 'conditions'> {
   const orderBy = raw.orderBy === undefined ? 'eventTime' : one('orderBy', raw.orderBy);
   if (orderBy !== 'eventTime' && orderBy !== 'recordTime') throw new EpcisQueryError('orderBy', 'order by eventTime or recordTime');
   const direction = raw.orderDirection === undefined ? 'ASC' : one('orderDirection', raw.orderDirection);
@@ -399,7 +400,7 @@ export function parseEpcisQuery(raw: RawQuery): EpcisQuery {
   }
   const perPage = raw.perPage === undefined ? DEFAULT_PER_PAGE : count('perPage', raw.perPage, MAX_PER_PAGE);
   const after = raw.nextPageToken === undefined ? undefined : cursorOf(one('nextPageToken', raw.nextPageToken));
-  return { conditions, orderBy, orderDirection: direction, eventCountLimit, maxEventCount, perPage, after };
+  return { orderBy, orderDirection: direction, eventCountLimit, maxEventCount, perPage, after };
 }
 
 /** Whether `name` is a paging or ordering parameter rather than a filter. */

@@ -50,8 +50,9 @@ const arr = (expr: string): string => `(CASE WHEN jsonb_typeof(${expr}) = 'array
 /** A JSON string as timestamptz, NULL unless it looks like an ISO 8601 date-time. */
 const ts = (expr: string): string =>
   `(CASE WHEN (${expr}) ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2})$' THEN (${expr})::timestamptz END)`;
-/** A JSON value as numeric, NULL unless it is a number. */
-const num = (expr: string): string => `(CASE WHEN jsonb_typeof(${expr}) = 'number' THEN (${expr})::text::numeric END)`;
+/** A JSON value as numeric: a number, or a string that spells one (extension values are often strings); NULL otherwise. */
+const num = (expr: string): string =>
+  `(CASE WHEN jsonb_typeof(${expr}) = 'number' THEN (${expr})::text::numeric WHEN jsonb_typeof(${expr}) = 'string' AND (${expr} #>> '{}') ~ '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$' THEN (${expr} #>> '{}')::numeric END)`;
 
 /**
  * The queryable rows: captured events with their latest declaration, and

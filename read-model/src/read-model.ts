@@ -103,7 +103,11 @@ export class ReadModel {
   }
 
   /** A page of a REST-binding vocabulary (event types, EPCs, bizSteps, ...). */
-  epcisVocabulary(vocabulary: EpcisVocabulary, perPage: number, after: string | undefined): Promise<AsOf<{ values: string[]; next: string | undefined }>> {
+  epcisVocabulary(
+    vocabulary: EpcisVocabulary,
+    perPage: number,
+    after: string | undefined,
+  ): Promise<AsOf<{ values: string[]; next: string | undefined }>> {
     return this.asOf((sql) => epcisVocabulary(sql, vocabulary, { perPage, after }));
   }
 

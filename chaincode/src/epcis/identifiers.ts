@@ -1,12 +1,4 @@
-import {
-  LGTIN_ID,
-  LGTIN_URN,
-  lgtinDigitalLinkPath,
-  lgtinUrn,
-  ORG_LOT_ID,
-  parseLgtin,
-  type Lgtin,
-} from '@lotline/domain';
+import { LGTIN_ID, LGTIN_URN, lgtinDigitalLinkPath, lgtinUrn, ORG_LOT_ID, parseLgtin, type Lgtin } from '@lotline/domain';
 
 /**
  * GS1 identifiers as they appear in EPCIS documents, and how they map onto

@@ -81,7 +81,11 @@ const NO_CAPTURES: CapturedFor = { byLot: {}, events: {} };
  * a lot or containment that a captured event made is exported as that event,
  * exactly as captured (once, however many lots it made).
  */
-export function traceDocument(material: ExportMaterial, now: Date = new Date(), captured: CapturedFor = NO_CAPTURES): Record<string, unknown> {
+export function traceDocument(
+  material: ExportMaterial,
+  now: Date = new Date(),
+  captured: CapturedFor = NO_CAPTURES,
+): Record<string, unknown> {
   const events: Record<string, unknown>[] = [];
   const contexts: unknown[] = [];
   const exported = new Set<string>();
@@ -177,6 +181,14 @@ export async function exportTrace(
   const captured =
     options.events === 'lineage' || reads === undefined
       ? NO_CAPTURES
-      : await reads.read(undefined, (model) => model.epcisCapturedFor(material.lots.map((l) => l.id), hashIds), { latest: true });
+      : await reads.read(
+          undefined,
+          (model) =>
+            model.epcisCapturedFor(
+              material.lots.map((l) => l.id),
+              hashIds,
+            ),
+          { latest: true },
+        );
   return { document: traceDocument(material, new Date(), captured), truncated: material.truncated };
 }

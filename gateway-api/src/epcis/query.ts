@@ -69,7 +69,11 @@ export function mergedContext(contexts: readonly unknown[]): unknown[] {
 }
 
 /** An EPCISQueryDocument of events (each as captured, with eventID, recordTime and its latest error declaration). */
-export function queryDocument(events: readonly EpcisRow[], options: { queryName?: string; subscriptionID?: string } = {}, now = new Date()): Record<string, unknown> {
+export function queryDocument(
+  events: readonly EpcisRow[],
+  options: { queryName?: string; subscriptionID?: string } = {},
+  now = new Date(),
+): Record<string, unknown> {
   return {
     '@context': mergedContext(events.map((e) => e.context)),
     type: 'EPCISQueryDocument',

@@ -68,7 +68,12 @@ const compareVersions = (a: string, b: string): number => {
  * version range without 2.0.0 (`GS1-EPCIS-Min`/`GS1-EPCIS-Max`).
  */
 export function epcisNegotiation(req: Request, res: Response, next: NextFunction): void {
-  res.set({ 'GS1-EPCIS-Version': EPCIS_VERSION, 'GS1-CBV-Version': CBV_VERSION, 'GS1-EPCIS-Min': EPCIS_VERSION, 'GS1-EPCIS-Max': EPCIS_VERSION });
+  res.set({
+    'GS1-EPCIS-Version': EPCIS_VERSION,
+    'GS1-CBV-Version': CBV_VERSION,
+    'GS1-EPCIS-Min': EPCIS_VERSION,
+    'GS1-EPCIS-Max': EPCIS_VERSION,
+  });
   const min = req.get('GS1-EPCIS-Min');
   const max = req.get('GS1-EPCIS-Max');
   if (min !== undefined && compareVersions(min, EPCIS_VERSION) > 0) return next(versionProblem('GS1-EPCIS-Min', min));
@@ -117,7 +122,12 @@ const nextPageToken = z.string().optional().describe('the token of the next page
  * through to the parser, which refuses what it does not know.
  */
 const eventsQuery = z.looseObject({
-  ...Object.fromEntries(STANDARD_PARAMETERS.filter((p) => !['perPage', 'nextPageToken'].includes(p)).map((p) => [p, values.describe('EPCIS 2.0 query parameter; several values repeated or separated by |')])),
+  ...Object.fromEntries(
+    STANDARD_PARAMETERS.filter((p) => !['perPage', 'nextPageToken'].includes(p)).map((p) => [
+      p,
+      values.describe('EPCIS 2.0 query parameter; several values repeated or separated by |'),
+    ]),
+  ),
   perPage,
   nextPageToken,
   minBlock,
@@ -125,18 +135,19 @@ const eventsQuery = z.looseObject({
 
 const pagingQuery = z.strictObject({ perPage, nextPageToken, minBlock });
 
-const VOCABULARIES: readonly { readonly path: EpcisVocabulary; readonly what: string; readonly filter: (value: string) => Condition[] }[] = [
-  { path: 'eventTypes', what: 'event types', filter: (v) => parseQuery({ eventType: v }).conditions.slice() },
-  {
-    path: 'epcs',
-    what: 'EPCs and EPC classes (as captured)',
-    filter: (v) => [{ kind: 'keys', fields: ANY_IDENTIFIER, exact: [identifierKey(v)], prefixes: [], patterns: [] }],
-  },
-  { path: 'bizSteps', what: 'business steps', filter: (v) => parseQuery({ EQ_bizStep: v }).conditions.slice() },
-  { path: 'bizLocations', what: 'business locations', filter: (v) => parseQuery({ EQ_bizLocation: v }).conditions.slice() },
-  { path: 'readPoints', what: 'read points', filter: (v) => parseQuery({ EQ_readPoint: v }).conditions.slice() },
-  { path: 'dispositions', what: 'dispositions', filter: (v) => parseQuery({ EQ_disposition: v }).conditions.slice() },
-];
+const VOCABULARIES: readonly { readonly path: EpcisVocabulary; readonly what: string; readonly filter: (value: string) => Condition[] }[] =
+  [
+    { path: 'eventTypes', what: 'event types', filter: (v) => parseQuery({ eventType: v }).conditions.slice() },
+    {
+      path: 'epcs',
+      what: 'EPCs and EPC classes (as captured)',
+      filter: (v) => [{ kind: 'keys', fields: ANY_IDENTIFIER, exact: [identifierKey(v)], prefixes: [], patterns: [] }],
+    },
+    { path: 'bizSteps', what: 'business steps', filter: (v) => parseQuery({ EQ_bizStep: v }).conditions.slice() },
+    { path: 'bizLocations', what: 'business locations', filter: (v) => parseQuery({ EQ_bizLocation: v }).conditions.slice() },
+    { path: 'readPoints', what: 'read points', filter: (v) => parseQuery({ EQ_readPoint: v }).conditions.slice() },
+    { path: 'dispositions', what: 'dispositions', filter: (v) => parseQuery({ EQ_disposition: v }).conditions.slice() },
+  ];
 
 /** Answer a page of events: the EPCISQueryDocument, `Link: rel="next"`, `GS1-Next-Page-Token`, `Lotline-As-Of-Block`. */
 function sendPage(req: Request, res: Response, result: QueryResult): void {
@@ -206,10 +217,25 @@ function storedParams(query: Readonly<Record<string, string | number | boolean |
 }
 
 /** Stream a named query's new matching events as server-sent events until the client leaves. */
-async function streamEvents(req: Request, res: Response, reads: ReadModelService, name: string, query: EpcisQuery, heartbeatMs: number): Promise<void> {
+async function streamEvents(
+  req: Request,
+  res: Response,
+  reads: ReadModelService,
+  name: string,
+  query: EpcisQuery,
+  heartbeatMs: number,
+): Promise<void> {
   const resume = Number(req.get('Last-Event-ID'));
-  let after = Number.isInteger(resume) && resume >= 0 ? resume : await reads.read(undefined, async (m) => Number(m.indexer.nextBlock) - 1, { latest: true });
-  res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  let after =
+    Number.isInteger(resume) && resume >= 0
+      ? resume
+      : await reads.read(undefined, (m) => Promise.resolve(Number(m.indexer.nextBlock) - 1), { latest: true });
+  res.status(200).set({
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
   res.flushHeaders();
   res.write(`retry: 2000\nid: ${after}\n: connected\n\n`);
   let open = true;
@@ -223,7 +249,9 @@ async function streamEvents(req: Request, res: Response, reads: ReadModelService
       const full = changes.events.length === batch && last !== undefined && last.changedBlock - 1 > after;
       const position = full ? last.changedBlock - 1 : changes.asOfBlock;
       if (changes.events.length > 0 && open) {
-        res.write(`id: ${position}\nevent: epcisQueryDocument\ndata: ${JSON.stringify(queryDocument(changes.events, { queryName: name }))}\n\n`);
+        res.write(
+          `id: ${position}\nevent: epcisQueryDocument\ndata: ${JSON.stringify(queryDocument(changes.events, { queryName: name }))}\n\n`,
+        );
       }
       after = Math.max(after, position);
       if (!full) await reads.read(undefined, (m) => m.waitFor(after + 1, heartbeatMs));
@@ -302,19 +330,26 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
         tag: 'epcis',
         summary: `List the ${vocabulary.what} of the captured events`,
         query: pagingQuery,
-        success: { status: 200, description: '`{@context, type: "Collection", member: [...], asOfBlock}`; next page in Link / GS1-Next-Page-Token' },
+        success: {
+          status: 200,
+          description: '`{@context, type: "Collection", member: [...], asOfBlock}`; next page in Link / GS1-Next-Page-Token',
+        },
         errors: [400, 406],
       },
       async ({ req, res, query }) => {
         const size = pageSize(query.perPage);
         const after = listToken(query.nextPageToken);
-        const page = await needsReadModel(deps.reads).read(query.minBlock, (model) => model.epcisVocabulary(vocabulary.path, size, after), { latest: true });
+        const page = await needsReadModel(deps.reads).read(query.minBlock, (model) => model.epcisVocabulary(vocabulary.path, size, after), {
+          latest: true,
+        });
         if (page.next !== undefined) {
           const token = Buffer.from(page.next, 'utf8').toString('base64url');
           res.set('Link', `<${req.path}?perPage=${size}&nextPageToken=${token}>; rel="next"`);
           res.set('GS1-Next-Page-Token', token);
         }
-        res.type('application/ld+json').send(JSON.stringify({ '@context': EPCIS_CONTEXT, type: 'Collection', member: page.values, asOfBlock: page.asOfBlock }));
+        res
+          .type('application/ld+json')
+          .send(JSON.stringify({ '@context': EPCIS_CONTEXT, type: 'Collection', member: page.values, asOfBlock: page.asOfBlock }));
       },
     );
     api.route(
@@ -334,7 +369,11 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
         const { minBlock: block, ...raw } = query;
         const parsed = parseQuery(raw as RawQuery);
         const extra = vocabulary.filter(params.value);
-        sendPage(req, res, await queryEvents(needsReadModel(deps.reads), parsed, { extra, ...(block !== undefined ? { minBlock: block } : {}) }));
+        sendPage(
+          req,
+          res,
+          await queryEvents(needsReadModel(deps.reads), parsed, { extra, ...(block !== undefined ? { minBlock: block } : {}) }),
+        );
       },
     );
   }
@@ -357,9 +396,17 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       const created = { name: body.name, params, createdBy: `${caller.mspId}/${caller.user}`, createdAt: new Date().toISOString() };
       const stored = await needsReadModel(deps.reads).read(undefined, (model) => createNamedQuery(model.store, created));
       if (!stored) {
-        throw epcisError({ status: 409, code: 'EPCIS_QUERY_EXISTS', title: 'Conflict', detail: `a query named ${body.name} exists; delete it first, or choose another name` });
+        throw epcisError({
+          status: 409,
+          code: 'EPCIS_QUERY_EXISTS',
+          title: 'Conflict',
+          detail: `a query named ${body.name} exists; delete it first, or choose another name`,
+        });
       }
-      res.status(201).location(`/epcis/queries/${encodeURIComponent(body.name)}`).json({ name: created.name, query: params, createdBy: created.createdBy, createdAt: created.createdAt });
+      res
+        .status(201)
+        .location(`/epcis/queries/${encodeURIComponent(body.name)}`)
+        .json({ name: created.name, query: params, createdBy: created.createdBy, createdAt: created.createdAt });
     },
   );
 
@@ -375,10 +422,15 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       errors: [400, 406],
     },
     async ({ res, query }) => {
-      const page = await needsReadModel(deps.reads).read(query.minBlock, (model) => namedQueries(model.store, { perPage: pageSize(query.perPage), after: listToken(query.nextPageToken) }));
+      const page = await needsReadModel(deps.reads).read(query.minBlock, (model) =>
+        namedQueries(model.store, { perPage: pageSize(query.perPage), after: listToken(query.nextPageToken) }),
+      );
       const token = page.next === undefined ? undefined : Buffer.from(page.next, 'utf8').toString('base64url');
       if (token !== undefined) res.set('GS1-Next-Page-Token', token);
-      res.json({ queries: page.queries.map((q) => ({ name: q.name, query: q.params, createdBy: q.createdBy, createdAt: q.createdAt })), ...(token !== undefined ? { nextPageToken: token } : {}) });
+      res.json({
+        queries: page.queries.map((q) => ({ name: q.name, query: q.params, createdBy: q.createdBy, createdAt: q.createdAt })),
+        ...(token !== undefined ? { nextPageToken: token } : {}),
+      });
     },
   );
 
@@ -429,7 +481,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       path: '/epcis/queries/:name/events',
       operationId: 'epcisQueryNamed',
       tag: 'epcis',
-      summary: "Run a named query, or subscribe to its new events (Accept: text/event-stream)",
+      summary: 'Run a named query, or subscribe to its new events (Accept: text/event-stream)',
       description:
         'JSON: a page of the query, as GET /epcis/events. `Accept: text/event-stream`: from now on (or after `Last-Event-ID`, a block number), ' +
         'each batch of newly indexed matching events as an `epcisQueryDocument` event.',
@@ -445,8 +497,19 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
         await streamEvents(req, res, reads, params.name, parseQuery(stored.params), deps.heartbeatMs ?? 15_000);
         return;
       }
-      const raw = { ...stored.params, ...(query.perPage !== undefined ? { perPage: query.perPage } : {}), ...(query.nextPageToken !== undefined ? { nextPageToken: query.nextPageToken } : {}) };
-      sendPage(req, res, await queryEvents(reads, parseQuery(raw), { queryName: params.name, ...(query.minBlock !== undefined ? { minBlock: query.minBlock } : {}) }));
+      const raw = {
+        ...stored.params,
+        ...(query.perPage !== undefined ? { perPage: query.perPage } : {}),
+        ...(query.nextPageToken !== undefined ? { nextPageToken: query.nextPageToken } : {}),
+      };
+      sendPage(
+        req,
+        res,
+        await queryEvents(reads, parseQuery(raw), {
+          queryName: params.name,
+          ...(query.minBlock !== undefined ? { minBlock: query.minBlock } : {}),
+        }),
+      );
     },
   );
 
@@ -471,7 +534,13 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       await loadQuery(params.name);
       const problem = await destinationProblem(body.dest, hosts);
       if (problem !== undefined) {
-        throw epcisError({ status: 400, code: 'EPCIS_WEBHOOK_DESTINATION', title: 'Invalid webhook destination', detail: problem, violations: [{ pointer: '/dest', reason: problem }] });
+        throw epcisError({
+          status: 400,
+          code: 'EPCIS_WEBHOOK_DESTINATION',
+          title: 'Invalid webhook destination',
+          detail: problem,
+          violations: [{ pointer: '/dest', reason: problem }],
+        });
       }
       const id = randomUUID();
       const asOfBlock = await reads.read(
@@ -506,7 +575,10 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       tag: 'epcis',
       summary: "List a named query's webhook subscriptions",
       params: nameParams,
-      success: { status: 200, description: '`{subscriptions: [{subscriptionID, dest, reportIfEmpty, afterBlock, lastDeliveryAt, lastError}]}`' },
+      success: {
+        status: 200,
+        description: '`{subscriptions: [{subscriptionID, dest, reportIfEmpty, afterBlock, lastDeliveryAt, lastError}]}`',
+      },
       errors: [400, 404, 406],
     },
     async ({ res, params }) => {

@@ -28,6 +28,8 @@ export interface EpcisRouteDeps {
   readonly reads?: ReadModelService;
   /** Hosts webhooks may reach although private or plain HTTP (`LOTLINE_EPCIS_WEBHOOK_HOSTS`). */
   readonly webhookHosts?: readonly string[];
+  /** SSE keep-alive interval of subscriptions (default 15 s). */
+  readonly heartbeatMs?: number;
 }
 
 /** Media types of an EPCIS capture body. */
@@ -53,7 +55,6 @@ function errorBehaviour(req: Request): CaptureErrorBehaviour {
   }
   return value;
 }
-
 
 const schemas = {
   capture: {
@@ -82,7 +83,9 @@ const schemas = {
     events: z
       .enum(['captured', 'lineage'])
       .default('captured')
-      .describe('captured: the events as captured where a capture made the lot (default); lineage: one synthetic event per lot, re-importable'),
+      .describe(
+        'captured: the events as captured where a capture made the lot (default); lineage: one synthetic event per lot, re-importable',
+      ),
   }),
 };
 
@@ -110,7 +113,10 @@ export function epcisRoutes(api: ApiRouter, deps: EpcisRouteDeps): void {
         'All events in one Fabric transaction, as the caller. Header `GS1-Capture-Error-Behaviour: rollback` (default) refuses the ' +
         'whole document on a duplicate; `proceed` skips events already captured.',
       rawBody: { contentTypes: EPCIS_MEDIA_TYPES, schema: schemas.capture },
-      success: { status: 201, description: '`{captureId, captured, declarations, skipped, lotIds, ignored}` + Location' },
+      success: {
+        status: 201,
+        description: '`{captureId, blockNumber, captured, declarations, skipped, lotIds, ignored}` + Location, X-Block-Number',
+      },
       errors: [400, 403, 404, 409, 413, 415],
     },
     async ({ req, res, caller }) => {
@@ -123,7 +129,7 @@ export function epcisRoutes(api: ApiRouter, deps: EpcisRouteDeps): void {
         });
       }
       const result = await captureDocument(deps.ledgerFor(caller), req.body, { errorBehaviour: errorBehaviour(req), parties });
-      res.status(201).location(`/epcis/capture/${result.captureId}`).json(result);
+      res.status(201).location(`/epcis/capture/${result.captureId}`).set('X-Block-Number', String(result.blockNumber)).json(result);
     },
   );
 

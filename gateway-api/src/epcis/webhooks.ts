@@ -58,7 +58,11 @@ const resolveAll: Resolve = async (host) => (await lookup(host, { all: true, ver
  * addresses, or any `http(s):` URL whose host (or `host:port`) is listed in
  * `allowedHosts` (`LOTLINE_EPCIS_WEBHOOK_HOSTS`).
  */
-export async function destinationProblem(dest: string, allowedHosts: readonly string[], resolve: Resolve = resolveAll): Promise<string | undefined> {
+export async function destinationProblem(
+  dest: string,
+  allowedHosts: readonly string[],
+  resolve: Resolve = resolveAll,
+): Promise<string | undefined> {
   let url: URL;
   try {
     url = new URL(dest);
@@ -113,7 +117,9 @@ async function deliver(options: DispatcherOptions, subscription: Subscription): 
     if (found === undefined || found.uptoBlock <= subscription.afterBlock) return;
     const full = found.events.length === BATCH;
     if (found.events.length === 0 && !subscription.reportIfEmpty) {
-      await reads.read(undefined, (model) => recordDelivery(model.store, subscription.id, { afterBlock: found.uptoBlock, at: new Date().toISOString() }));
+      await reads.read(undefined, (model) =>
+        recordDelivery(model.store, subscription.id, { afterBlock: found.uptoBlock, at: new Date().toISOString() }),
+      );
       return;
     }
     const problem = await destinationProblem(subscription.dest, options.allowedHosts, options.resolve);
