@@ -110,8 +110,14 @@ export const MAX_VALUES = 100;
 
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** PostgreSQL text cannot hold NUL: refuse it (400) rather than fail in the database. */
+function text(name: string, value: string): string {
+  if (value.includes('\u0000')) throw new EpcisQueryError(name, 'must not contain NUL characters');
+  return value;
+}
+
 function valuesOf(name: string, value: string | readonly string[] | undefined): string[] {
-  const list = (typeof value === 'string' ? [value] : (value ?? [])).flatMap((v) => v.split('|')).filter((v) => v !== '');
+  const list = (typeof value === 'string' ? [value] : (value ?? [])).flatMap((v) => text(name, v).split('|')).filter((v) => v !== '');
   if (list.length > MAX_VALUES) throw new EpcisQueryError(name, `give at most ${MAX_VALUES} values`);
   if (list.some((v) => v.length > 2048)) throw new EpcisQueryError(name, 'a value is longer than 2048 characters');
   return list;
@@ -120,12 +126,12 @@ function valuesOf(name: string, value: string | readonly string[] | undefined): 
 function one(name: string, value: string | readonly string[] | undefined): string {
   const list = typeof value === 'string' ? [value] : (value ?? []);
   if (list.length !== 1 || list[0] === undefined || list[0] === '') throw new EpcisQueryError(name, 'give exactly one value');
-  return list[0];
+  return text(name, list[0]);
 }
 
 function time(name: string, value: string | readonly string[] | undefined): string {
   const v = one(name, value);
-  if (!TIME.test(v) || Number.isNaN(Date.parse(v)))
+  if (!TIME.test(v) || Number.isNaN(Date.parse(v)) || v.startsWith('0000'))
     throw new EpcisQueryError(name, 'must be an ISO 8601 date-time with a time zone, e.g. 2024-01-31T12:00:00Z');
   return new Date(v).toISOString();
 }
@@ -156,23 +162,23 @@ const IDPAT = /^urn:epc:idpat:(sgtin|lgtin|sscc|sgln|grai|giai):(.+)$/;
  * `urn:epc:idpat:sscc:0614141.*`), or a GTIN-only Digital Link, which matches
  * every lot and serial of the GTIN.
  */
-function matchValue(name: string, value: string): { exact?: string; prefix?: string; pattern?: string } {
+function matchValue(name: string, value: string): { exact?: string[]; prefix?: string; pattern?: string } {
   const pat = IDPAT.exec(value);
   if (pat) {
     const [scheme, rest] = [pat[1] as string, pat[2] as string];
     const parts = rest.split('.');
     if ((scheme === 'sgtin' || scheme === 'lgtin') && parts.length === 3) {
       const [cp, item, last] = parts as [string, string, string];
-      if (last !== '*') return { exact: identifierKey(`urn:epc:id:sgtin:${rest}`) };
-      if (item === '*' && /^\d{6,12}$/.test(cp)) return { pattern: `01/_${cp}%` };
+      if (last !== '*') return { exact: [identifierKey(`urn:epc:id:sgtin:${rest}`)] };
+      if (item === '*' && /^\d{6,12}$/.test(cp)) return { exact: [value], pattern: `01/_${cp}%` };
       if (/^\d{6,12}$/.test(cp) && /^\d{1,7}$/.test(item)) {
         const key = identifierKey(`urn:epc:class:lgtin:${cp}.${item}.x`);
         const gtin = /^01\/(\d{14})\//.exec(key)?.[1];
-        if (gtin !== undefined) return { pattern: `01/${gtin}/%` };
+        if (gtin !== undefined) return { exact: [value, `01/${gtin}`], pattern: `01/${gtin}/%` };
       }
     }
     if (scheme === 'sscc' && parts.length === 2 && parts[1] === '*' && /^\d{6,12}$/.test(parts[0] as string)) {
-      return { pattern: `00/_${parts[0] as string}%` };
+      return { exact: [value], pattern: `00/_${parts[0] as string}%` };
     }
     throw new EpcisQueryError(
       name,
@@ -180,7 +186,7 @@ function matchValue(name: string, value: string): { exact?: string; prefix?: str
     );
   }
   const key = identifierKey(value);
-  return /^01\/\d{14}$/.test(key) ? { exact: key, prefix: `${key}/` } : { exact: key };
+  return /^01\/\d{14}$/.test(key) ? { exact: [key], prefix: `${key}/` } : { exact: [key] };
 }
 
 function keys(name: string, fields: readonly KeyField[], values: readonly string[]): Condition {
@@ -188,7 +194,7 @@ function keys(name: string, fields: readonly KeyField[], values: readonly string
   return {
     kind: 'keys',
     fields,
-    exact: parsed.flatMap((p) => (p.exact !== undefined ? [p.exact] : [])),
+    exact: [...new Set(parsed.flatMap((p) => p.exact ?? []))],
     prefixes: parsed.flatMap((p) => (p.prefix !== undefined ? [literal(p.prefix)] : [])),
     patterns: parsed.flatMap((p) => (p.pattern !== undefined ? [p.pattern] : [])),
   };
@@ -276,7 +282,8 @@ const TYPED = /^EQ_(bizTransaction|source|destination)_(.+)$/;
 function cursorOf(token: string): Cursor {
   try {
     const c = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<Cursor>;
-    if (typeof c.sort === 'string' && typeof c.hashId === 'string' && Number.isInteger(c.count) && (c.count as number) >= 0) {
+    const ok = (v: unknown): v is string => typeof v === 'string' && !v.includes('\u0000') && v.length <= 2048;
+    if (ok(c.sort) && ok(c.hashId) && Number.isInteger(c.count) && (c.count as number) >= 0) {
       return { sort: c.sort, hashId: c.hashId, count: c.count as number };
     }
   } catch {
@@ -358,7 +365,7 @@ export function parseEpcisQuery(raw: RawQuery): EpcisQuery {
   const conditions: Condition[] = [];
   const sensor: SensorCondition[] = [];
   for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined || CONTROL.has(name)) continue;
+    if (value === undefined || CONTROL.has(text(name, name))) continue;
     const condition = SIMPLE[name]?.(name, value) ?? typedCondition(name, value) ?? fieldCondition(name, value);
     if (condition !== undefined) {
       conditions.push(condition);
@@ -400,6 +407,9 @@ function controls(raw: RawQuery): Omit<EpcisQuery, 'conditions'> {
   }
   const perPage = raw.perPage === undefined ? DEFAULT_PER_PAGE : count('perPage', raw.perPage, MAX_PER_PAGE);
   const after = raw.nextPageToken === undefined ? undefined : cursorOf(one('nextPageToken', raw.nextPageToken));
+  if (after !== undefined && orderBy === 'eventTime' && !/^-?\d{1,18}$/.test(after.sort)) {
+    throw new EpcisQueryError('nextPageToken', 'is not a token of this query (its order differs); pass the one the previous page returned');
+  }
   return { orderBy, orderDirection: direction, eventCountLimit, maxEventCount, perPage, after };
 }
 

@@ -309,6 +309,9 @@ describe('EPCIS queries on the read model (PGlite, real SQL)', function () {
       [{ eventCountLimit: '1', maxEventCount: '1' }, 'maxEventCount'],
       [{ nextPageToken: 'not-ours' }, 'nextPageToken'],
       [{ 'GT_example:grade': 'A' }, 'GT_example:grade'],
+      [{ EQ_bizStep: 'ship\u0000ping' }, 'EQ_bizStep'],
+      [{ GE_recordTime: '0000-01-01T00:00:00Z' }, 'GE_recordTime'],
+      [{ nextPageToken: tokenOf({ sort: 'x', hashId: 'E1', count: 1 }) }, 'nextPageToken'],
     ] as const) {
       it(`refuses ${JSON.stringify(raw)}, naming ${parameter}`, function () {
         expect(() => parseEpcisQuery(raw))

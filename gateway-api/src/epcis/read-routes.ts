@@ -103,6 +103,14 @@ function needsReadModel(reads: ReadModelService | undefined): ReadModelService {
   });
 }
 
+/** A string PostgreSQL text can hold (no NUL). */
+const noNul = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');
+
 const values = z.union([z.string(), z.array(z.string())]).optional();
 const minBlock = z.coerce
   .number()
@@ -181,7 +189,7 @@ function pageSize(raw: string | undefined): number {
 function listToken(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
   const decoded = Buffer.from(token, 'base64url').toString('utf8');
-  if (Buffer.from(decoded, 'utf8').toString('base64url') !== token) {
+  if (Buffer.from(decoded, 'utf8').toString('base64url') !== token || decoded.includes('\u0000') || decoded.length > 2048) {
     throw epcisError({
       status: 400,
       code: 'EPCIS_QUERY_PARAMETER',
@@ -206,7 +214,7 @@ const namedQueryBody = z.strictObject({
 });
 
 const subscriptionBody = z.strictObject({
-  dest: z.string().max(2048).describe('the webhook URL: https to a public host, or a host listed in LOTLINE_EPCIS_WEBHOOK_HOSTS'),
+  dest: noNul(2048).describe('the webhook URL: https to a public host, or a host listed in LOTLINE_EPCIS_WEBHOOK_HOSTS'),
   reportIfEmpty: z.boolean().optional().describe('also post when new blocks brought no matching event'),
   stream: z.literal(true).optional().describe('deliver as blocks are indexed (the only mode; schedules are not supported)'),
 });
@@ -306,7 +314,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       tag: 'epcis',
       summary: 'Read one captured EPCIS event',
       description: 'By hash ID or eventID, from the read model: `{event, errorDeclarations, asOfBlock}` (event null when only declared).',
-      params: z.object({ hashId: z.string().min(1).max(512).describe('the CBV 2.0 event hash ID (ni:///sha-256;...) or the eventID') }),
+      params: z.object({ hashId: noNul(512).describe('the CBV 2.0 event hash ID (ni:///sha-256;...) or the eventID') }),
       query: z.strictObject({ minBlock }),
       success: { status: 200, description: 'the stored event with its error declarations' },
       errors: [400, 404, 406],
@@ -360,7 +368,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
         tag: 'epcis',
         summary: `Query the events of one of the ${vocabulary.what}`,
         description: 'The same query parameters as GET /epcis/events, AND-ed with the path value.',
-        params: z.object({ value: z.string().min(1).max(2048) }),
+        params: z.object({ value: noNul(2048) }),
         query: eventsQuery,
         success: { status: 200, description: 'an EPCISQueryDocument', contentType: 'application/ld+json' },
         errors: [400, 406, 413],
