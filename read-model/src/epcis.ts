@@ -498,3 +498,27 @@ export async function capturedFor(sql: Sql, lotIds: readonly string[], hashIds: 
   );
   return { byLot, events: Object.fromEntries(rows.map((r) => [r.hash_id, { event: r.event, context: r.context }])) };
 }
+
+/**
+ * Fill in the `search` documents of rows indexed before that column existed
+ * (a store from an earlier version), in batches; returns how many rows it filled.
+ */
+export async function backfillSearch(sql: Sql, compute: (event: Json, context: unknown) => unknown): Promise<number> {
+  let filled = 0;
+  for (const table of ['epcis_events', 'epcis_declarations'] as const) {
+    for (;;) {
+      const rows = await sql.query<{ ctid: string; event: Json; context: unknown }>(
+        `SELECT ctid::text AS ctid, event, context FROM ${table} WHERE search IS NULL LIMIT 500`,
+      );
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        await sql.query(`UPDATE ${table} SET search = $2::jsonb WHERE ctid = $1::tid`, [
+          row.ctid,
+          JSON.stringify(compute(row.event, row.context)),
+        ]);
+      }
+      filled += rows.length;
+    }
+  }
+  return filled;
+}

@@ -7,6 +7,7 @@
  */
 export { checkpointAt, readPosition, type Position } from './checkpointer';
 export {
+  backfillSearch,
   capturedFor,
   changedEpcisEvents,
   createNamedQuery,

@@ -6,6 +6,7 @@
 import type { Gateway } from '@hyperledger/fabric-gateway';
 import { readPosition } from './checkpointer';
 import {
+  backfillSearch,
   capturedFor,
   changedEpcisEvents,
   epcisEvent,
@@ -17,7 +18,8 @@ import {
   type EpcisVocabulary,
 } from './epcis';
 import type { Condition, EpcisQuery } from './epcis-query';
-import { Indexer, type IndexerStatus } from './indexer';
+import { searchDocument } from './epcis-search';
+import { ensureSchema, Indexer, type IndexerStatus } from './indexer';
 import { traceLot, type Direction, type Trace } from './lineage';
 import { recallReport, searchLots, type LotSearch, type RecallQuery, type RecallReport, type FoundLot } from './reports';
 import { openStore, type Sql, type Store, type StoreLocation } from './store';
@@ -44,6 +46,9 @@ export class ReadModel {
   /** Open the store, create the schema if needed, and start the indexer. */
   static async open(options: ReadModelOptions): Promise<ReadModel> {
     const store = await openStore(options.location);
+    // A store indexed before EPCIS search documents existed gets them now, before the indexer adds rows.
+    await ensureSchema(store);
+    await backfillSearch(store, searchDocument);
     const indexer = new Indexer({
       store,
       gateway: options.gateway,

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import {
+  backfillSearch,
   EpcisQueryError,
   epcisOutputEvent,
   epcisVocabulary,
@@ -319,6 +320,16 @@ describe('EPCIS queries on the read model (PGlite, real SQL)', function () {
           .with.property('parameter', parameter);
       });
     }
+  });
+
+  describe('stores from before the search documents', function () {
+    it('get their search documents filled in, after which the rows match again', async function () {
+      await store.query(`UPDATE epcis_events SET search = NULL WHERE hash_id = 'E2'`);
+      expect(await ids({ MATCH_parentID: 'urn:epc:id:sscc:0614141.1234567890' })).to.deep.equal([]);
+      expect(await backfillSearch(store, searchDocument)).to.equal(1);
+      expect(await ids({ MATCH_parentID: 'urn:epc:id:sscc:0614141.1234567890' })).to.deep.equal(['E2']);
+      expect(await backfillSearch(store, searchDocument)).to.equal(0);
+    });
   });
 
   describe('vocabularies', function () {
