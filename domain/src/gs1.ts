@@ -91,3 +91,83 @@ export function lgtinUrn(lgtin: Lgtin, prefixDigits: number = CANONICAL_PREFIX_D
 export function lgtinDigitalLinkPath(lgtin: Lgtin): string {
   return `/01/${lgtin.gtin}/10/${encodeURIComponent(lgtin.lot)}`;
 }
+
+const URN_SGTIN = /^urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.(.+)$/;
+const URN_SSCC = /^urn:epc:id:sscc:(\d{6,12})\.(\d{5,11})$/;
+const DL_SSCC = /^https?:\/\/[^/?#]+(?:\/[^?#]*)?\/00\/(\d{18})(?:[/?#].*)?$/;
+const URN_SGLN = /^urn:epc:id:sgln:(\d{6,12})\.(\d{0,6})\.(.+)$/;
+const DL_GLN = /^https?:\/\/[^/?#]+(?:\/[^?#]*)?\/414\/(\d{13})(?:\/254\/([^/?#]+))?(?:[/?#].*)?$/;
+
+/**
+ * A canonical key for an EPC or EPC class, so that the URN and Digital Link
+ * spellings of one GS1 identifier match in queries: `01/<GTIN>/10/<lot>`,
+ * `01/<GTIN>/21/<serial>`, `01/<GTIN>`, `00/<SSCC>`; Lotline lot URNs and
+ * unknown schemes are kept as written.
+ */
+export function identifierKey(identifier: string): string {
+  const lgtin = parseLgtin(identifier);
+  if (lgtin !== undefined) return `01/${lgtin.gtin}/10/${lgtin.lot}`;
+  const sgtin = URN_SGTIN.exec(identifier);
+  if (sgtin) {
+    const gtin = gtinFromUrnFields(sgtin[1] as string, sgtin[2] as string);
+    const serial = decode(sgtin[3] as string);
+    if (gtin !== undefined && serial !== undefined) return `01/${gtin}/21/${serial}`;
+  }
+  const dl = DIGITAL_LINK_GTIN.exec(identifier);
+  if (dl) {
+    const value = dl[3] !== undefined ? decode(dl[3]) : undefined;
+    return dl[2] === '21' && value !== undefined ? `01/${dl[1]}/21/${value}` : `01/${dl[1]}`;
+  }
+  const sscc = URN_SSCC.exec(identifier);
+  if (sscc) {
+    const body = (sscc[2] as string)[0] + (sscc[1] as string) + (sscc[2] as string).slice(1);
+    if (body.length === 17) return `00/${body}${checkDigit(body)}`;
+  }
+  const ssccDl = DL_SSCC.exec(identifier);
+  if (ssccDl) return `00/${ssccDl[1] as string}`;
+  return identifier;
+}
+
+/**
+ * A canonical key for a location (EPCIS readPoint / bizLocation), so that the
+ * SGLN URN and Digital Link spellings match: `414/<GLN>` for a GLN without
+ * extension (SGLN extension `0`), `414/<GLN>/254/<extension>` with one; other
+ * URIs are kept as written. In this key, a location's descendants are the
+ * keys that extend it after a `/`: the sub-locations (extensions) of a GLN.
+ */
+export function locationKey(identifier: string): string {
+  const sgln = URN_SGLN.exec(identifier);
+  if (sgln) {
+    const body = (sgln[1] as string) + (sgln[2] as string);
+    const extension = decode(sgln[3] as string);
+    if (body.length === 12 && extension !== undefined) {
+      const gln = `414/${body}${checkDigit(body)}`;
+      return extension === '0' ? gln : `${gln}/254/${extension}`;
+    }
+  }
+  const dl = DL_GLN.exec(identifier);
+  if (dl) {
+    const extension = dl[2] !== undefined ? decode(dl[2]) : undefined;
+    return extension === undefined || extension === '0' ? `414/${dl[1] as string}` : `414/${dl[1] as string}/254/${extension}`;
+  }
+  return identifier;
+}
+
+const CBV_FORMS: Record<string, readonly string[]> = {
+  BizStep: ['https://ref.gs1.org/cbv/BizStep-', 'urn:epcglobal:cbv:bizstep:', 'cbv:BizStep-', 'gs1:BizStep-'],
+  Disp: ['https://ref.gs1.org/cbv/Disp-', 'urn:epcglobal:cbv:disp:', 'cbv:Disp-', 'gs1:Disp-'],
+  SDT: ['https://ref.gs1.org/cbv/SDT-', 'urn:epcglobal:cbv:sdt:', 'cbv:SDT-', 'gs1:SDT-'],
+  BTT: ['https://ref.gs1.org/cbv/BTT-', 'urn:epcglobal:cbv:btt:', 'cbv:BTT-', 'gs1:BTT-'],
+  ER: ['https://ref.gs1.org/cbv/ER-', 'urn:epcglobal:cbv:er:', 'cbv:ER-', 'gs1:ER-'],
+};
+
+/** A CBV vocabulary whose values {@link cbvWord} reduces. */
+export type CbvVocabulary = 'BizStep' | 'Disp' | 'SDT' | 'BTT' | 'ER';
+
+/** Reduce a CBV value in any of its spellings (bare word, URI, URN, CURIE) to the bare word; other values unchanged. */
+export function cbvWord(value: string, vocabulary: CbvVocabulary): string {
+  for (const prefix of CBV_FORMS[vocabulary] ?? []) {
+    if (value.startsWith(prefix)) return value.slice(prefix.length);
+  }
+  return value;
+}

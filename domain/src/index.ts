@@ -18,7 +18,11 @@ export {
 export { EVENTS, type EventName, type EventPayload } from './events';
 export {
   CANONICAL_PREFIX_DIGITS,
+  cbvWord,
   checkDigit,
+  identifierKey,
+  locationKey,
+  type CbvVocabulary,
   DIGITAL_LINK_GTIN,
   gtinFromUrnFields,
   gtinProblem,

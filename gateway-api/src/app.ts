@@ -70,6 +70,8 @@ export interface ServerDeps {
   readonly labels?: LabelOptions;
   /** The organisation's read model (absent: traces and recall reports come from the chaincode, lot search answers 503). */
   readonly readModel?: ReadModelService;
+  /** Hosts EPCIS webhooks may reach although private or plain HTTP (`LOTLINE_EPCIS_WEBHOOK_HOSTS`). */
+  readonly epcisWebhookHosts?: readonly string[];
 }
 
 /** The organisation's identity provider and its public clients, for the explorer and the CLI. */
@@ -218,6 +220,9 @@ export function createServer(deps: ServerDeps): Express {
   exportRoutes(api, deps.readModel);
   epcisRoutes(api, {
     ledgerFor: (caller) => caller.ledger,
+    ...(deps.readModel !== undefined ? { reads: deps.readModel } : {}),
+    webhookHosts: deps.epcisWebhookHosts ?? [],
+    ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
   });
   app.use(api.router);
 

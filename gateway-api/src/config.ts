@@ -38,6 +38,7 @@
  * | `LOTLINE_READ_DB_URL` | — | `postgres://…`: the read model on a PostgreSQL server instead (same schema and SQL) |
  * | `LOTLINE_READ_DB_SCHEMA` | `read_model` | the PostgreSQL schema of this organisation's read model |
  * | `LOTLINE_READ_WAIT_MS` | 10000 | longest wait of a `?minBlock=` read for the index to reach the block |
+ * | `LOTLINE_EPCIS_WEBHOOK_HOSTS` | — | comma-separated hosts (`host` or `host:port`) EPCIS webhook subscriptions may deliver to although they are not public HTTPS hosts (loopback, private networks, plain HTTP); see gateway-api/src/epcis/README.md |
  *
  * With neither `LOTLINE_READ_DB_DIR` nor `LOTLINE_READ_DB_URL`, there is no read model: traces and recall reports come from the chaincode.
  */
@@ -111,6 +112,8 @@ export interface ApiConfig {
   readonly labels: { readonly resolverBase: string | undefined; readonly font: LabelFont | undefined };
   /** The read model's store (undefined: none, reads go to the chaincode) and the longest `?minBlock=` wait. */
   readonly readModel: ReadModelConfig | undefined;
+  /** Hosts EPCIS webhooks may reach although private or plain HTTP (`LOTLINE_EPCIS_WEBHOOK_HOSTS`). */
+  readonly epcisWebhookHosts: readonly string[];
 }
 
 /** Where the read model lives. */
@@ -348,6 +351,10 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     webDir: read.optional('LOTLINE_WEB_DIR'),
     labels: labelSettings(read),
     readModel: readModelSettings(read),
+    epcisWebhookHosts: (read.optional('LOTLINE_EPCIS_WEBHOOK_HOSTS') ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h !== ''),
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

@@ -103,6 +103,7 @@ export function buildDependencies(
     txRetries: config.txRetries,
     ...(config.webDir !== undefined ? { webDir: config.webDir } : {}),
     ...(readModel !== undefined ? { readModel } : {}),
+    epcisWebhookHosts: config.epcisWebhookHosts,
     labels: {
       ...(config.labels.resolverBase !== undefined ? { resolverBase: config.labels.resolverBase } : {}),
       ...(config.labels.font !== undefined ? { font: config.labels.font } : {}),

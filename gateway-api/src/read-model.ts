@@ -21,10 +21,22 @@ export interface ReadModelService {
    * Run `work` on the read model once it has indexed `minBlock` (if given).
    * @throws ApiError 503 READ_MODEL_BEHIND when it does not reach the block in time
    */
-  read<T>(minBlock: number | undefined, work: (model: ReadModel) => Promise<T>): Promise<T>;
+  read<T>(minBlock: number | undefined, work: (model: ReadModel) => Promise<T>, options?: ReadOptions): Promise<T>;
+  /** Aborted when the read model closes (ends streams and deliveries that follow it). */
+  readonly closing: AbortSignal;
   /** The indexer's state and lag, or `opening`. */
   status(): Promise<IndexerStatus | { readonly state: 'opening' | 'failed'; readonly lastError?: string }>;
   close(): Promise<void>;
+}
+
+/** How a read waits for the index. */
+export interface ReadOptions {
+  /**
+   * Without `minBlock`, first catch up with the peer's height at the time of
+   * the read (bounded by `LOTLINE_READ_WAIT_MS`): for answers that cannot
+   * tell "not indexed yet" from "none" (EPCIS queries).
+   */
+  readonly latest?: boolean;
 }
 
 function asProblem(error: unknown): unknown {
@@ -38,6 +50,7 @@ export function startReadModel(
   options: { gateway: () => Gateway; channel: string; chaincode: string; logger: Logger },
 ): ReadModelService {
   let failure: string | undefined;
+  const closing = new AbortController();
   const opening = ReadModel.open({
     location: config.location,
     gateway: options.gateway,
@@ -55,7 +68,8 @@ export function startReadModel(
   const unavailable = (detail: string): ApiError =>
     new ApiError({ status: 503, code: 'READ_MODEL_UNAVAILABLE', title: 'Service unavailable', detail, retryAfterSeconds: 5 });
   return {
-    async read(minBlock, work) {
+    closing: closing.signal,
+    async read(minBlock, work, readOptions = {}) {
       let model: ReadModel;
       try {
         model = await opening;
@@ -73,6 +87,7 @@ export function startReadModel(
           retryAfterSeconds: 1,
         });
       }
+      if (minBlock === undefined && readOptions.latest === true) await model.indexer.catchUp(config.waitMs);
       try {
         return await work(model);
       } catch (error) {
@@ -92,6 +107,7 @@ export function startReadModel(
       return model === undefined ? { state: 'opening' } : model.status();
     },
     async close() {
+      closing.abort();
       try {
         await (await opening).close();
       } catch {

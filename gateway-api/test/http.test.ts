@@ -612,27 +612,55 @@ describe('EPCIS through the API', function () {
     expect(res.body.instance).to.equal('/epcis/capture');
   });
 
-  it('answers 400 INVALID_ARGUMENT for an unknown EPCIS query parameter, without calling the ledger', async function () {
+  it('answers 400 EPCIS_QUERY_PARAMETER naming an unknown EPCIS query parameter, without calling the ledger', async function () {
     const { app, token, calls } = await harness();
     const res = await request(app)
       .get('/epcis/events?MATCH_everything=x')
       .set('authorization', `Bearer ${await token()}`);
-    expectProblem(res, 400, 'INVALID_ARGUMENT');
+    expectProblem(res, 400, 'EPCIS_QUERY_PARAMETER');
+    expect(res.body.errors).to.deep.equal([{ pointer: 'MATCH_everything', reason: res.body.errors[0].reason }]);
+    expect(res.body.errors[0].reason).to.match(/not a query parameter/);
     expect(calls).to.deep.equal([]);
   });
 
-  it('maps a chaincode error of an EPCIS read to its status (404)', async function () {
-    const { app, token } = await harness({
-      evaluate: () => {
-        throw gatewayError(GrpcStatus.UNKNOWN, 'evaluate call to endorser returned error', [
-          'chaincode response 500, NOT_FOUND: no event ni:x',
-        ]);
-      },
-    });
+  it('answers 400 for an invalid value of a known parameter, naming it', async function () {
+    const { app, token } = await harness();
     const res = await request(app)
-      .get('/epcis/events/ni%3Ax')
+      .get('/epcis/events?GE_eventTime=yesterday')
       .set('authorization', `Bearer ${await token()}`);
-    expectProblem(res, 404, 'NOT_FOUND');
+    expectProblem(res, 400, 'EPCIS_QUERY_PARAMETER');
+    expect(res.body.errors[0].pointer).to.equal('GE_eventTime');
+  });
+
+  it('without a read model, EPCIS queries answer 503 READ_MODEL_UNAVAILABLE saying how to configure one', async function () {
+    const { app, token } = await harness();
+    for (const path of ['/epcis/events?EQ_bizStep=shipping', '/epcis/events/ni%3Ax', '/epcis/bizSteps', '/epcis/queries']) {
+      const res = await request(app)
+        .get(path)
+        .set('authorization', `Bearer ${await token()}`);
+      expectProblem(res, 503, 'READ_MODEL_UNAVAILABLE');
+      expect(res.body.detail).to.match(/LOTLINE_READ_DB_DIR/);
+    }
+  });
+
+  it('answers Accept: application/xml with 406 problem+json and the GS1 version headers', async function () {
+    const { app, token } = await harness();
+    const res = await request(app)
+      .get('/epcis/events')
+      .set('authorization', `Bearer ${await token()}`)
+      .set('accept', 'application/xml');
+    expectProblem(res, 406, 'EPCIS_NOT_ACCEPTABLE');
+    expect(res.get('GS1-EPCIS-Version')).to.equal('2.0.0');
+    expect(res.get('GS1-CBV-Version')).to.equal('2.0.0');
+  });
+
+  it('answers 406 when GS1-EPCIS-Min asks for a later EPCIS than 2.0.0', async function () {
+    const { app, token } = await harness();
+    const res = await request(app)
+      .get('/epcis/events')
+      .set('authorization', `Bearer ${await token()}`)
+      .set('GS1-EPCIS-Min', '3.0.0');
+    expectProblem(res, 406, 'EPCIS_VERSION');
   });
 
   it('answers 401 for EPCIS requests without a token, like every other route', async function () {
@@ -650,6 +678,25 @@ describe('EPCIS through the API', function () {
       '/epcis/events',
       '/epcis/events/{hashId}',
       '/epcis/lots/{lotId}/trace',
+      '/epcis/eventTypes',
+      '/epcis/epcs',
+      '/epcis/epcs/{value}/events',
+      '/epcis/bizSteps',
+      '/epcis/bizLocations',
+      '/epcis/readPoints',
+      '/epcis/dispositions',
+      '/epcis/queries',
+      '/epcis/queries/{name}',
+      '/epcis/queries/{name}/events',
+      '/epcis/queries/{name}/subscriptions',
+      '/epcis/queries/{name}/subscriptions/{id}',
+    ]);
+    expect(paths['/epcis/events']?.get?.parameters.map((p) => p.name)).to.include.members([
+      'MATCH_anyEPC',
+      'EQ_bizStep',
+      'WD_readPoint',
+      'maxEventCount',
+      'minBlock',
     ]);
     expect(paths['/epcis/capture']?.post?.responses).to.have.keys('201', '400', '401', '403', '404', '409', '413', '415', '503');
     expect(paths['/epcis/lots/{lotId}/trace']?.get?.parameters.map((p) => p.name)).to.deep.equal([
@@ -657,6 +704,7 @@ describe('EPCIS through the API', function () {
       'direction',
       'maxDepth',
       'maxNodes',
+      'events',
     ]);
   });
 });

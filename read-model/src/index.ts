@@ -6,6 +6,45 @@
  * lot search served from it, each answer stating `asOfBlock`.
  */
 export { checkpointAt, readPosition, type Position } from './checkpointer';
+export {
+  backfillSearch,
+  capturedFor,
+  changedEpcisEvents,
+  createNamedQuery,
+  createSubscription,
+  deleteNamedQuery,
+  deleteSubscription,
+  epcisEvent,
+  epcisOutputEvent,
+  epcisVocabulary,
+  namedQueries,
+  namedQuery,
+  pageSql,
+  queryEpcisEvents,
+  recordDelivery,
+  subscriptions,
+  type CapturedFor,
+  type EpcisPage,
+  type EpcisRow,
+  type EpcisVocabulary,
+  type NamedQuery,
+  type Subscription,
+} from './epcis';
+export {
+  ANY_IDENTIFIER,
+  DEFAULT_PER_PAGE,
+  EpcisQueryError,
+  MAX_PER_PAGE,
+  STANDARD_PARAMETERS,
+  isControlParameter,
+  parseEpcisQuery,
+  tokenOf,
+  type Condition,
+  type Cursor,
+  type EpcisQuery,
+  type RawQuery,
+} from './epcis-query';
+export { searchDocument, type SearchDocument } from './epcis-search';
 export { ensureSchema, Indexer, type IndexerOptions, type IndexerStatus } from './indexer';
 export { affectedBy, summaries, traceLot, type AffectedRef, type Direction, type LotSummary, type Trace } from './lineage';
 export { applyBlock, BALANCE_SHARDS, initialShare, remainingOf } from './project';

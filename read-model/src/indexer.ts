@@ -86,6 +86,8 @@ export class Indexer {
       try {
         const position = await readPosition(store);
         this.#next = position.nextBlock;
+        // Another writer of the same store (a second indexer on one PostgreSQL schema) may have moved the checkpoint.
+        this.#wake();
         this.#state = 'following';
         for await (const block of followBlocks(
           this.#options.gateway(),

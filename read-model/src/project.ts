@@ -7,6 +7,7 @@
  */
 import { fromMicro, toMicro, type Micro } from '@lotline/domain';
 import type { BlockTransaction, DecodedBlock } from '@lotline/ledger-client';
+import { searchDocument } from './epcis-search';
 import type { Sql } from './store';
 
 /** Balance shards per lot (chaincode/src/models/balance.ts BALANCE_SHARDS). */
@@ -151,6 +152,7 @@ const TABLES = {
       ['event', 'jsonb'],
       ['context', 'jsonb'],
       ['doc', 'jsonb'],
+      ['search', 'jsonb'],
     ],
   ),
   epcis_declarations: table(
@@ -165,6 +167,7 @@ const TABLES = {
       ['event', 'jsonb'],
       ['context', 'jsonb'],
       ['doc', 'jsonb'],
+      ['search', 'jsonb'],
     ],
   ),
   holds: table(
@@ -311,6 +314,7 @@ const PROJECTORS: Readonly<Record<string, Projector>> = {
       event: v.event,
       context: v.context ?? null,
       doc: v,
+      search: searchDocument(v.event as Record<string, unknown>, v.context),
       ...at,
     });
   },
@@ -326,6 +330,7 @@ const PROJECTORS: Readonly<Record<string, Projector>> = {
       event: v.event,
       context: v.context ?? null,
       doc: v,
+      search: searchDocument(v.event as Record<string, unknown>, v.context),
       ...at,
     });
   },

@@ -5,7 +5,21 @@
  */
 import type { Gateway } from '@hyperledger/fabric-gateway';
 import { readPosition } from './checkpointer';
-import { Indexer, type IndexerStatus } from './indexer';
+import {
+  backfillSearch,
+  capturedFor,
+  changedEpcisEvents,
+  epcisEvent,
+  epcisVocabulary,
+  queryEpcisEvents,
+  type CapturedFor,
+  type EpcisPage,
+  type EpcisRow,
+  type EpcisVocabulary,
+} from './epcis';
+import type { Condition, EpcisQuery } from './epcis-query';
+import { searchDocument } from './epcis-search';
+import { ensureSchema, Indexer, type IndexerStatus } from './indexer';
 import { traceLot, type Direction, type Trace } from './lineage';
 import { recallReport, searchLots, type LotSearch, type RecallQuery, type RecallReport, type FoundLot } from './reports';
 import { openStore, type Sql, type Store, type StoreLocation } from './store';
@@ -32,6 +46,9 @@ export class ReadModel {
   /** Open the store, create the schema if needed, and start the indexer. */
   static async open(options: ReadModelOptions): Promise<ReadModel> {
     const store = await openStore(options.location);
+    // A store indexed before EPCIS search documents existed gets them now, before the indexer adds rows.
+    await ensureSchema(store);
+    await backfillSearch(store, searchDocument);
     const indexer = new Indexer({
       store,
       gateway: options.gateway,
@@ -64,6 +81,39 @@ export class ReadModel {
   /** One page of a lot search. */
   lots(search: LotSearch): Promise<AsOf<{ lots: FoundLot[]; nextCursor: string | null }>> {
     return this.asOf((sql) => searchLots(sql, search));
+  }
+
+  /** One page of an EPCIS query (and `extra` conditions, e.g. a sub-resource's). */
+  epcisEvents(query: EpcisQuery, extra: readonly Condition[] = []): Promise<AsOf<EpcisPage>> {
+    return this.asOf((sql) => queryEpcisEvents(sql, query, extra));
+  }
+
+  /** One captured event (by hash ID or eventID) with its error declarations; undefined when unknown. */
+  async epcisEvent(id: string): Promise<AsOf<{ found: Awaited<ReturnType<typeof epcisEvent>> }>> {
+    return this.asOf(async (sql) => ({ found: await epcisEvent(sql, id) }));
+  }
+
+  /** Events matching `query` that changed in blocks after `afterBlock`, up to the last one indexed (`asOfBlock`). */
+  epcisChanges(query: EpcisQuery, afterBlock: number, limit: number): Promise<AsOf<{ events: EpcisRow[] }>> {
+    return this.store.transaction(async (tx) => {
+      const uptoBlock = Number((await readPosition(tx)).nextBlock) - 1;
+      const events = await changedEpcisEvents(tx, query, { afterBlock, uptoBlock, limit });
+      return { events, asOfBlock: uptoBlock };
+    });
+  }
+
+  /** The captured events that created `lotIds`, and the events `hashIds`, as captured (trace exports). */
+  epcisCapturedFor(lotIds: readonly string[], hashIds: readonly string[]): Promise<AsOf<CapturedFor>> {
+    return this.asOf((sql) => capturedFor(sql, lotIds, hashIds));
+  }
+
+  /** A page of a REST-binding vocabulary (event types, EPCs, bizSteps, ...). */
+  epcisVocabulary(
+    vocabulary: EpcisVocabulary,
+    perPage: number,
+    after: string | undefined,
+  ): Promise<AsOf<{ values: string[]; next: string | undefined }>> {
+    return this.asOf((sql) => epcisVocabulary(sql, vocabulary, { perPage, after }));
   }
 
   /** Resolves true once block `block` is indexed, false after `withinMs`. */

@@ -4,7 +4,12 @@
  * checked against that transaction's write set with the evidence verifier.
  * Rows mirror what the chaincode wrote, by key; nothing here is computed
  * except `remaining_micro` (from the balance shards, as the chaincode does)
- * and the current holds (from the lot document's `holds`).
+ * and the current holds (from the lot document's `holds`), and the EPCIS
+ * events' `search` documents (epcis-search.ts).
+ *
+ * `epcis_named_queries` and `epcis_subscriptions` are the organisation's own
+ * EPCIS named queries and webhook subscriptions: off-ledger, not derived from
+ * blocks, so not in {@link DATA_TABLES}.
  *
  * `checkpoint` holds the next block to index; it is written in the same
  * transaction as the rows of the block before it.
@@ -70,13 +75,29 @@ CREATE TABLE IF NOT EXISTS participants (
 CREATE TABLE IF NOT EXISTS epcis_events (
   hash_id text PRIMARY KEY, event_id text, type text NOT NULL, event_time_ms bigint NOT NULL,
   biz_step text, disposition text, record_time text NOT NULL,
-  event jsonb NOT NULL, context jsonb, doc jsonb NOT NULL, block bigint NOT NULL, tx_id text NOT NULL
+  event jsonb NOT NULL, context jsonb, doc jsonb NOT NULL, search jsonb, block bigint NOT NULL, tx_id text NOT NULL
 );
 CREATE INDEX IF NOT EXISTS epcis_events_time ON epcis_events (event_time_ms, hash_id);
 CREATE TABLE IF NOT EXISTS epcis_declarations (
   hash_id text NOT NULL, capture_tx_id text NOT NULL, idx text NOT NULL, reason text, declared_event_known boolean NOT NULL,
-  event jsonb NOT NULL, context jsonb, doc jsonb NOT NULL, block bigint NOT NULL, tx_id text NOT NULL,
+  event jsonb NOT NULL, context jsonb, doc jsonb NOT NULL, search jsonb, block bigint NOT NULL, tx_id text NOT NULL,
   PRIMARY KEY (hash_id, capture_tx_id, idx)
+);
+ALTER TABLE epcis_events ADD COLUMN IF NOT EXISTS search jsonb;
+ALTER TABLE epcis_declarations ADD COLUMN IF NOT EXISTS search jsonb;
+CREATE INDEX IF NOT EXISTS epcis_events_search ON epcis_events USING gin (search jsonb_path_ops);
+CREATE INDEX IF NOT EXISTS epcis_events_record ON epcis_events (record_time, hash_id);
+CREATE INDEX IF NOT EXISTS epcis_events_block ON epcis_events (block);
+CREATE INDEX IF NOT EXISTS epcis_events_type ON epcis_events (type);
+CREATE INDEX IF NOT EXISTS epcis_events_biz_step ON epcis_events (biz_step);
+CREATE INDEX IF NOT EXISTS epcis_declarations_block ON epcis_declarations (block);
+CREATE TABLE IF NOT EXISTS epcis_named_queries (
+  name text PRIMARY KEY, params jsonb NOT NULL, created_by text NOT NULL, created_at text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS epcis_subscriptions (
+  id text PRIMARY KEY, query_name text NOT NULL REFERENCES epcis_named_queries (name) ON DELETE CASCADE,
+  dest text NOT NULL, report_if_empty boolean NOT NULL, after_block bigint NOT NULL,
+  created_by text NOT NULL, created_at text NOT NULL, last_delivery_at text, last_error text
 );
 INSERT INTO checkpoint (id, next_block, last_tx_id, schema_version) VALUES (1, 0, NULL, ${SCHEMA_VERSION}) ON CONFLICT (id) DO NOTHING;
 `;

@@ -1,4 +1,4 @@
-import { fail } from '@lotline/domain';
+import { cbvWord, fail } from '@lotline/domain';
 
 /**
  * Typed reads of the EPCIS event fields that the ledger mapping uses. The API
@@ -94,17 +94,4 @@ export class EventFields {
   }
 }
 
-const CBV_FORMS: Record<string, readonly string[]> = {
-  BizStep: ['https://ref.gs1.org/cbv/BizStep-', 'urn:epcglobal:cbv:bizstep:', 'cbv:BizStep-', 'gs1:BizStep-'],
-  Disp: ['https://ref.gs1.org/cbv/Disp-', 'urn:epcglobal:cbv:disp:', 'cbv:Disp-', 'gs1:Disp-'],
-  SDT: ['https://ref.gs1.org/cbv/SDT-', 'urn:epcglobal:cbv:sdt:', 'cbv:SDT-', 'gs1:SDT-'],
-  ER: ['https://ref.gs1.org/cbv/ER-', 'urn:epcglobal:cbv:er:', 'cbv:ER-', 'gs1:ER-'],
-};
-
-/** Reduce a CBV value in any of its spellings (bare word, URI, URN, CURIE) to the bare word; other values unchanged. */
-export function cbvWord(value: string, vocabulary: 'BizStep' | 'Disp' | 'SDT' | 'ER'): string {
-  for (const prefix of CBV_FORMS[vocabulary] ?? []) {
-    if (value.startsWith(prefix)) return value.slice(prefix.length);
-  }
-  return value;
-}
+export { cbvWord };

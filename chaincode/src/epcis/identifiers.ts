@@ -1,15 +1,4 @@
-import {
-  checkDigit,
-  DIGITAL_LINK_GTIN,
-  gtinFromUrnFields,
-  LGTIN_ID,
-  LGTIN_URN,
-  lgtinDigitalLinkPath,
-  lgtinUrn,
-  ORG_LOT_ID,
-  parseLgtin,
-  type Lgtin,
-} from '@lotline/domain';
+import { LGTIN_ID, LGTIN_URN, lgtinDigitalLinkPath, lgtinUrn, ORG_LOT_ID, parseLgtin, type Lgtin } from '@lotline/domain';
 
 /**
  * GS1 identifiers as they appear in EPCIS documents, and how they map onto
@@ -33,7 +22,7 @@ import {
 export const LOTLINE_LOT_URN = 'urn:lotline:lot:';
 /** The party URI prefix naming a Lotline organisation (source/destination lists). */
 export const LOTLINE_MSP_URN = 'urn:lotline:msp:';
-export { CANONICAL_PREFIX_DIGITS, checkDigit, lgtinUrn, parseLgtin, type Lgtin } from '@lotline/domain';
+export { CANONICAL_PREFIX_DIGITS, checkDigit, identifierKey, lgtinUrn, parseLgtin, type Lgtin } from '@lotline/domain';
 
 /** A reference to a lot, resolved from an EPCIS class identifier. */
 export interface LotRef {
@@ -46,20 +35,6 @@ export interface LotRef {
   /** The identifier as written in the document. */
   readonly source: string;
 }
-
-function decode(value: string): string | undefined {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return undefined;
-  }
-}
-
-const DL_PATH = DIGITAL_LINK_GTIN;
-const URN_CLASS = LGTIN_URN;
-const URN_SGTIN = /^urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.(.+)$/;
-const URN_SSCC = /^urn:epc:id:sscc:(\d{6,12})\.(\d{5,11})$/;
-const DL_SSCC = /^https?:\/\/[^/?#]+(?:\/[^?#]*)?\/00\/(\d{18})(?:[/?#].*)?$/;
 
 /** The GS1 Digital Link of an LGTIN. */
 export function lgtinDigitalLink(lgtin: Lgtin): string {
@@ -80,43 +55,13 @@ export function lotRefOfClass(identifier: string): LotRef | undefined {
   if (lgtin === undefined) return undefined;
   const id = lgtinUrn(lgtin);
   if (!LGTIN_ID.test(id)) return undefined;
-  const aliases = URN_CLASS.test(identifier) && identifier !== id && LGTIN_ID.test(identifier) ? [identifier] : [];
+  const aliases = LGTIN_URN.test(identifier) && identifier !== id && LGTIN_ID.test(identifier) ? [identifier] : [];
   return { id, aliases, gtin: lgtin.gtin, source: identifier };
 }
 
 /** The EPCIS class identifier of a Lotline lot id (the inverse of `lotRefOfClass`). */
 export function classOfLotId(lotId: string): string {
   return LGTIN_ID.test(lotId) ? lotId : `${LOTLINE_LOT_URN}${lotId}`;
-}
-
-/**
- * A canonical key for an EPC or EPC class, so that the URN and Digital Link
- * spellings of one GS1 identifier match in queries: `01/<GTIN>/10/<lot>`,
- * `01/<GTIN>/21/<serial>`, `01/<GTIN>`, `00/<SSCC>`; Lotline lot URNs and
- * unknown schemes are kept as written.
- */
-export function identifierKey(identifier: string): string {
-  const lgtin = parseLgtin(identifier);
-  if (lgtin !== undefined) return `01/${lgtin.gtin}/10/${lgtin.lot}`;
-  const sgtin = URN_SGTIN.exec(identifier);
-  if (sgtin) {
-    const gtin = gtinFromUrnFields(sgtin[1] as string, sgtin[2] as string);
-    const serial = decode(sgtin[3] as string);
-    if (gtin !== undefined && serial !== undefined) return `01/${gtin}/21/${serial}`;
-  }
-  const dl = DL_PATH.exec(identifier);
-  if (dl) {
-    const value = dl[3] !== undefined ? decode(dl[3]) : undefined;
-    return dl[2] === '21' && value !== undefined ? `01/${dl[1]}/21/${value}` : `01/${dl[1]}`;
-  }
-  const sscc = URN_SSCC.exec(identifier);
-  if (sscc) {
-    const body = (sscc[2] as string)[0] + (sscc[1] as string) + (sscc[2] as string).slice(1);
-    if (body.length === 17) return `00/${body}${checkDigit(body)}`;
-  }
-  const ssccDl = DL_SSCC.exec(identifier);
-  if (ssccDl) return `00/${ssccDl[1] as string}`;
-  return identifier;
 }
 
 /**

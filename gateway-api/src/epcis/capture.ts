@@ -34,6 +34,8 @@ export interface CapturedEvent {
 export interface CaptureResponse {
   /** The Fabric transaction that committed the capture. */
   readonly captureId: string;
+  /** The block that holds it: read it back with `?minBlock=` (read-your-writes on the read model). */
+  readonly blockNumber: number;
   readonly captured: readonly CapturedEvent[];
   readonly declarations: readonly { pointer: string; hashId: string; declaredEventKnown: boolean }[];
   readonly skipped: readonly { pointer: string; hashId: string; reason: string }[];
@@ -150,9 +152,10 @@ export async function captureDocument(ledger: EpcisLedger, body: unknown, option
       onDuplicate: options.errorBehaviour === 'proceed' ? 'skip' : 'reject',
       parties: options.parties,
     };
-    const { result } = await ledger.submit<ChaincodeCaptureResult>('Epcis', 'Capture', [JSON.stringify(argument)]);
+    const { result, blockNumber } = await ledger.submit<ChaincodeCaptureResult>('Epcis', 'Capture', [JSON.stringify(argument)]);
     return {
       captureId: result.captureTxId,
+      blockNumber: Number(blockNumber),
       captured: result.captured.map((c) => ({ pointer: pointerOf(c.index), hashId: c.hashId, type: c.type, operations: c.operations })),
       declarations: result.declarations.map((d) => ({
         pointer: pointerOf(d.index),

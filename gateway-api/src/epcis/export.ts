@@ -1,6 +1,8 @@
+import type { CapturedFor } from '@lotline/read-model';
+import type { ReadModelService } from '../read-model';
 import { epcisError, fromLedgerError } from './errors';
 import type { EpcisLedger } from './ledger';
-import { EPCIS_CONTEXT } from './query';
+import { mergedContext } from './query';
 
 /** The namespace of Lotline's ILMD fields (product code and name, site, line). */
 export const LOTLINE_NAMESPACE = 'https://lotline.example/ns/epcis#';
@@ -19,7 +21,13 @@ interface ExportMaterial {
   root: string;
   direction: 'backward' | 'forward';
   lots: ExportedLot[];
-  containment: { container: string; lotId: string; quantity: { amount: number; unit: string } | null; recordedAt: string }[];
+  containment: {
+    container: string;
+    lotId: string;
+    quantity: { amount: number; unit: string } | null;
+    recordedAt: string;
+    hashId?: string;
+  }[];
   truncated: boolean;
 }
 
@@ -28,6 +36,13 @@ export interface ExportOptions {
   readonly direction: 'backward' | 'forward';
   readonly maxDepth: number;
   readonly maxNodes: number;
+  /**
+   * `captured` (default): each lot's creating event and each containment's
+   * event as captured, when a capture made it (synthetic events for the
+   * others); `lineage`: one synthetic event per lot and containment, which
+   * re-imports into the same lineage under rewritten identifiers.
+   */
+  readonly events?: 'captured' | 'lineage';
 }
 
 const LGTIN = /^urn:epc:class:lgtin:/;
@@ -56,15 +71,37 @@ function inCreationOrder(lots: readonly ExportedLot[]): ExportedLot[] {
   return out;
 }
 
+const NO_CAPTURES: CapturedFor = { byLot: {}, events: {} };
+
 /**
  * One EPCIS event per lot: an ObjectEvent ADD (with ILMD) for a lot without
  * inputs, a TransformationEvent from its inputs for the others; then an
  * AggregationEvent ADD per containment. Importing the document again
- * recreates the same lots, lineage edges and quantities.
+ * recreates the same lots, lineage edges and quantities. With `captured`,
+ * a lot or containment that a captured event made is exported as that event,
+ * exactly as captured (once, however many lots it made).
  */
-export function traceDocument(material: ExportMaterial, now: Date = new Date()): Record<string, unknown> {
+export function traceDocument(
+  material: ExportMaterial,
+  now: Date = new Date(),
+  captured: CapturedFor = NO_CAPTURES,
+): Record<string, unknown> {
   const events: Record<string, unknown>[] = [];
+  const contexts: unknown[] = [];
+  const exported = new Set<string>();
+  /** Push the captured event `hashId` (once); false when there is none. */
+  const asCaptured = (hashId: string | undefined): boolean => {
+    const found = hashId === undefined ? undefined : captured.events[hashId];
+    if (hashId === undefined || found === undefined) return false;
+    if (!exported.has(hashId)) {
+      exported.add(hashId);
+      events.push(found.event);
+      contexts.push(found.context);
+    }
+    return true;
+  };
   for (const lot of inCreationOrder(material.lots)) {
+    if (asCaptured(captured.byLot[lot.id])) continue;
     const common = {
       eventTime: lot.createdAt,
       eventTimeZoneOffset: '+00:00',
@@ -90,6 +127,7 @@ export function traceDocument(material: ExportMaterial, now: Date = new Date()):
   }
   const packed = [...material.containment].sort((a, b) => (a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : 0));
   for (const c of packed) {
+    if (asCaptured(c.hashId)) continue;
     events.push({
       type: 'AggregationEvent',
       eventTime: c.recordedAt,
@@ -103,7 +141,7 @@ export function traceDocument(material: ExportMaterial, now: Date = new Date()):
     });
   }
   return {
-    '@context': [EPCIS_CONTEXT, { lotline: LOTLINE_NAMESPACE }],
+    '@context': mergedContext([{ lotline: LOTLINE_NAMESPACE }, ...contexts]),
     type: 'EPCISDocument',
     schemaVersion: '2.0',
     creationDate: now.toISOString(),
@@ -116,6 +154,7 @@ export async function exportTrace(
   ledger: EpcisLedger,
   lotId: string,
   options: ExportOptions,
+  reads?: ReadModelService,
 ): Promise<{ document: Record<string, unknown>; truncated: boolean }> {
   if (!['backward', 'forward'].includes(options.direction)) {
     throw epcisError({
@@ -138,5 +177,18 @@ export async function exportTrace(
   } catch (error) {
     throw fromLedgerError(error);
   }
-  return { document: traceDocument(material), truncated: material.truncated };
+  const hashIds = material.containment.flatMap((c) => (c.hashId !== undefined ? [c.hashId] : []));
+  const captured =
+    options.events === 'lineage' || reads === undefined
+      ? NO_CAPTURES
+      : await reads.read(
+          undefined,
+          (model) =>
+            model.epcisCapturedFor(
+              material.lots.map((l) => l.id),
+              hashIds,
+            ),
+          { latest: true },
+        );
+  return { document: traceDocument(material, new Date(), captured), truncated: material.truncated };
 }

@@ -9,10 +9,11 @@ import { z } from 'zod';
 import type { ApiRouter, Caller } from '../http/route';
 import { jsonBody } from '../http/json';
 import { captureDocument, MAX_CAPTURE_EVENTS, type CaptureErrorBehaviour } from './capture';
-import { epcisError, fromLedgerError } from './errors';
+import { epcisError } from './errors';
 import { exportTrace } from './export';
 import type { EpcisLedger } from './ledger';
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE, queryEvents } from './query';
+import { epcisNegotiation, epcisReadRoutes } from './read-routes';
+import type { ReadModelService } from '../read-model';
 
 /** What the EPCIS routes need from the application. */
 export interface EpcisRouteDeps {
@@ -23,6 +24,12 @@ export interface EpcisRouteDeps {
   ledgerFor(caller: Caller): EpcisLedger;
   /** Party URIs (PGLN, GLN, ...) of partner organisations → their MSP IDs, for custody transfers on shipping. */
   readonly parties?: Readonly<Record<string, string>>;
+  /** The organisation's read model: the EPCIS query interface reads it (absent: those routes answer 503). */
+  readonly reads?: ReadModelService;
+  /** Hosts webhooks may reach although private or plain HTTP (`LOTLINE_EPCIS_WEBHOOK_HOSTS`). */
+  readonly webhookHosts?: readonly string[];
+  /** SSE keep-alive interval of subscriptions (default 15 s). */
+  readonly heartbeatMs?: number;
 }
 
 /** Media types of an EPCIS capture body. */
@@ -49,12 +56,6 @@ function errorBehaviour(req: Request): CaptureErrorBehaviour {
   return value;
 }
 
-const listParam = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .describe('one or more values: repeated, or separated by |');
-const timeParam = z.string().optional().describe('ISO 8601 date-time');
-
 const schemas = {
   capture: {
     type: 'object',
@@ -74,24 +75,17 @@ const schemas = {
       },
     },
   },
-  events: z.strictObject({
-    MATCH_anyEPC: listParam,
-    MATCH_anyEPCClass: listParam,
-    MATCH_inputEPCClass: listParam,
-    MATCH_outputEPCClass: listParam,
-    EQ_bizStep: listParam,
-    EQ_disposition: listParam,
-    GE_eventTime: timeParam,
-    LT_eventTime: timeParam,
-    perPage: z.string().optional().describe(`events per page, 1..${MAX_PER_PAGE} (default ${DEFAULT_PER_PAGE})`),
-    nextPageToken: z.string().optional().describe('the token of the next page (from GS1-Next-Page-Token or the Link header)'),
-  }),
-  event: z.object({ hashId: z.string().min(1).max(512).describe('the CBV 2.0 event hash ID (ni:///sha-256;...) or the eventID') }),
   lot: z.object({ lotId: z.string().min(1).max(512).describe('lot id: a GS1 LGTIN URN or `<MSP ID>:<local id>`') }),
   trace: z.strictObject({
     direction: z.enum(['backward', 'forward']).default('backward'),
     maxDepth: z.coerce.number().int().min(0).max(50).default(50).describe('depth limit (0..50)'),
     maxNodes: z.coerce.number().int().min(1).max(5000).default(5000).describe('node limit (1..5000)'),
+    events: z
+      .enum(['captured', 'lineage'])
+      .default('captured')
+      .describe(
+        'captured: the events as captured where a capture made the lot (default); lineage: one synthetic event per lot, re-importable',
+      ),
   }),
 };
 
@@ -100,12 +94,13 @@ const schemas = {
  * mounted separately, {@link epcisCaptureBody}):
  * - `POST /epcis/capture`: capture an EPCISDocument (JSON or JSON-LD) in one transaction → 201 with what each event did;
  *   400 with every schema violation; 409 on duplicates (`GS1-Capture-Error-Behaviour: proceed` skips them).
- * - `GET /epcis/events`: EPCIS simple event query → EPCISQueryDocument, paged with `perPage` / `nextPageToken` (Link rel="next").
- * - `GET /epcis/events/:hashId`: one captured event with its error declarations.
+ * - the query interface on the read model (read-routes.ts): `GET /epcis/events`, `/epcis/events/:hashId`, the
+ *   vocabularies (`/epcis/eventTypes`, `/epcis/epcs`, ...), named queries and subscriptions.
  * - `GET /epcis/lots/:lotId/trace?direction=backward|forward&maxDepth=&maxNodes=`: the trace as an EPCISDocument.
  */
 export function epcisRoutes(api: ApiRouter, deps: EpcisRouteDeps): void {
   const parties = deps.parties ?? {};
+  api.router.use('/epcis', epcisNegotiation);
 
   api.route(
     {
@@ -118,7 +113,10 @@ export function epcisRoutes(api: ApiRouter, deps: EpcisRouteDeps): void {
         'All events in one Fabric transaction, as the caller. Header `GS1-Capture-Error-Behaviour: rollback` (default) refuses the ' +
         'whole document on a duplicate; `proceed` skips events already captured.',
       rawBody: { contentTypes: EPCIS_MEDIA_TYPES, schema: schemas.capture },
-      success: { status: 201, description: '`{captureId, captured, declarations, skipped, lotIds, ignored}` + Location' },
+      success: {
+        status: 201,
+        description: '`{captureId, blockNumber, captured, declarations, skipped, lotIds, ignored}` + Location, X-Block-Number',
+      },
       errors: [400, 403, 404, 409, 413, 415],
     },
     async ({ req, res, caller }) => {
@@ -131,55 +129,11 @@ export function epcisRoutes(api: ApiRouter, deps: EpcisRouteDeps): void {
         });
       }
       const result = await captureDocument(deps.ledgerFor(caller), req.body, { errorBehaviour: errorBehaviour(req), parties });
-      res.status(201).location(`/epcis/capture/${result.captureId}`).json(result);
+      res.status(201).location(`/epcis/capture/${result.captureId}`).set('X-Block-Number', String(result.blockNumber)).json(result);
     },
   );
 
-  api.route(
-    {
-      method: 'get',
-      path: '/epcis/events',
-      operationId: 'epcisQueryEvents',
-      tag: 'epcis',
-      summary: 'Query captured EPCIS events',
-      description: 'EPCIS 2.0 simple event query; unknown parameters are refused.',
-      query: schemas.events,
-      success: { status: 200, description: 'an EPCISQueryDocument', contentType: 'application/ld+json' },
-      errors: [400],
-    },
-    async ({ req, res, query, caller }) => {
-      const result = await queryEvents(deps.ledgerFor(caller), query);
-      if (result.nextPageToken !== undefined) {
-        const next = new URLSearchParams(req.query as Record<string, string>);
-        next.set('nextPageToken', result.nextPageToken);
-        res.set('Link', `</epcis/events?${next.toString()}>; rel="next"`);
-        res.set('GS1-Next-Page-Token', result.nextPageToken);
-      }
-      res.type('application/ld+json').send(JSON.stringify(result.document));
-    },
-  );
-
-  api.route(
-    {
-      method: 'get',
-      path: '/epcis/events/:hashId',
-      operationId: 'epcisReadEvent',
-      tag: 'epcis',
-      summary: 'Read one captured EPCIS event',
-      params: schemas.event,
-      success: { status: 200, description: 'the stored event with its error declarations' },
-      errors: [400, 404],
-    },
-    async ({ res, params, caller }) => {
-      let event: unknown;
-      try {
-        event = await deps.ledgerFor(caller).evaluate<unknown>('Epcis', 'GetEvent', params.hashId);
-      } catch (error) {
-        throw fromLedgerError(error);
-      }
-      res.type('application/json').send(JSON.stringify(event));
-    },
-  );
+  epcisReadRoutes(api, deps);
 
   api.route(
     {
@@ -194,7 +148,7 @@ export function epcisRoutes(api: ApiRouter, deps: EpcisRouteDeps): void {
       errors: [400, 404],
     },
     async ({ res, params, query, caller }) => {
-      const result = await exportTrace(deps.ledgerFor(caller), params.lotId, query);
+      const result = await exportTrace(deps.ledgerFor(caller), params.lotId, query, deps.reads);
       res.set('Lotline-Trace-Truncated', String(result.truncated));
       res.type('application/ld+json').send(JSON.stringify(result.document));
     },

@@ -27,15 +27,15 @@ export function fixtureFiles(rel: string): string[] {
     .sort();
 }
 
-/** Front app that routes each request to the API of the organisation named by `x-test-user`, with a real token. */
-export function epcisApp(): Express {
+/** Front app that routes each request to the API of the organisation named by `x-test-user`, with a real token (APIs built with `env` added). */
+export function epcisApp(env: Record<string, string> = {}): Express {
   const apis = new Map<string, Promise<TestApi>>();
   const front = express();
   front.use((req: Request, res: Response, next: NextFunction) => {
     const [orgRef = 'PartsCo', user = 'qm1'] = (req.get('x-test-user') ?? 'PartsCo/qm1').split('/');
     let api = apis.get(orgRef);
     if (api === undefined) {
-      api = apiFor(orgRef);
+      api = apiFor(orgRef, env);
       apis.set(orgRef, api);
     }
     Promise.all([api, bearer(orgRef, user)]).then(([{ app }, authorization]) => {

@@ -1,0 +1,190 @@
+/**
+ * EPCIS webhook subscriptions: where they may deliver (SSRF rules), and the
+ * dispatcher that posts each subscription's new matching events as an
+ * EPCISQueryDocument when the indexer has indexed new blocks.
+ *
+ * Delivery is at least once: a subscription's position (`after_block`)
+ * advances only after its destination answered 2xx; a failed delivery is
+ * retried on the next round (every block, or every `retryMs`).
+ */
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import { changedEpcisEvents, parseEpcisQuery, recordDelivery, subscriptions, namedQuery, type Subscription } from '@lotline/read-model';
+import type { Logger } from 'pino';
+import type { ReadModelService } from '../read-model';
+import { queryDocument } from './query';
+
+/** Addresses a webhook never reaches unless its host is allowed by name: loopback, private, link-local, CGNAT, multicast, unspecified. */
+const INTERNAL = new BlockList();
+for (const [net, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 3],
+] as const) {
+  INTERNAL.addSubnet(net, prefix, 'ipv4');
+}
+for (const [net, prefix] of [
+  ['::', 127],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const) {
+  INTERNAL.addSubnet(net, prefix, 'ipv6');
+}
+
+/** Whether an IP address is internal (never a webhook target unless allowed by name). */
+export function isInternalAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return true;
+  // An IPv4-mapped IPv6 address (::ffff:a.b.c.d or ::ffff:xxxx:xxxx) is its IPv4 address (BlockList compares them so).
+  return INTERNAL.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** Resolves a host name to its addresses (a seam for tests). */
+export type Resolve = (host: string) => Promise<string[]>;
+
+const resolveAll: Resolve = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+
+/**
+ * Why a webhook destination is refused, or undefined when it is allowed:
+ * an `https:` URL without credentials whose host resolves only to public
+ * addresses, or any `http(s):` URL whose host (or `host:port`) is listed in
+ * `allowedHosts` (`LOTLINE_EPCIS_WEBHOOK_HOSTS`).
+ */
+export async function destinationProblem(
+  dest: string,
+  allowedHosts: readonly string[],
+  resolve: Resolve = resolveAll,
+): Promise<string | undefined> {
+  let url: URL;
+  try {
+    url = new URL(dest);
+  } catch {
+    return 'dest must be an absolute http(s) URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'dest must be an http(s) URL';
+  if (url.username !== '' || url.password !== '') return 'dest must not carry credentials';
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (allowedHosts.includes(host) || allowedHosts.includes(url.host.toLowerCase())) return undefined;
+  if (url.protocol !== 'https:') return `dest must be https (or its host listed in LOTLINE_EPCIS_WEBHOOK_HOSTS): ${url.host}`;
+  let addresses: string[];
+  try {
+    addresses = isIP(host) !== 0 ? [host] : await resolve(host);
+  } catch {
+    return `dest host ${host} does not resolve`;
+  }
+  const internal = addresses.find(isInternalAddress);
+  if (addresses.length === 0 || internal !== undefined) {
+    return `dest host ${host} resolves to an internal address (${internal ?? 'none'}); list it in LOTLINE_EPCIS_WEBHOOK_HOSTS to allow it`;
+  }
+  return undefined;
+}
+
+/** What the dispatcher needs. */
+export interface DispatcherOptions {
+  readonly reads: ReadModelService;
+  readonly allowedHosts: readonly string[];
+  readonly logger?: Logger;
+  /** Retry interval after a failure and poll interval without new blocks (default 5000 ms). */
+  readonly retryMs?: number;
+  /** Delivery deadline (default 10000 ms). */
+  readonly timeoutMs?: number;
+  readonly resolve?: Resolve;
+}
+
+/** Events per delivery; a larger backlog goes out in several posts. */
+const BATCH = 1000;
+
+/** Deliver one subscription's new events; resolves when it is up to date or a delivery failed. */
+async function deliver(options: DispatcherOptions, subscription: Subscription): Promise<void> {
+  const { reads } = options;
+  for (;;) {
+    const found = await reads.read(undefined, async (model) => {
+      const stored = await namedQuery(model.store, subscription.queryName);
+      if (stored === undefined) return undefined;
+      const query = parseEpcisQuery(stored.params);
+      const uptoBlock = Number(model.indexer.nextBlock) - 1;
+      const events = await changedEpcisEvents(model.store, query, { afterBlock: subscription.afterBlock, uptoBlock, limit: BATCH });
+      return { events, uptoBlock };
+    });
+    if (found === undefined || found.uptoBlock <= subscription.afterBlock) return;
+    const full = found.events.length === BATCH;
+    if (found.events.length === 0 && !subscription.reportIfEmpty) {
+      await reads.read(undefined, (model) =>
+        recordDelivery(model.store, subscription.id, { afterBlock: found.uptoBlock, at: new Date().toISOString() }),
+      );
+      return;
+    }
+    const problem = await destinationProblem(subscription.dest, options.allowedHosts, options.resolve);
+    let error = problem;
+    if (error === undefined) {
+      try {
+        const response = await fetch(subscription.dest, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'Content-Type': 'application/ld+json', 'GS1-EPCIS-Version': '2.0.0', 'GS1-CBV-Version': '2.0.0' },
+          body: JSON.stringify(queryDocument(found.events, { queryName: subscription.queryName, subscriptionID: subscription.id })),
+          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        });
+        await response.body?.cancel();
+        if (response.status < 200 || response.status > 299) error = `${subscription.dest} answered ${response.status}`;
+      } catch (cause) {
+        error = `${subscription.dest}: ${cause instanceof Error ? cause.message : String(cause)}`;
+      }
+    }
+    if (error !== undefined) {
+      options.logger?.warn({ subscription: subscription.id, error }, 'EPCIS webhook delivery failed; retrying');
+      await reads.read(undefined, (model) => recordDelivery(model.store, subscription.id, { error }));
+      return;
+    }
+    // A full batch may end inside a block: continue from the block before its last event (at least once).
+    const last = found.events[found.events.length - 1];
+    const afterBlock = full && last !== undefined ? Math.max(subscription.afterBlock, last.changedBlock - 1) : found.uptoBlock;
+    await reads.read(undefined, (model) => recordDelivery(model.store, subscription.id, { afterBlock, at: new Date().toISOString() }));
+    if (!full || afterBlock === subscription.afterBlock) return;
+    subscription = { ...subscription, afterBlock };
+  }
+}
+
+/**
+ * Run the webhook dispatcher until the read model closes: after every
+ * indexed block (or every `retryMs`), deliver each subscription's new events.
+ */
+export function startWebhookDispatcher(options: DispatcherOptions): Promise<void> {
+  const { reads } = options;
+  const retryMs = options.retryMs ?? 5_000;
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      reads.closing.addEventListener('abort', () => resolve(), { once: true });
+    });
+  return (async () => {
+    let seen = -1;
+    while (!reads.closing.aborted) {
+      try {
+        const indexed = await reads.read(undefined, async (model) => {
+          const next = model.indexer.nextBlock;
+          if (Number(next) - 1 <= seen) await model.waitFor(Number(next), retryMs);
+          return Number(model.indexer.nextBlock) - 1;
+        });
+        if (reads.closing.aborted) return;
+        const all = await reads.read(undefined, (model) => subscriptions(model.store));
+        for (const s of all) if (s.afterBlock < indexed) await deliver(options, s);
+        seen = indexed;
+        if (all.some((s) => s.lastError !== null)) await pause(Math.min(retryMs, 1000));
+      } catch (error) {
+        if (reads.closing.aborted) return;
+        options.logger?.warn({ err: error }, 'EPCIS webhook dispatcher: retrying');
+        await pause(retryMs);
+      }
+    }
+  })();
+}
