@@ -5,7 +5,7 @@
  * conflict, or whose endorsements diverged, is retried as a NEW transaction
  * (new id, new endorsement) under a {@link RetryPolicy}.
  */
-import type { CallOptions } from '@grpc/grpc-js';
+import { status as GrpcStatus, type CallOptions } from '@grpc/grpc-js';
 import type { Contract } from '@hyperledger/fabric-gateway';
 import { classifyError, commitError } from './classify';
 import type { LedgerError } from './errors';
@@ -75,6 +75,23 @@ export async function evaluateTransaction<T>(
   return decodeJson<T>(bytes);
 }
 
+/**
+ * How many times one endorsed transaction is sent to the ordering service.
+ * The peer's Gateway sends it to one orderer, picked at random; when that
+ * orderer's host is unreachable, the call runs out its deadline on a connection
+ * that gRPC has not yet found dead (keepalive takes longer). Sending the same
+ * transaction again is safe: it keeps its id, and the ledger refuses a second
+ * transaction with an id it has (at most one commits). The next send usually
+ * picks another orderer.
+ */
+const SUBMIT_SENDS = 3;
+
+/** A submit that the Gateway could not hand to an orderer in time, or at all. */
+function undelivered(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === GrpcStatus.DEADLINE_EXCEEDED || code === GrpcStatus.UNAVAILABLE;
+}
+
 /** One transaction: endorse, submit, wait for the commit status; each stage's failure is its own error class. */
 async function attempt<T>(contract: Contract, name: string, options: SubmitOptions, attempts: number): Promise<Submitted<T>> {
   const transaction = label(contract, name);
@@ -92,10 +109,12 @@ async function attempt<T>(contract: Contract, name: string, options: SubmitOptio
     throw classifyError(error, { ...call, stage: 'endorse' });
   }
   let submitted;
-  try {
-    submitted = await endorsed.submit(callOptions(options.deadlineMs));
-  } catch (error) {
-    throw classifyError(error, { ...call, stage: 'submit' });
+  for (let send = 1; submitted === undefined; send += 1) {
+    try {
+      submitted = await endorsed.submit(callOptions(options.deadlineMs));
+    } catch (error) {
+      if (send >= SUBMIT_SENDS || !undelivered(error)) throw classifyError(error, { ...call, stage: 'submit' });
+    }
   }
   let status;
   try {

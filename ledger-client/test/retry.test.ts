@@ -23,7 +23,7 @@ const DIVERGENT: Step = {
 
 /** Runs a submit against `steps`, recording the pauses instead of sleeping them. */
 async function run(steps: readonly Step[], policy: RetryPolicy = DEFAULT_RETRY_POLICY) {
-  const { contract, calls } = scriptedContract(steps);
+  const { contract, calls, sends } = scriptedContract(steps);
   const pauses: number[] = [];
   const outcome = await submitTransaction(
     contract,
@@ -41,7 +41,7 @@ async function run(steps: readonly Step[], policy: RetryPolicy = DEFAULT_RETRY_P
     (value) => ({ value, error: undefined }),
     (error: unknown) => ({ value: undefined, error }),
   );
-  return { ...outcome, calls: calls(), pauses };
+  return { ...outcome, calls: calls(), sends: sends(), pauses };
 }
 
 describe('the retry loop', function () {
@@ -112,6 +112,21 @@ describe('the retry loop', function () {
       expect(pauses).to.deep.equal([]);
     });
   }
+
+  it('sends the same transaction again when the ordering service did not take it in time, and resolves once it commits', async function () {
+    const { value, calls, sends } = await run([{ undelivered: 2 }]);
+    expect(value?.txId).to.equal('tx1');
+    expect(calls, 'one transaction: the same id each send').to.equal(1);
+    expect(sends).to.equal(3);
+  });
+
+  it('gives up after three sends of one transaction, with its outcome unknown', async function () {
+    const { error, calls, sends } = await run([{ undelivered: 5 }]);
+    expect(error).to.be.instanceOf(LedgerError);
+    expect((error as LedgerError).reason).to.equal('outcome-unknown');
+    expect(calls).to.equal(1);
+    expect(sends).to.equal(3);
+  });
 
   it('reports a commit-status timeout with the id of the submitted transaction', async function () {
     const { error } = await run([{ status: gatewayError(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded') }]);

@@ -17,12 +17,16 @@ export function gatewayError(code: number, message: string, details: readonly st
   });
 }
 
-/** What one attempt does: fail at a stage, or commit with a validation code (0 = VALID). */
-export type Step = { endorse: Error } | { submit: Error } | { status: Error } | { commit: number };
+/**
+ * What one attempt does: fail at a stage, or commit with a validation code (0 = VALID); `undelivered`: its first
+ * sends to the ordering service time out (DEADLINE_EXCEEDED), then it is delivered and commits VALID.
+ */
+export type Step = { endorse: Error } | { submit: Error } | { status: Error } | { commit: number } | { undelivered: number };
 
 /** A Contract whose successive transactions follow `steps` (the last one repeats); `calls` counts endorsements. */
-export function scriptedContract(steps: readonly Step[]): { contract: Contract; calls: () => number } {
+export function scriptedContract(steps: readonly Step[]): { contract: Contract; calls: () => number; sends: () => number } {
   let n = 0;
+  let sends = 0;
   const contract = {
     getChaincodeName: () => 'lotline',
     getContractName: () => 'Lot',
@@ -37,23 +41,29 @@ export function scriptedContract(steps: readonly Step[]): { contract: Contract; 
             ? Promise.reject(step.endorse)
             : Promise.resolve({
                 getResult: () => new TextEncoder().encode(JSON.stringify({ ok: n })),
-                submit: () =>
-                  'submit' in step
+                submit: () => {
+                  sends += 1;
+                  if ('undelivered' in step && sends <= step.undelivered)
+                    return Promise.reject(
+                      gatewayError(GrpcStatus.DEADLINE_EXCEEDED, 'submit timeout expired while broadcasting to ordering service'),
+                    );
+                  return 'submit' in step
                     ? Promise.reject(step.submit)
                     : Promise.resolve({
                         getStatus: () =>
                           'status' in step
                             ? Promise.reject(step.status)
                             : Promise.resolve({
-                                successful: step.commit === 0,
-                                code: step.commit,
+                                successful: !('commit' in step) || step.commit === 0,
+                                code: 'commit' in step ? step.commit : 0,
                                 transactionId: txId,
                                 blockNumber: BigInt(40 + n),
                               }),
-                      }),
+                      });
+                },
               }),
       };
     },
   };
-  return { contract: contract as unknown as Contract, calls: () => n };
+  return { contract: contract as unknown as Contract, calls: () => n, sends: () => sends };
 }

@@ -315,9 +315,10 @@ function peerEnv(config: NetworkConfig, org: Org): NodeJS.ProcessEnv {
     // Discovery learns which peers run the chaincode through gossip. The defaults (alive messages every 5 s, a
     // dead peer retried every 25 s, state info every 4 s) made the readiness rule wait ~25 s after a restart.
     ...GOSSIP_TIMINGS,
-    // The Gateway dials an endorser or orderer within this time, else tries the next one. Fabric's default (2 m) is
-    // capped only by the client's deadline, so with one orderer's host unreachable a submit that happened to pick it
-    // spent its whole 10 s deadline dialling and answered OUTCOME_UNKNOWN (the multi-host spec's cut link).
+    // A new connection from the Gateway to an endorser or orderer must be up within this time, else it tries the next
+    // one. Fabric's default (2 m) is capped only by the client's deadline, so a call that picked an unreachable host
+    // spent its whole deadline dialling. (A connection made before the host became unreachable still hangs until the
+    // deadline: the ledger client then sends the same transaction again, see ledger-client/src/transactions.ts.)
     CORE_PEER_GATEWAY_DIALTIMEOUT: '5s',
     CORE_PEER_LOCALMSPID: org.mspId,
     CORE_PEER_MSPCONFIGPATH: org.paths.peerMsp,
