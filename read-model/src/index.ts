@@ -6,9 +6,9 @@
  * lot search served from it, each answer stating `asOfBlock`.
  */
 export { checkpointAt, readPosition, type Position } from './checkpointer';
-export { ensureSchema, Indexer, type IndexerOptions, type IndexerStatus } from './indexer';
+export { BLOCKS_PER_TRANSACTION, ensureSchema, Indexer, type IndexerOptions, type IndexerStatus } from './indexer';
 export { affectedBy, summaries, traceLot, type AffectedRef, type Direction, type LotSummary, type Trace } from './lineage';
-export { applyBlock, BALANCE_SHARDS, initialShare, remainingOf } from './project';
+export { applyBlock, applyBlocks, BALANCE_SHARDS, initialShare, remainingOf } from './project';
 export { ReadModel, type AsOf, type ReadModelOptions } from './read-model';
 export {
   recallReport,
