@@ -20,5 +20,5 @@ export {
   type RecallQuery,
   type RecallReport,
 } from './reports';
-export { DATA_TABLES, SCHEMA, SCHEMA_VERSION } from './schema';
+export { DATA_TABLES, DERIVED_TABLES, SCHEMA, SCHEMA_VERSION } from './schema';
 export { openStore, type Sql, type Store, type StoreLocation } from './store';

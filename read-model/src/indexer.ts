@@ -11,7 +11,8 @@ import { chainHeight, describeError, followBlocks, type DecodedBlock } from '@lo
 import { inBatches } from './batches';
 import { checkpointAt, readPosition } from './checkpointer';
 import { applyBlocks } from './project';
-import { SCHEMA } from './schema';
+import { rebuildInherited } from './inherited';
+import { SCHEMA, SCHEMA_VERSION } from './schema';
 import type { Sql, Store } from './store';
 
 /** Most blocks applied in one database transaction while catching up. */
@@ -46,9 +47,15 @@ export interface IndexerStatus {
   readonly lastError: string | undefined;
 }
 
-/** Create the schema if needed. */
+/** Create the schema if needed; a read model of schema version 1 gets its inherited refs derived once. */
 export async function ensureSchema(store: Store): Promise<void> {
   await store.exec(SCHEMA);
+  await store.transaction(async (tx) => {
+    const older = await tx.query('UPDATE checkpoint SET schema_version = $1 WHERE id = 1 AND schema_version < 2 RETURNING id', [
+      SCHEMA_VERSION,
+    ]);
+    if (older.length > 0) await rebuildInherited(tx);
+  });
 }
 
 /** Follows blocks into the store until stopped. */

@@ -1,9 +1,10 @@
 /**
  * Lineage answers from the read model, identical to the chaincode's
- * (chaincode/src/lineage.ts): the depth-bounded subgraph and every visited
- * lot's ancestry come from recursive CTEs; the bounded breadth-first walk over
- * that subgraph then replays the chaincode's order and bounds exactly (key
- * order, depth, node and edge budgets, the truncation flag).
+ * (chaincode/src/lineage.ts): the depth-bounded subgraph comes from one
+ * recursive CTE; the bounded breadth-first walk over it then replays the
+ * chaincode's order and bounds exactly (key order, depth, node and edge
+ * budgets, the truncation flag); each visited lot's affected status is read
+ * from its own refs and the refs it inherits (`lot_inherited`).
  */
 import { fail, fromMicro } from '@lotline/domain';
 import type { Sql } from './store';
@@ -137,28 +138,23 @@ interface LotRow {
 
 /**
  * The recalls and holds affecting each lot: its own recall and holds, and
- * those inherited from every ancestor (recalls, and holds placed with
- * `includeDescendants`), found with one recursive CTE over the ancestry.
+ * those it inherits from its ancestors (recalls, and holds placed with
+ * `includeDescendants`), which the indexer keeps in `lot_inherited`.
  */
 export async function affectedBy(sql: Sql, ids: readonly string[]): Promise<Map<string, AffectedRef[]>> {
   const rows = await sql.query<{
     node: string;
     source: string;
-    own: boolean;
     kind: 'recall' | 'hold';
     event_id: string;
     recall_id: string | null;
   }>(
-    `WITH RECURSIVE anc(node, ancestor) AS (
-       SELECT id, id FROM unnest($1::text[]) AS id
-       UNION
-       SELECT a.node, e.parent FROM anc a JOIN lineage_edges e ON e.child = a.ancestor
-     )
-     SELECT a.node, a.ancestor AS source, a.node = a.ancestor AS own, 'recall' AS kind, l.recall_event_id AS event_id, l.recall_id
-       FROM anc a JOIN lots l ON l.id = a.ancestor WHERE l.recall_id IS NOT NULL
+    `SELECT l.id AS node, l.id AS source, 'recall' AS kind, l.recall_event_id AS event_id, l.recall_id
+       FROM lots l WHERE l.id = ANY($1::text[]) AND l.recall_id IS NOT NULL
      UNION ALL
-     SELECT a.node, a.ancestor, a.node = a.ancestor, 'hold', h.hold_id, NULL
-       FROM anc a JOIN holds h ON h.lot_id = a.ancestor WHERE a.node = a.ancestor OR h.include_descendants`,
+     SELECT h.lot_id, h.lot_id, 'hold', h.hold_id, NULL FROM holds h WHERE h.lot_id = ANY($1::text[])
+     UNION ALL
+     SELECT i.lot_id, i.source_lot_id, i.kind, i.event_id, i.recall_id FROM lot_inherited i WHERE i.lot_id = ANY($1::text[])`,
     [ids],
   );
   const out = new Map<string, Map<string, AffectedRef>>();

@@ -9,6 +9,7 @@
  */
 import { fromMicro, toMicro, type Micro } from '@lotline/domain';
 import type { BlockTransaction, DecodedBlock } from '@lotline/ledger-client';
+import { inheritableOf, refreshInherited, storedInheritable } from './inherited';
 import type { Sql } from './store';
 
 /** Balance shards per lot (chaincode/src/models/balance.ts BALANCE_SHARDS). */
@@ -506,6 +507,7 @@ export async function applyBlocks(sql: Sql, blocks: readonly DecodedBlock[], nam
     }
     rows.endBlock();
   }
+  const before = await storedInheritable(sql, [...rows.lots.keys()]);
   await lotRows(sql, rows);
   await holdRows(sql, rows);
   for (const name of Object.keys(TABLES) as TableName[]) {
@@ -513,6 +515,11 @@ export async function applyBlocks(sql: Sql, blocks: readonly DecodedBlock[], nam
     await remove(sql, TABLES[name], rows.deleted(name));
     await upsert(sql, TABLES[name], rows.rows(name));
   }
+  // What descendants inherit changed for these lots; new edges change what their children inherit.
+  const changed = [...rows.lots.values()]
+    .filter(({ doc }) => inheritableOf(doc.recall, doc.holds) !== (before.get(doc.id) ?? ''))
+    .map(({ doc }) => doc.id);
+  await refreshInherited(sql, [...new Set([...changed, ...rows.rows('lineage_edges').map((e) => e.child as string)])]);
   const from = Number(first.number);
   const moved = await sql.query<{ next_block: string }>(
     'UPDATE checkpoint SET next_block = $1, last_tx_id = $2 WHERE id = 1 AND next_block = $3 RETURNING next_block::text AS next_block',
