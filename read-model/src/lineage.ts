@@ -1,16 +1,13 @@
 /**
  * Lineage answers from the read model, identical to the chaincode's
  * (chaincode/src/lineage.ts): the depth-bounded subgraph comes from one
- * recursive CTE; the bounded breadth-first walk over it then replays the
- * chaincode's order and bounds exactly (key order, depth, node and edge
- * budgets, the truncation flag); each visited lot's affected status is read
+ * recursive CTE; the chaincode's own bounded breadth-first walk
+ * (`walkLineage` of @lotline/domain) then runs over it in the chaincode's
+ * edge order (depth, node and edge budgets, the truncation flag); each visited lot's affected status is read
  * from its own refs and the refs it inherits (`lot_inherited`).
  */
-import { fail, fromMicro } from '@lotline/domain';
+import { fail, fromMicro, walkLineage } from '@lotline/domain';
 import type { Sql } from './store';
-
-/** Edges a walk may scan per node it is allowed to return (chaincode EDGES_PER_NODE). */
-const EDGES_PER_NODE = 10;
 
 export type Direction = 'backward' | 'forward';
 
@@ -104,39 +101,6 @@ async function subgraph(sql: Sql, root: string, direction: Direction, maxDepth: 
   return out;
 }
 
-/** The chaincode's bounded breadth-first walk (chaincode/src/lineage.ts `walk`), over an in-memory subgraph. */
-function walk(graph: Map<string, Edge[]>, rootId: string, direction: Direction, maxDepth: number, maxNodes: number) {
-  const visited = [{ id: rootId, depth: 0 }];
-  const seen = new Set([rootId]);
-  const edges: { from: string; to: string; quantity: Quantity }[] = [];
-  let edgeBudget = EDGES_PER_NODE * maxNodes;
-  let truncated = false;
-  for (let i = 0; i < visited.length; i++) {
-    const { id, depth } = visited[i] as { id: string; depth: number };
-    const all = graph.get(id) ?? [];
-    if (depth >= maxDepth) {
-      if (all.length > 0) truncated = true;
-      continue;
-    }
-    if (all.length > edgeBudget) truncated = true;
-    const scanned = all.slice(0, edgeBudget);
-    edgeBudget -= scanned.length;
-    for (const edge of scanned) {
-      const next = direction === 'forward' ? edge.child : edge.parent;
-      if (!seen.has(next)) {
-        if (visited.length >= maxNodes) {
-          truncated = true;
-          continue;
-        }
-        seen.add(next);
-        visited.push({ id: next, depth: depth + 1 });
-      }
-      edges.push({ from: edge.parent, to: edge.child, quantity: edge.quantity });
-    }
-  }
-  return { visited, edges, truncated };
-}
-
 interface LotRow {
   readonly id: string;
   readonly product: LotSummary['product'];
@@ -227,7 +191,14 @@ export async function requireLot(sql: Sql, id: string): Promise<void> {
 export async function traceLot(sql: Sql, rootId: string, direction: Direction, maxDepth: number, maxNodes: number): Promise<Trace> {
   await requireLot(sql, rootId);
   const graph = await subgraph(sql, rootId, direction, maxDepth);
-  const result = walk(graph, rootId, direction, maxDepth, maxNodes);
+  // The chaincode's own walk (@lotline/domain), over the subgraph's edges in the chaincode's order.
+  const result = await walkLineage<Quantity>(
+    { edges: (id, _direction, limit) => Promise.resolve((graph.get(id) ?? []).slice(0, limit)) },
+    rootId,
+    direction,
+    maxDepth,
+    maxNodes,
+  );
   const byId = await summaries(
     sql,
     result.visited.map((v) => v.id),
