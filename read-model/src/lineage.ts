@@ -72,17 +72,19 @@ async function jsonRows<T>(sql: Sql, select: string, params: readonly unknown[])
   return JSON.parse(row?.rows ?? '[]') as T[];
 }
 
-/** Every edge leaving a lot reached within `maxDepth` steps of the root, in one recursive CTE. */
+/** Every edge leaving a lot reached within `maxDepth` steps of the root, in one recursive CTE over the edges. */
 async function subgraph(sql: Sql, root: string, direction: Direction, maxDepth: number): Promise<Map<string, Edge[]>> {
   const [from, to] = direction === 'forward' ? ['parent', 'child'] : ['child', 'parent'];
+  // The edges themselves are the recursion (one index lookup per edge end): the edges of lots at depth d are at
+  // level d + 1, so the edges leaving every lot within maxDepth are the levels up to maxDepth + 1.
   const rows = await jsonRows<Edge>(
     sql,
-    `WITH RECURSIVE reach(id, depth) AS (
-       SELECT $1::text, 0
+    `WITH RECURSIVE walk(parent, child, quantity, level) AS (
+       SELECT e.parent, e.child, e.quantity, 1 FROM lineage_edges e WHERE e.${from} = $1
        UNION
-       SELECT e.${to}, r.depth + 1 FROM reach r JOIN lineage_edges e ON e.${from} = r.id WHERE r.depth < $2
+       SELECT e.parent, e.child, e.quantity, w.level + 1 FROM walk w JOIN lineage_edges e ON e.${from} = w.${to} WHERE w.level <= $2
      )
-     SELECT e.parent, e.child, e.quantity FROM lineage_edges e WHERE e.${from} IN (SELECT id FROM reach)`,
+     SELECT DISTINCT parent, child, quantity FROM walk`,
     [root, maxDepth],
   );
   const out = new Map<string, Edge[]>();
