@@ -1,4 +1,4 @@
-import { fail, LIMITS, type Micro } from '@lotline/domain';
+import { fail, LIMITS, walkLineage, type LineageWalk, type Micro, type WalkEdge } from '@lotline/domain';
 import type { Ledger } from './ledger';
 import { remainingMicro, remainingOf } from './models/balance';
 import { childEdges, type Direction, type Edge, parentEdges } from './models/edge';
@@ -17,8 +17,6 @@ import { findLatestInspection, type LatestInspection } from './models/quality-ev
 export const MAX_TRACE_DEPTH = LIMITS.traceDepth;
 /** Hard cap on trace and recall node count. */
 export const MAX_TRACE_NODES = LIMITS.traceNodes;
-/** Edges a traversal may scan per node it is allowed to return. */
-const EDGES_PER_NODE = 10;
 /** Hard cap on the lots one transaction may load to decide whether a lot is affected. */
 export const MAX_ANCESTRY_LOTS = 10_000;
 
@@ -201,57 +199,19 @@ export class LineageReader {
 }
 
 /** A lineage edge in a trace: `from` is the parent, `to` the child. */
-export interface TraceEdge {
-  readonly from: string;
-  readonly to: string;
-  readonly quantity: Quantity;
-}
+export type TraceEdge = WalkEdge<Quantity>;
 
-/** The result of a bounded breadth-first walk. */
-export interface Walk {
-  /** Visited lot ids with their depth, in BFS order (the root first, at depth 0). */
-  readonly visited: readonly { readonly id: string; readonly depth: number }[];
-  readonly edges: readonly TraceEdge[];
-  /** True when a depth, node or edge bound stopped the walk before the graph ended. */
-  readonly truncated: boolean;
-}
+/** The result of a bounded breadth-first walk (visited lots in BFS order, edges, truncation). */
+export type Walk = LineageWalk<Quantity>;
 
 /**
- * Walk the lineage graph breadth-first from a root, in key order (deterministic).
- * Stops at `maxDepth` and `maxNodes`, and scans at most EDGES_PER_NODE × maxNodes edges.
- * Edges to lots left out by the node bound are omitted. Backward steps follow
- * each lot's `inputs`; forward steps its child edges.
+ * Walk the lineage graph breadth-first from a root, in key order (deterministic):
+ * @lotline/domain's `walkLineage` over edges read from world state (backward
+ * steps follow each lot's `inputs`; forward steps its child edges), the walk the
+ * read model runs over its own rows.
  */
-export async function walk(reader: LineageReader, rootId: string, direction: Direction, maxDepth: number, maxNodes: number): Promise<Walk> {
-  const visited = [{ id: rootId, depth: 0 }];
-  const seen = new Set([rootId]);
-  const edges: TraceEdge[] = [];
-  let edgeBudget = EDGES_PER_NODE * maxNodes;
-  let truncated = false;
-  for (let i = 0; i < visited.length; i++) {
-    const { id, depth } = visited[i] as { id: string; depth: number };
-    if (depth >= maxDepth) {
-      if ((await reader.edges(id, direction, 1)).length > 0) truncated = true;
-      continue;
-    }
-    const out = await reader.edges(id, direction, edgeBudget + 1);
-    if (out.length > edgeBudget) truncated = true;
-    const scanned = out.slice(0, edgeBudget);
-    edgeBudget -= scanned.length;
-    for (const edge of scanned) {
-      const next = direction === 'forward' ? edge.child : edge.parent;
-      if (!seen.has(next)) {
-        if (visited.length >= maxNodes) {
-          truncated = true;
-          continue;
-        }
-        seen.add(next);
-        visited.push({ id: next, depth: depth + 1 });
-      }
-      edges.push({ from: edge.parent, to: edge.child, quantity: edge.quantity });
-    }
-  }
-  return { visited, edges, truncated };
+export function walk(reader: LineageReader, rootId: string, direction: Direction, maxDepth: number, maxNodes: number): Promise<Walk> {
+  return walkLineage(reader, rootId, direction, maxDepth, maxNodes);
 }
 
 /** A lot as shown in traces and recall reports. */

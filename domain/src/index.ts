@@ -16,6 +16,7 @@ export {
   type ErrorCode,
 } from './errors';
 export { EVENTS, type EventName, type EventPayload } from './events';
+export { EDGES_PER_NODE, walkLineage, type EdgeReader, type LineageEdge, type LineageWalk, type WalkEdge } from './lineage-walk';
 export {
   CANONICAL_PREFIX_DIGITS,
   cbvWord,

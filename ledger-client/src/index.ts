@@ -48,7 +48,7 @@ export {
   type SigningIdentity,
 } from './identity';
 export { LotLedger, type EventPosition, type LotLedgerOptions, type SubmitOptions, type TransactionStatus } from './lot-ledger';
-export { decodeBlock, decodeTransaction, type BlockTransaction, type DecodedBlock } from './proof';
+export { decodeBlock, decodeTransaction, type BlockTransaction, type BlockWrite, type DecodedBlock } from './proof';
 export { chainHeight, followBlocks, type BlockFeedOptions, type Checkpoint } from './blocks';
 export {
   checkEndorsers,

@@ -33,7 +33,16 @@ function signatureValid(payload: Uint8Array, endorsement: peer.Endorsement, cert
   }
 }
 
-function decodeWrite(namespace: string, write: ledger.rwset.kvrwset.KVWrite): TxWrite {
+/**
+ * A write of a block feed: a {@link TxWrite} without the digest of its value,
+ * which a read model does not need (proofs come from `decodeTransaction`).
+ */
+export type BlockWrite = Omit<TxWrite, 'sha256'>;
+
+/** How much of a transaction to decode: proofs verify endorsements and digest values; a block feed does neither. */
+type Depth = 'proof' | 'feed';
+
+function decodeWrite(namespace: string, write: ledger.rwset.kvrwset.KVWrite, depth: Depth): TxWrite {
   const key = write.getKey();
   const bytes = write.getValue_asU8();
   let value: unknown = null;
@@ -42,10 +51,10 @@ function decodeWrite(namespace: string, write: ledger.rwset.kvrwset.KVWrite): Tx
     const text = Buffer.from(bytes).toString('utf8');
     try {
       value = JSON.parse(text) as unknown;
-      sha256 = canonicalDigest(value);
+      if (depth === 'proof') sha256 = canonicalDigest(value);
     } catch {
       value = text;
-      sha256 = createHash('sha256').update(bytes).digest('hex');
+      if (depth === 'proof') sha256 = createHash('sha256').update(bytes).digest('hex');
     }
   }
   return { namespace, key, ...splitCompositeKey(key), isDelete: write.getIsDelete(), sha256, value };
@@ -58,22 +67,26 @@ interface ActionParts {
   event: TransactionProof['event'];
 }
 
-function decodeAction(action: peer.TransactionAction): ActionParts {
+function decodeAction(action: peer.TransactionAction, depth: Depth = 'proof'): ActionParts {
   const payload = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8());
   const endorsed = payload.getAction();
   if (endorsed === undefined) return { endorsers: [], chaincode: '', writes: [], event: null };
   const prpBytes = endorsed.getProposalResponsePayload_asU8();
-  const endorsers = endorsed.getEndorsementsList().map((e) => {
-    const { cert, ...who } = identityOf(e.getEndorser_asU8());
-    return { ...who, signatureValid: signatureValid(prpBytes, e, cert) };
-  });
+  // Parsing certificates and checking signatures is most of a block's decoding time: only proofs do it.
+  const endorsers =
+    depth === 'feed'
+      ? []
+      : endorsed.getEndorsementsList().map((e) => {
+          const { cert, ...who } = identityOf(e.getEndorser_asU8());
+          return { ...who, signatureValid: signatureValid(prpBytes, e, cert) };
+        });
   const prp = peer.ProposalResponsePayload.deserializeBinary(prpBytes);
   const ccAction = peer.ChaincodeAction.deserializeBinary(prp.getExtension_asU8());
   const rwset = ledger.rwset.TxReadWriteSet.deserializeBinary(ccAction.getResults_asU8());
   const writes = rwset.getNsRwsetList().flatMap((ns) =>
     ledger.rwset.kvrwset.KVRWSet.deserializeBinary(ns.getRwset_asU8())
       .getWritesList()
-      .map((w) => decodeWrite(ns.getNamespace(), w)),
+      .map((w) => decodeWrite(ns.getNamespace(), w, depth)),
   );
   const eventBytes = ccAction.getEvents_asU8();
   const ccEvent = eventBytes.length > 0 ? peer.ChaincodeEvent.deserializeBinary(eventBytes) : undefined;
@@ -111,7 +124,7 @@ export interface BlockTransaction {
   readonly timestamp: string;
   readonly creatorMsp: string;
   readonly chaincode: string;
-  readonly writes: readonly TxWrite[];
+  readonly writes: readonly BlockWrite[];
   readonly event: TransactionProof['event'];
 }
 
@@ -134,7 +147,11 @@ function decodeEnvelope(bytes: Uint8Array, txIndex: number, code: number): Block
   const signatureHeader = common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8());
   const valid = code === peer.TxValidationCode.VALID;
   // An invalid transaction's write set was never applied: leave it undecoded.
-  const parts = valid ? peer.Transaction.deserializeBinary(payload.getData_asU8()).getActionsList().map(decodeAction) : [];
+  const parts = valid
+    ? peer.Transaction.deserializeBinary(payload.getData_asU8())
+        .getActionsList()
+        .map((a) => decodeAction(a, 'feed'))
+    : [];
   return {
     txId: channelHeader.getTxId(),
     txIndex,
@@ -143,7 +160,7 @@ function decodeEnvelope(bytes: Uint8Array, txIndex: number, code: number): Block
     timestamp: isoOf(channelHeader.getTimestamp() as unknown as { getSeconds(): number; getNanos(): number } | undefined),
     creatorMsp: msp.SerializedIdentity.deserializeBinary(signatureHeader.getCreator_asU8()).getMspid(),
     chaincode: parts[0]?.chaincode ?? '',
-    writes: parts.flatMap((p) => p.writes),
+    writes: parts.flatMap((p) => p.writes.map(({ sha256: _digest, ...write }) => write)),
     event: parts.find((p) => p.event !== null)?.event ?? null,
   };
 }
@@ -175,7 +192,9 @@ export function decodeTransaction(processedTxBytes: Uint8Array, blockBytes: Uint
   const signatureHeader = common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8());
   const creatorIdentity = identityOf(signatureHeader.getCreator_asU8());
   const creator = { mspId: creatorIdentity.mspId, subject: creatorIdentity.subject };
-  const parts = peer.Transaction.deserializeBinary(payload.getData_asU8()).getActionsList().map(decodeAction);
+  const parts = peer.Transaction.deserializeBinary(payload.getData_asU8())
+    .getActionsList()
+    .map((a) => decodeAction(a, 'proof'));
   const block = common.Block.deserializeBinary(blockBytes);
   const txId = channelHeader.getTxId();
   const txIndex = (block.getData()?.getDataList_asU8() ?? []).findIndex((bytes) => txIdOfEnvelope(bytes) === txId);

@@ -45,9 +45,9 @@ export {
   type RawQuery,
 } from './epcis-query';
 export { searchDocument, type SearchDocument } from './epcis-search';
-export { ensureSchema, Indexer, type IndexerOptions, type IndexerStatus } from './indexer';
+export { BLOCKS_PER_TRANSACTION, ensureSchema, Indexer, type IndexerOptions, type IndexerStatus } from './indexer';
 export { affectedBy, summaries, traceLot, type AffectedRef, type Direction, type LotSummary, type Trace } from './lineage';
-export { applyBlock, BALANCE_SHARDS, initialShare, remainingOf } from './project';
+export { applyBlock, applyBlocks, BALANCE_SHARDS, initialShare, remainingOf } from './project';
 export { ReadModel, type AsOf, type ReadModelOptions } from './read-model';
 export {
   recallReport,
@@ -59,5 +59,5 @@ export {
   type RecallQuery,
   type RecallReport,
 } from './reports';
-export { DATA_TABLES, SCHEMA, SCHEMA_VERSION } from './schema';
+export { DATA_TABLES, DERIVED_TABLES, SCHEMA, SCHEMA_VERSION } from './schema';
 export { openStore, type Sql, type Store, type StoreLocation } from './store';

@@ -1,15 +1,13 @@
 /**
  * Lineage answers from the read model, identical to the chaincode's
- * (chaincode/src/lineage.ts): the depth-bounded subgraph and every visited
- * lot's ancestry come from recursive CTEs; the bounded breadth-first walk over
- * that subgraph then replays the chaincode's order and bounds exactly (key
- * order, depth, node and edge budgets, the truncation flag).
+ * (chaincode/src/lineage.ts): the depth-bounded subgraph comes from one
+ * recursive CTE; the chaincode's own bounded breadth-first walk
+ * (`walkLineage` of @lotline/domain) then runs over it in the chaincode's
+ * edge order (depth, node and edge budgets, the truncation flag); each visited lot's affected status is read
+ * from its own refs and the refs it inherits (`lot_inherited`).
  */
-import { fail, fromMicro } from '@lotline/domain';
+import { fail, fromMicro, walkLineage } from '@lotline/domain';
 import type { Sql } from './store';
-
-/** Edges a walk may scan per node it is allowed to return (chaincode EDGES_PER_NODE). */
-const EDGES_PER_NODE = 10;
 
 export type Direction = 'backward' | 'forward';
 
@@ -57,11 +55,6 @@ export interface Trace {
   readonly maxNodes: number;
 }
 
-/** Composite-key order (UTF-8 bytes): the order of the chaincode's child-edge scan. */
-function byKey(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
 function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -69,16 +62,29 @@ function byCodeUnit(a: string, b: string): number {
 /** The effective status SQL (an active lot with nothing left shows `consumed`). */
 export const EFFECTIVE_STATUS = "CASE WHEN l.status = 'active' AND l.remaining_micro = 0 THEN 'consumed' ELSE l.status END";
 
-/** Every edge leaving a lot reached within `maxDepth` steps of the root, in one recursive CTE. */
+/**
+ * Rows of `select` as one JSON text: decoding one text is several times
+ * cheaper than decoding a thousand rows field by field (PGlite's protocol
+ * decoder, node-pg's), and a large trace is a thousand rows.
+ */
+async function jsonRows<T>(sql: Sql, select: string, params: readonly unknown[]): Promise<T[]> {
+  const [row] = await sql.query<{ rows: string }>(`SELECT coalesce(json_agg(x), '[]')::text AS rows FROM (${select}) x`, params);
+  return JSON.parse(row?.rows ?? '[]') as T[];
+}
+
+/** Every edge leaving a lot reached within `maxDepth` steps of the root, in one recursive CTE over the edges. */
 async function subgraph(sql: Sql, root: string, direction: Direction, maxDepth: number): Promise<Map<string, Edge[]>> {
   const [from, to] = direction === 'forward' ? ['parent', 'child'] : ['child', 'parent'];
-  const rows = await sql.query<{ parent: string; child: string; quantity: Quantity }>(
-    `WITH RECURSIVE reach(id, depth) AS (
-       SELECT $1::text, 0
+  // The edges themselves are the recursion (one index lookup per edge end): the edges of lots at depth d are at
+  // level d + 1, so the edges leaving every lot within maxDepth are the levels up to maxDepth + 1.
+  const rows = await jsonRows<Edge>(
+    sql,
+    `WITH RECURSIVE walk(parent, child, quantity, level) AS (
+       SELECT e.parent, e.child, e.quantity, 1 FROM lineage_edges e WHERE e.${from} = $1
        UNION
-       SELECT e.${to}, r.depth + 1 FROM reach r JOIN lineage_edges e ON e.${from} = r.id WHERE r.depth < $2
+       SELECT e.parent, e.child, e.quantity, w.level + 1 FROM walk w JOIN lineage_edges e ON e.${from} = w.${to} WHERE w.level <= $2
      )
-     SELECT e.parent, e.child, e.quantity FROM lineage_edges e WHERE e.${from} IN (SELECT id FROM reach)`,
+     SELECT DISTINCT parent, child, quantity FROM walk`,
     [root, maxDepth],
   );
   const out = new Map<string, Edge[]>();
@@ -87,78 +93,45 @@ async function subgraph(sql: Sql, root: string, direction: Direction, maxDepth: 
     if (!out.has(key)) out.set(key, []);
     out.get(key)?.push(r);
   }
+  // Composite-key order (UTF-8 bytes): the order of the chaincode's child-edge scan.
+  const utf8 = new Map<string, Buffer>();
+  const keyOf = (id: string): Buffer => utf8.get(id) ?? utf8.set(id, Buffer.from(id, 'utf8')).get(id) ?? Buffer.alloc(0);
   for (const [, edges] of out) {
-    if (direction === 'forward') edges.sort((a, b) => byKey(a.child, b.child));
+    if (direction === 'forward') edges.sort((a, b) => Buffer.compare(keyOf(a.child), keyOf(b.child)));
     else edges.sort((a, b) => byCodeUnit(a.parent, b.parent));
   }
   return out;
 }
 
-/** The chaincode's bounded breadth-first walk (chaincode/src/lineage.ts `walk`), over an in-memory subgraph. */
-function walk(graph: Map<string, Edge[]>, rootId: string, direction: Direction, maxDepth: number, maxNodes: number) {
-  const visited = [{ id: rootId, depth: 0 }];
-  const seen = new Set([rootId]);
-  const edges: { from: string; to: string; quantity: Quantity }[] = [];
-  let edgeBudget = EDGES_PER_NODE * maxNodes;
-  let truncated = false;
-  for (let i = 0; i < visited.length; i++) {
-    const { id, depth } = visited[i] as { id: string; depth: number };
-    const all = graph.get(id) ?? [];
-    if (depth >= maxDepth) {
-      if (all.length > 0) truncated = true;
-      continue;
-    }
-    if (all.length > edgeBudget) truncated = true;
-    const scanned = all.slice(0, edgeBudget);
-    edgeBudget -= scanned.length;
-    for (const edge of scanned) {
-      const next = direction === 'forward' ? edge.child : edge.parent;
-      if (!seen.has(next)) {
-        if (visited.length >= maxNodes) {
-          truncated = true;
-          continue;
-        }
-        seen.add(next);
-        visited.push({ id: next, depth: depth + 1 });
-      }
-      edges.push({ from: edge.parent, to: edge.child, quantity: edge.quantity });
-    }
-  }
-  return { visited, edges, truncated };
-}
-
 interface LotRow {
   readonly id: string;
-  readonly doc: { product: LotSummary['product']; quantity: Quantity; producer: string; custodian: string };
+  readonly product: LotSummary['product'];
+  readonly quantity: Quantity;
+  readonly producer: string;
+  readonly custodian: string;
   readonly status: string;
   readonly verdict: LotSummary['latestVerdict'];
-  readonly remaining_micro: string;
 }
 
 /**
  * The recalls and holds affecting each lot: its own recall and holds, and
- * those inherited from every ancestor (recalls, and holds placed with
- * `includeDescendants`), found with one recursive CTE over the ancestry.
+ * those it inherits from its ancestors (recalls, and holds placed with
+ * `includeDescendants`), which the indexer keeps in `lot_inherited`.
  */
 export async function affectedBy(sql: Sql, ids: readonly string[]): Promise<Map<string, AffectedRef[]>> {
   const rows = await sql.query<{
     node: string;
     source: string;
-    own: boolean;
     kind: 'recall' | 'hold';
     event_id: string;
     recall_id: string | null;
   }>(
-    `WITH RECURSIVE anc(node, ancestor) AS (
-       SELECT id, id FROM unnest($1::text[]) AS id
-       UNION
-       SELECT a.node, e.parent FROM anc a JOIN lineage_edges e ON e.child = a.ancestor
-     )
-     SELECT a.node, a.ancestor AS source, a.node = a.ancestor AS own, 'recall' AS kind, l.recall_event_id AS event_id, l.recall_id
-       FROM anc a JOIN lots l ON l.id = a.ancestor WHERE l.recall_id IS NOT NULL
+    `SELECT l.id AS node, l.id AS source, 'recall' AS kind, l.recall_event_id AS event_id, l.recall_id
+       FROM lots l WHERE l.id = ANY($1::text[]) AND l.recall_id IS NOT NULL
      UNION ALL
-     SELECT a.node, a.ancestor, a.node = a.ancestor, 'hold', h.hold_id, NULL
-       FROM anc a JOIN holds h ON h.lot_id = a.ancestor WHERE a.node = a.ancestor OR h.include_descendants`,
+     SELECT h.lot_id, h.lot_id, 'hold', h.hold_id, NULL FROM holds h WHERE h.lot_id = ANY($1::text[])
+     UNION ALL
+     SELECT i.lot_id, i.source_lot_id, i.kind, i.event_id, i.recall_id FROM lot_inherited i WHERE i.lot_id = ANY($1::text[])`,
     [ids],
   );
   const out = new Map<string, Map<string, AffectedRef>>();
@@ -182,8 +155,11 @@ export async function affectedBy(sql: Sql, ids: readonly string[]): Promise<Map<
 
 /** Summaries of lots (chaincode `summarise`), by id. */
 export async function summaries(sql: Sql, ids: readonly string[]): Promise<Map<string, LotSummary>> {
-  const rows = await sql.query<LotRow>(
-    `SELECT l.id, l.doc, ${EFFECTIVE_STATUS} AS status, i.verdict, l.remaining_micro::text AS remaining_micro
+  const rows = await jsonRows<LotRow>(
+    sql,
+    // Only the parts of the document a summary shows: decoding whole documents was most of a large trace's time.
+    `SELECT l.id, l.doc->'product' AS product, l.doc->'quantity' AS quantity, l.producer, l.custodian,
+            ${EFFECTIVE_STATUS} AS status, i.verdict
        FROM lots l LEFT JOIN latest_inspections i ON i.lot_id = l.id WHERE l.id = ANY($1::text[])`,
     [ids],
   );
@@ -193,10 +169,10 @@ export async function summaries(sql: Sql, ids: readonly string[]): Promise<Map<s
       const refs = affected.get(r.id) ?? [];
       const summary: LotSummary = {
         id: r.id,
-        product: r.doc.product,
-        quantity: r.doc.quantity,
-        producer: r.doc.producer,
-        custodian: r.doc.custodian,
+        product: r.product,
+        quantity: r.quantity,
+        producer: r.producer,
+        custodian: r.custodian,
         status: r.status,
         latestVerdict: r.verdict ?? null,
         affected: refs.length > 0,
@@ -217,7 +193,14 @@ export async function requireLot(sql: Sql, id: string): Promise<void> {
 export async function traceLot(sql: Sql, rootId: string, direction: Direction, maxDepth: number, maxNodes: number): Promise<Trace> {
   await requireLot(sql, rootId);
   const graph = await subgraph(sql, rootId, direction, maxDepth);
-  const result = walk(graph, rootId, direction, maxDepth, maxNodes);
+  // The chaincode's own walk (@lotline/domain), over the subgraph's edges in the chaincode's order.
+  const result = await walkLineage<Quantity>(
+    { edges: (id, _direction, limit) => Promise.resolve((graph.get(id) ?? []).slice(0, limit)) },
+    rootId,
+    direction,
+    maxDepth,
+    maxNodes,
+  );
   const byId = await summaries(
     sql,
     result.visited.map((v) => v.id),

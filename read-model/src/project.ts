@@ -1,13 +1,16 @@
 /**
- * Projection: one committed block's VALID transactions into table rows, by
- * the keys the chaincode wrote (chaincode/src/keys.ts and
+ * Projection: committed blocks' VALID transactions into table rows, by the
+ * keys the chaincode wrote (chaincode/src/keys.ts and
  * chaincode/src/epcis/model.ts), applied with the checkpoint in one database
- * transaction. Later writes of a key in the block replace earlier ones, as the
- * peer's world state does.
+ * transaction. Later writes of a key replace earlier ones, as the peer's world
+ * state does, so a run of blocks is applied as one set of rows (one statement
+ * per table), each row with the provenance of the write that produced it:
+ * the same rows as applying the blocks one at a time.
  */
 import { fromMicro, toMicro, type Micro } from '@lotline/domain';
 import type { BlockTransaction, DecodedBlock } from '@lotline/ledger-client';
 import { searchDocument } from './epcis-search';
+import { inheritableOf, refreshInherited, storedInheritable } from './inherited';
 import type { Sql } from './store';
 
 /** Balance shards per lot (chaincode/src/models/balance.ts BALANCE_SHARDS). */
@@ -225,12 +228,23 @@ interface LotDoc {
   readonly recall: { readonly recallId: string; readonly eventId: string } | null;
 }
 
-/** The rows of one block, last write of a key winning. */
+/** A lot document as written, with its provenance. */
+interface WrittenLot {
+  readonly doc: LotDoc;
+  readonly block: number;
+  readonly txId: string;
+}
+
+/** The rows of a run of blocks, last write of a key winning. */
 class BlockRows {
   private readonly puts = new Map<TableName, Map<string, Row>>();
   private readonly deletes = new Map<TableName, Map<string, Row>>();
-  /** Lot documents written in the block, by id, with their provenance. */
-  readonly lots = new Map<string, { doc: LotDoc; block: number; txId: string }>();
+  /** The last lot document written, by id, with its provenance. */
+  readonly lots = new Map<string, WrittenLot>();
+  /** The last lot document of each block, by lot, in block order (holds keep the provenance of a block's document). */
+  readonly perBlock = new Map<string, WrittenLot[]>();
+  /** Lot documents written in the current block. */
+  private readonly inBlock = new Map<string, WrittenLot>();
   /** Lots whose balance shards were written. */
   readonly debited = new Set<string>();
   /** Custody changes in write order. */
@@ -261,6 +275,20 @@ class BlockRows {
   shard(lotId: string, shard: number): Row | undefined {
     return this.puts.get('balance_shards')?.get(JSON.stringify([lotId, shard]));
   }
+
+  writeLot(lot: WrittenLot): void {
+    this.lots.set(lot.doc.id, lot);
+    this.inBlock.set(lot.doc.id, lot);
+  }
+
+  /** Close the current block: its last document of each lot joins {@link perBlock}. */
+  endBlock(): void {
+    for (const [id, lot] of this.inBlock) {
+      if (!this.perBlock.has(id)) this.perBlock.set(id, []);
+      this.perBlock.get(id)?.push(lot);
+    }
+    this.inBlock.clear();
+  }
 }
 
 type Write = BlockTransaction['writes'][number];
@@ -272,7 +300,7 @@ function projectLotKey(rows: BlockRows, w: Write, v: Record<string, unknown>, at
   if (w.isDelete) return;
   if (a.length === 1) {
     const doc = w.value as LotDoc;
-    rows.lots.set(doc.id, { doc, block: at.block, txId: at.tx_id });
+    rows.writeLot({ doc, block: at.block, txId: at.tx_id });
     rows.custody.push({ lot_id: doc.id, custodian: doc.custodian, ...at });
   } else if (a[1] === 'child' && a.length === 3) {
     rows.put('lineage_edges', { parent: a[0], child: a[2], quantity: v.quantity, ...at });
@@ -429,30 +457,62 @@ async function lotRows(sql: Sql, rows: BlockRows): Promise<void> {
   }
 }
 
-/** Holds in force: those the latest lot document of the block lists; a hold row keeps the provenance of the document that first listed it. */
+/**
+ * Holds in force: those the latest lot document lists. A hold row keeps the
+ * provenance of the block's document that first listed it (as long as every
+ * later document lists it), so the holds of each lot written in the run are
+ * replayed block by block from the rows stored before it.
+ */
 async function holdRows(sql: Sql, rows: BlockRows): Promise<void> {
-  const lots = [...rows.lots.values()];
-  if (lots.length === 0) return;
-  await sql.query(
-    'DELETE FROM holds USING jsonb_to_recordset($1::jsonb) AS x(lot_id text, keep jsonb) WHERE holds.lot_id = x.lot_id AND NOT (x.keep ? holds.hold_id)',
-    [JSON.stringify(lots.map(({ doc }) => ({ lot_id: doc.id, keep: doc.holds.map((h) => h.holdId) })))],
-  );
-  const current = lots.flatMap(({ doc, block, txId }) =>
-    doc.holds.map((h) => ({ lot_id: doc.id, hold_id: h.holdId, include_descendants: h.includeDescendants, block, tx_id: txId })),
-  );
+  const ids = [...rows.perBlock.keys()];
+  if (ids.length === 0) return;
+  const before = new Map<string, Map<string, Row>>();
+  for (const h of await sql.query<Row & { lot_id: string; hold_id: string }>(
+    'SELECT lot_id, hold_id, include_descendants, block::text AS block, tx_id FROM holds WHERE lot_id = ANY($1::text[])',
+    [ids],
+  )) {
+    if (!before.has(h.lot_id)) before.set(h.lot_id, new Map());
+    before.get(h.lot_id)?.set(h.hold_id, h);
+  }
+  const current: Row[] = [];
+  for (const [id, docs] of rows.perBlock) {
+    let held = before.get(id) ?? new Map<string, Row>();
+    for (const { doc, block, txId } of docs) {
+      const next = new Map<string, Row>();
+      for (const h of doc.holds)
+        next.set(
+          h.holdId,
+          held.get(h.holdId) ?? { lot_id: id, hold_id: h.holdId, include_descendants: h.includeDescendants, block, tx_id: txId },
+        );
+      held = next;
+    }
+    current.push(...held.values());
+  }
+  await sql.query('DELETE FROM holds WHERE lot_id = ANY($1::text[])', [ids]);
   await upsert(sql, TABLES.holds, current, 'nothing');
 }
 
-/** Apply one block (its VALID transactions of `namespace`) and move the checkpoint past it, in `sql`'s transaction. */
-export async function applyBlock(sql: Sql, block: DecodedBlock, namespace: string): Promise<void> {
-  const number = Number(block.number);
+/**
+ * Apply a run of consecutive blocks (their VALID transactions of `namespace`)
+ * and move the checkpoint past the last, in `sql`'s transaction.
+ */
+export async function applyBlocks(sql: Sql, blocks: readonly DecodedBlock[], namespace: string): Promise<void> {
+  const first = blocks[0];
+  const last = blocks[blocks.length - 1];
+  if (first === undefined || last === undefined) return;
   const rows = new BlockRows();
   let lastTx: string | null = null;
-  for (const tx of block.transactions) {
-    if (!tx.valid || tx.chaincode !== namespace) continue;
-    record(rows, tx, number, namespace);
-    lastTx = tx.txId;
+  for (const block of blocks) {
+    const number = Number(block.number);
+    lastTx = null;
+    for (const tx of block.transactions) {
+      if (!tx.valid || tx.chaincode !== namespace) continue;
+      record(rows, tx, number, namespace);
+      lastTx = tx.txId;
+    }
+    rows.endBlock();
   }
+  const before = await storedInheritable(sql, [...rows.lots.keys()]);
   await lotRows(sql, rows);
   await holdRows(sql, rows);
   for (const name of Object.keys(TABLES) as TableName[]) {
@@ -460,11 +520,22 @@ export async function applyBlock(sql: Sql, block: DecodedBlock, namespace: strin
     await remove(sql, TABLES[name], rows.deleted(name));
     await upsert(sql, TABLES[name], rows.rows(name));
   }
+  // What descendants inherit changed for these lots; new edges change what their children inherit.
+  const changed = [...rows.lots.values()]
+    .filter(({ doc }) => inheritableOf(doc.recall, doc.holds) !== (before.get(doc.id) ?? ''))
+    .map(({ doc }) => doc.id);
+  await refreshInherited(sql, [...new Set([...changed, ...rows.rows('lineage_edges').map((e) => e.child as string)])]);
+  const from = Number(first.number);
   const moved = await sql.query<{ next_block: string }>(
     'UPDATE checkpoint SET next_block = $1, last_tx_id = $2 WHERE id = 1 AND next_block = $3 RETURNING next_block::text AS next_block',
-    [number + 1, lastTx, number],
+    [Number(last.number) + 1, lastTx, from],
   );
-  if (moved.length !== 1) throw new Error(`read model: block ${number} is not the next block to index (another indexer on this database?)`);
+  if (moved.length !== 1) throw new Error(`read model: block ${from} is not the next block to index (another indexer on this database?)`);
+}
+
+/** Apply one block and move the checkpoint past it, in `sql`'s transaction. */
+export function applyBlock(sql: Sql, block: DecodedBlock, namespace: string): Promise<void> {
+  return applyBlocks(sql, [block], namespace);
 }
 
 /** fromMicro for text micro-units from the database. */

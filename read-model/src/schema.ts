@@ -14,7 +14,7 @@
  * `checkpoint` holds the next block to index; it is written in the same
  * transaction as the rows of the block before it.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS checkpoint (
@@ -99,8 +99,22 @@ CREATE TABLE IF NOT EXISTS epcis_subscriptions (
   dest text NOT NULL, report_if_empty boolean NOT NULL, after_block bigint NOT NULL,
   created_by text NOT NULL, created_at text NOT NULL, last_delivery_at text, last_error text
 );
+CREATE TABLE IF NOT EXISTS lot_inherited (
+  lot_id text NOT NULL, kind text NOT NULL, source_lot_id text NOT NULL, event_id text NOT NULL, recall_id text,
+  PRIMARY KEY (lot_id, kind, source_lot_id, event_id)
+);
 INSERT INTO checkpoint (id, next_block, last_tx_id, schema_version) VALUES (1, 0, NULL, ${SCHEMA_VERSION}) ON CONFLICT (id) DO NOTHING;
 `;
+
+/**
+ * Derived, not indexed: `lot_inherited` holds the recalls and holds each lot
+ * inherits from its ancestors (an ancestor's recall, or its hold placed with
+ * includeDescendants), kept up to date by the indexer in the same transaction
+ * as the rows it derives from (inherited.ts), so that a trace reads a lot's
+ * affected status instead of walking its ancestry. Its rows carry no
+ * provenance of their own: each follows from the lots, holds and edges.
+ */
+export const DERIVED_TABLES = ['lot_inherited'] as const;
 
 /** The tables that hold indexed rows (everything but the checkpoint), for rebuilds and comparisons. */
 export const DATA_TABLES = [

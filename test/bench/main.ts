@@ -21,6 +21,7 @@ import { progress } from './log';
 import { profileOf, scrapePeer, type CallProfile, type PeerCounters } from './metrics';
 import { csvDir, startPostgres } from './postgres';
 import { renderReport, type BenchResults } from './report';
+import { benchReadModel } from './read-model';
 import { peakRss } from './rss';
 import { createSchema, ledgerTraces, loadGraph, loadPostgres, postgresTraces, type TraceTiming } from './traces';
 import { baselineVariant, createInputPairs, gatewayVariant, type WriteVariant } from './writes';
@@ -268,6 +269,21 @@ async function main(): Promise<void> {
     if (!skip.has('evidence')) {
       const sizes = settings.evidenceSizes.split(',').map(Number);
       results.evidence = await benchEvidence(config, runId, sizes, progress);
+    }
+    if (!skip.has('readmodel')) {
+      // Through the APIs, which run the read models (started here unless they run already).
+      const apis = await startApiVariant(config, runId);
+      try {
+        results.readModel = await benchReadModel(config);
+      } finally {
+        // The read model (indexer and PGlite) runs inside each API: this is their peak.
+        apiRss.push(
+          ...peakRss(config)
+            .filter((k) => k.kind === 'api')
+            .map((k) => ({ ...k, kind: 'api with read model (read-model bench)' })),
+        );
+        await apis.stop();
+      }
     }
   } catch (err) {
     results.notes.push(`The run stopped early: ${err instanceof Error ? err.message : String(err)}`);

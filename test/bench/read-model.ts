@@ -10,21 +10,47 @@
  *    RSS of this process while it rebuilds into PGlite;
  *  - freshness: after a CreateLot answers (committed), the time until
  *    `GET /lots?minBlock=` finds it.
- * Run: LOTLINE_DATA_DIR=… LOTLINE_PORT_OFFSET=… npx tsx test/bench/read-model.ts
- * (not yet part of `npm run bench`).
+ * Part of `npm run bench` (`BENCH_SKIP=readmodel` leaves it out); alone, on a
+ * running network with its APIs:
+ * LOTLINE_DATA_DIR=… LOTLINE_PORT_OFFSET=… npx tsx test/bench/read-model.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Indexer, openStore, traceLot, type Store } from '@lotline/read-model';
-import { loadConfig } from '../../network/src/config';
+import { loadConfig, type NetworkConfig } from '../../network/src/config';
 import { apiFetch } from '../src/faults/api';
 import { benchContract } from './fabric';
 import { progress } from './log';
 import { startPostgres } from './postgres';
 import { median, summarise } from './stats';
 
-const config = loadConfig();
+/** One configuration's depth-10 traces of 1,023 lots (median ms). */
+export interface ReadModelTraceRow {
+  readonly label: string;
+  readonly kind: 'api-read-model' | 'api-chaincode' | 'sql' | 'cte';
+  readonly store?: 'PGlite' | 'PostgreSQL 15';
+  readonly backwardMs: number;
+  readonly forwardMs: number;
+}
+
+/** A rebuild from block 0 into an empty store. */
+export interface RebuildFigure {
+  readonly store: 'PGlite' | 'PostgreSQL 15';
+  readonly blocks: number;
+  readonly lots: number;
+  readonly seconds: number;
+  readonly lotsPerSecond: number;
+  readonly peakMiB: number;
+}
+
+/** What the read-model bench measured. */
+export interface ReadModelResults {
+  readonly traces: ReadModelTraceRow[];
+  readonly rebuilds: RebuildFigure[];
+  readonly freshness: { readonly writes: number; readonly p50: number; readonly p95: number };
+}
+
 const run = `RMB-${Date.now().toString(36)}`;
 const unit = { amount: 1, unit: 'EA' };
 
@@ -64,7 +90,7 @@ async function api(urlPath: string): Promise<Record<string, unknown>> {
   return res.body;
 }
 
-async function rebuild(store: Store, until: number, gateway: () => ReturnType<typeof benchContract>['gateway']) {
+async function rebuild(config: NetworkConfig, store: Store, until: number, gateway: () => ReturnType<typeof benchContract>['gateway']) {
   const indexer = new Indexer({ store, gateway, channel: config.channel, chaincode: config.chaincode });
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
@@ -75,14 +101,15 @@ async function rebuild(store: Store, until: number, gateway: () => ReturnType<ty
   await indexer.stop();
   clearInterval(sampler);
   const [row] = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM lots');
-  return { lots: row?.n ?? 0, seconds, peakMiB: peak / 2 ** 20 };
+  return { blocks: until + 1, lots: row?.n ?? 0, seconds, lotsPerSecond: (row?.n ?? 0) / seconds, peakMiB: peak / 2 ** 20 };
 }
 
 const CTE = (from: string, to: string) => `WITH RECURSIVE reach(id, depth) AS (
   SELECT $1::text, 0 UNION SELECT e.${to}, r.depth + 1 FROM reach r JOIN lineage_edges e ON e.${from} = r.id WHERE r.depth < 10)
   SELECT count(DISTINCT id)::int AS n FROM reach`;
 
-async function main(): Promise<void> {
+/** Depth-10 traces through the API and in SQL, rebuilds and freshness on a running network with its APIs. */
+export async function benchReadModel(config: NetworkConfig): Promise<ReadModelResults> {
   const admin = benchContract(config, 'PartsCo', 'admin1', undefined, 600_000);
   const all = trees();
   let lastBlock = 0;
@@ -98,17 +125,20 @@ async function main(): Promise<void> {
     `/lots/${encodeURIComponent(id)}/trace?direction=${dir}&depth=10&maxNodes=5000${extra}`;
   const check = await api(trace(b, 'backward', `&minBlock=${lastBlock}`));
   if ((check.nodes as unknown[]).length !== 1023) throw new Error('the backward tree does not trace to 1023 lots');
-  const rows: string[][] = [];
-  rows.push([
-    'API, read model (PGlite)',
-    String(await timed(() => api(trace(b, 'backward')), 10)),
-    String(await timed(() => api(trace(f, 'forward')), 10)),
-  ]);
-  rows.push([
-    'API, chaincode (`?source=ledger`)',
-    String(await timed(() => api(trace(b, 'backward', '&source=ledger')), 1)),
-    String(await timed(() => api(trace(f, 'forward', '&source=ledger')), 1)),
-  ]);
+  const rows: ReadModelTraceRow[] = [];
+  rows.push({
+    label: 'API, read model (PGlite)',
+    kind: 'api-read-model',
+    store: 'PGlite',
+    backwardMs: await timed(() => api(trace(b, 'backward')), 10),
+    forwardMs: await timed(() => api(trace(f, 'forward')), 10),
+  });
+  rows.push({
+    label: 'API, chaincode (`?source=ledger`)',
+    kind: 'api-chaincode',
+    backwardMs: await timed(() => api(trace(b, 'backward', '&source=ledger')), 3),
+    forwardMs: await timed(() => api(trace(f, 'forward', '&source=ledger')), 3),
+  });
 
   const dir = mkdtempSync(path.join(tmpdir(), 'lotline-rmb-'));
   const pglite = await openStore({ kind: 'pglite', dir });
@@ -116,22 +146,28 @@ async function main(): Promise<void> {
   const postgres = await openStore({ kind: 'postgres', url: `postgres://postgres@127.0.0.1:${pg.port}/postgres`, schema: 'bench' });
   try {
     const reader = benchContract(config, 'PartsCo', 'auditor1', undefined, 600_000);
-    const rebuiltLite = await rebuild(pglite, lastBlock, () => reader.gateway);
-    const rebuiltPg = await rebuild(postgres, lastBlock, () => reader.gateway);
+    const rebuiltLite = await rebuild(config, pglite, lastBlock, () => reader.gateway);
+    progress(`rebuilt into PGlite: ${rebuiltLite.lots} lots in ${rebuiltLite.seconds.toFixed(1)} s`);
+    const rebuiltPg = await rebuild(config, postgres, lastBlock, () => reader.gateway);
+    progress(`rebuilt into PostgreSQL: ${rebuiltPg.lots} lots in ${rebuiltPg.seconds.toFixed(1)} s`);
     for (const [name, store] of [
       ['PGlite', pglite],
       ['PostgreSQL 15', postgres],
     ] as const) {
-      rows.push([
-        `read-model SQL, no HTTP, ${name}`,
-        String(await timed(() => store.transaction((tx) => traceLot(tx, b, 'backward', 10, 5000)), 10)),
-        String(await timed(() => store.transaction((tx) => traceLot(tx, f, 'forward', 10, 5000)), 10)),
-      ]);
-      rows.push([
-        `bare recursive CTE, ${name}`,
-        String(await timed(() => store.query(CTE('child', 'parent'), [b]), 10)),
-        String(await timed(() => store.query(CTE('parent', 'child'), [f]), 10)),
-      ]);
+      rows.push({
+        label: `read-model SQL, no HTTP, ${name}`,
+        kind: 'sql',
+        store: name,
+        backwardMs: await timed(() => store.transaction((tx) => traceLot(tx, b, 'backward', 10, 5000)), 10),
+        forwardMs: await timed(() => store.transaction((tx) => traceLot(tx, f, 'forward', 10, 5000)), 10),
+      });
+      rows.push({
+        label: `bare recursive CTE (reachable ids), ${name}`,
+        kind: 'cte',
+        store: name,
+        backwardMs: await timed(() => store.query(CTE('child', 'parent'), [b]), 10),
+        forwardMs: await timed(() => store.query(CTE('parent', 'child'), [f]), 10),
+      });
     }
     // Freshness: commit (the API's 201) to queryable through the same API.
     const fresh: number[] = [];
@@ -144,16 +180,15 @@ async function main(): Promise<void> {
       if (found.asOfBlock === undefined || Number(found.asOfBlock) < block) throw new Error('minBlock answered before the block');
     }
     const f95 = summarise(fresh);
-    process.stdout.write(`\n| trace, depth 10, 1023 lots (median ms) | backward | forward |\n|---|---:|---:|\n`);
-    for (const r of rows) process.stdout.write(`| ${r[0]} | ${Number(r[1]).toFixed(1)} | ${Number(r[2]).toFixed(1)} |\n`);
-    process.stdout.write(
-      `\nrebuild from block 0 to ${lastBlock}: PGlite ${rebuiltLite.lots} lots in ${rebuiltLite.seconds.toFixed(1)} s = ${(rebuiltLite.lots / rebuiltLite.seconds).toFixed(0)} lots/s (peak RSS ${rebuiltLite.peakMiB.toFixed(0)} MiB); ` +
-        `PostgreSQL ${rebuiltPg.lots} lots in ${rebuiltPg.seconds.toFixed(1)} s = ${(rebuiltPg.lots / rebuiltPg.seconds).toFixed(0)} lots/s\n`,
-    );
-    process.stdout.write(
-      `freshness (commit answered → GET ?minBlock answered, 20 writes): p50 ${f95.p50.toFixed(0)} ms, p95 ${f95.p95.toFixed(0)} ms\n`,
-    );
     reader.close();
+    return {
+      traces: rows,
+      rebuilds: [
+        { store: 'PGlite', ...rebuiltLite },
+        { store: 'PostgreSQL 15', ...rebuiltPg },
+      ],
+      freshness: { writes: fresh.length, p50: f95.p50, p95: f95.p95 },
+    };
   } finally {
     await pglite.close();
     await postgres.close();
@@ -163,10 +198,62 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`read-model bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+/** The figures as markdown, with the ratios the targets are stated in. */
+export function readModelSection(r: ReadModelResults): string[] {
+  const row = (kind: ReadModelTraceRow['kind'], store?: ReadModelTraceRow['store']) =>
+    r.traces.find((t) => t.kind === kind && (store === undefined || t.store === store));
+  const cte = row('cte', 'PostgreSQL 15');
+  const ratioTo = (t: ReadModelTraceRow | undefined, dir: 'backwardMs' | 'forwardMs') =>
+    t === undefined || cte === undefined ? '–' : `${(t[dir] / cte[dir]).toFixed(1)}×`;
+  const lines = [
+    '## Read model (depth-10 traces of 1,023 lots, rebuild, freshness)',
+    '',
+    '| trace, depth 10, 1,023 lots (median ms) | backward | forward | backward / CTE on PostgreSQL | forward / CTE on PostgreSQL |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...r.traces.map(
+      (t) =>
+        `| ${t.label} | ${t.backwardMs.toFixed(1)} | ${t.forwardMs.toFixed(1)} | ${ratioTo(t, 'backwardMs')} | ${ratioTo(t, 'forwardMs')} |`,
+    ),
+    '',
+  ];
+  const apiRm = row('api-read-model');
+  const chain = row('api-chaincode');
+  if (apiRm !== undefined && cte !== undefined) {
+    const worst = Math.max(apiRm.backwardMs / cte.backwardMs, apiRm.forwardMs / cte.forwardMs);
+    lines.push(`Target ≤ 2× the bare PostgreSQL CTE through the API: ${worst.toFixed(1)}×, ${worst <= 2 ? 'met' : '**missed**'}.`);
+  }
+  if (apiRm !== undefined && chain !== undefined)
+    lines.push(
+      `The read model answers ${(chain.backwardMs / apiRm.backwardMs).toFixed(1)}× (backward) and ${(chain.forwardMs / apiRm.forwardMs).toFixed(1)}× (forward) faster than the chaincode through the same API.`,
+    );
+  lines.push(
+    '',
+    '| rebuild from block 0 | blocks | lots | s | lots/s | peak RSS MiB (bench process) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const x of r.rebuilds)
+    lines.push(
+      `| ${x.store} | ${x.blocks} | ${x.lots} | ${x.seconds.toFixed(1)} | ${x.lotsPerSecond.toFixed(0)} | ${x.store === 'PGlite' ? x.peakMiB.toFixed(0) : '–'} |`,
+    );
+  const slowest = Math.min(...r.rebuilds.map((x) => x.lotsPerSecond));
+  lines.push(
+    '',
+    `Target ≥ 2,000 lots/s: slowest store ${slowest.toFixed(0)} lots/s, ${slowest >= 2000 ? 'met' : '**missed**'}.`,
+    '',
+    `Freshness (a CreateLot's 201, then \`GET /lots?minBlock=\` of its block answered, ${r.freshness.writes} writes one after another): p50 ${r.freshness.p50.toFixed(0)} ms, p95 ${r.freshness.p95.toFixed(0)} ms; target p95 < 250 ms: ${r.freshness.p95 < 250 ? 'met' : '**missed**'}.`,
+  );
+  return lines;
+}
+
+if (require.main === module) {
+  benchReadModel(loadConfig()).then(
+    (results) => {
+      process.stdout.write(`\n${readModelSection(results).join('\n')}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`read-model bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

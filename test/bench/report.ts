@@ -1,5 +1,6 @@
 /** The markdown report of one benchmark run, and its one-screen summary. */
 import type { EvidenceTiming } from './evidence';
+import { readModelSection, type ReadModelResults } from './read-model';
 import type { CallProfile } from './metrics';
 import type { RssByKind } from './rss';
 import { fmt } from './stats';
@@ -22,6 +23,7 @@ export interface BenchResults {
     profile: Record<string, CallProfile>;
   };
   evidence?: EvidenceTiming[];
+  readModel?: ReadModelResults;
   rss: RssByKind[];
   notes: string[];
 }
@@ -247,6 +249,7 @@ export function renderReport(r: BenchResults): string {
   if (r.writes) lines.push(...writesSection(r.writes), '');
   if (r.traces) lines.push(...tracesSection(r.traces), '');
   if (r.evidence) lines.push(...evidenceSection(r.evidence), '');
+  if (r.readModel) lines.push(...readModelSection(r.readModel), '');
   lines.push(
     '## Peak resident memory (VmHWM) per process kind',
     '',
