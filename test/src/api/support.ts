@@ -34,14 +34,40 @@ export interface TestApi {
   readonly deps: Dependencies;
 }
 
-/** Build the API of an organisation (env overrides allowed). */
+let privateStores = 0;
+
+/**
+ * A read model of an in-process API's own: a PGlite folder under the test data folder (or a schema of its own when
+ * the network's read models are on PostgreSQL). Never the API process's: two PGlite instances must not open one folder.
+ */
+function privateReadModel(orgKey: string): Record<string, string> {
+  privateStores += 1;
+  const url = process.env.LOTLINE_READ_DB_URL;
+  if (url !== undefined && url !== '')
+    return { LOTLINE_READ_DB_URL: url, LOTLINE_READ_DB_SCHEMA: `read_model_${orgKey}_test_${privateStores}` };
+  return { LOTLINE_READ_DB_DIR: path.join(config.dataDir, 'test', 'read-models', `${orgKey}-${process.pid}-${privateStores}`) };
+}
+
+/**
+ * Build the API of an organisation (env overrides allowed). Its reads go to the chaincode, unless `readModel` gives
+ * it a read model of its own, indexed from block 0 (the API processes of the network keep theirs).
+ */
 export async function apiFor(
   orgRef: string,
   env: Record<string, string> = {},
-  options: { readyTimeoutMs?: number } = {},
+  options: { readyTimeoutMs?: number; readModel?: boolean } = {},
 ): Promise<TestApi> {
-  const apiConfig = loadApiConfig({ ...(await prepareApi(config, org(orgRef))), ...env });
-  const deps = buildDependencies(apiConfig, pino({ level: process.env.LOTLINE_TEST_LOG ?? 'silent' }), options);
+  const target = org(orgRef);
+  // Not the API process's read model: its variables are left out.
+  const network = Object.fromEntries(
+    Object.entries(await prepareApi(config, target)).filter(([name]) => !name.startsWith('LOTLINE_READ_DB_')),
+  );
+  const apiConfig = loadApiConfig({ ...network, ...(options.readModel === true ? privateReadModel(target.key) : {}), ...env });
+  const deps = buildDependencies(
+    apiConfig,
+    pino({ level: process.env.LOTLINE_TEST_LOG ?? 'silent' }),
+    options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {},
+  );
   opened.push(deps);
   // Every 2xx answer to a write is recorded as acknowledged, for the durability spec.
   const app = express()

@@ -27,7 +27,7 @@ export function fixtureFiles(rel: string): string[] {
     .sort();
 }
 
-/** Front app that routes each request to the API of the organisation named by `x-test-user`, with a real token (APIs built with `env` added). */
+/** Front app that routes each request to the API of the organisation named by `x-test-user`, with a real token (APIs built with `env` added, each with a read model of its own: EPCIS queries read it). */
 export function epcisApp(env: Record<string, string> = {}): Express {
   const apis = new Map<string, Promise<TestApi>>();
   const front = express();
@@ -35,7 +35,7 @@ export function epcisApp(env: Record<string, string> = {}): Express {
     const [orgRef = 'PartsCo', user = 'qm1'] = (req.get('x-test-user') ?? 'PartsCo/qm1').split('/');
     let api = apis.get(orgRef);
     if (api === undefined) {
-      api = apiFor(orgRef, env);
+      api = apiFor(orgRef, env, { readModel: true });
       apis.set(orgRef, api);
     }
     Promise.all([api, bearer(orgRef, user)]).then(([{ app }, authorization]) => {
