@@ -44,6 +44,21 @@ function asProblem(error: unknown): unknown {
   return ruleRefusal(error.code, error.message.slice(error.code.length + 2), error);
 }
 
+/**
+ * The read model, or 503 READ_MODEL_UNAVAILABLE naming what needs it (`what`: "lot search", "the EPCIS query
+ * interface") for an API configured without one.
+ */
+export function requireReadModel(reads: ReadModelService | undefined, what: string): ReadModelService {
+  if (reads !== undefined) return reads;
+  throw new ApiError({
+    status: 503,
+    code: 'READ_MODEL_UNAVAILABLE',
+    title: 'Service unavailable',
+    detail: `this API runs without a read model (set LOTLINE_READ_DB_DIR or LOTLINE_READ_DB_URL and restart it): ${what} needs one`,
+    retryAfterSeconds: 5,
+  });
+}
+
 /** Open the read model in the background and serve reads from it. */
 export function startReadModel(
   config: ReadModelConfig,

@@ -27,7 +27,7 @@ const source = z
   .optional()
   .describe('`ledger`: evaluate through the chaincode; default: the read model, when this API has one');
 /** Read-your-writes: wait until the read model has indexed this block (a write answers with its `blockNumber`). */
-const minBlock = z.coerce
+export const minBlock = z.coerce
   .number()
   .int()
   .min(0)

@@ -34,7 +34,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { ApiError, notFound } from '../errors';
 import type { ApiRouter } from '../http/route';
-import type { ReadModelService } from '../read-model';
+import { requireReadModel, type ReadModelService } from '../read-model';
+import { minBlock } from '../schemas';
 import { epcisError } from './errors';
 import { DEFAULT_PER_PAGE, EPCIS_CONTEXT, MAX_PER_PAGE, parseQuery, queryDocument, queryEvents, type QueryResult } from './query';
 import { destinationProblem, startWebhookDispatcher } from './webhooks';
@@ -91,18 +92,6 @@ export function epcisNegotiation(req: Request, res: Response, next: NextFunction
   next();
 }
 
-function needsReadModel(reads: ReadModelService | undefined): ReadModelService {
-  if (reads !== undefined) return reads;
-  throw new ApiError({
-    status: 503,
-    code: 'READ_MODEL_UNAVAILABLE',
-    title: 'Service unavailable',
-    detail:
-      'this API runs without a read model (set LOTLINE_READ_DB_DIR or LOTLINE_READ_DB_URL and restart it): the EPCIS query interface needs one',
-    retryAfterSeconds: 5,
-  });
-}
-
 /** A string PostgreSQL text can hold (no NUL). */
 const noNul = (max: number) =>
   z
@@ -112,13 +101,6 @@ const noNul = (max: number) =>
     .refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');
 
 const values = z.union([z.string(), z.array(z.string())]).optional();
-const minBlock = z.coerce
-  .number()
-  .int()
-  .min(0)
-  .max(Number.MAX_SAFE_INTEGER)
-  .optional()
-  .describe('wait (bounded) until the read model has indexed this block (a write answers with its blockNumber)');
 const perPage = z.string().optional().describe(`events per page, 1..${MAX_PER_PAGE} (default ${DEFAULT_PER_PAGE})`);
 const nextPageToken = z.string().optional().describe('the token of the next page (from GS1-Next-Page-Token or the Link header)');
 
@@ -302,7 +284,15 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
     async ({ req, res, query }) => {
       const { minBlock: block, ...raw } = query;
       const parsed = parseQuery(raw as RawQuery);
-      sendPage(req, res, await queryEvents(needsReadModel(deps.reads), parsed, block !== undefined ? { minBlock: block } : {}));
+      sendPage(
+        req,
+        res,
+        await queryEvents(
+          requireReadModel(deps.reads, 'the EPCIS query interface'),
+          parsed,
+          block !== undefined ? { minBlock: block } : {},
+        ),
+      );
     },
   );
 
@@ -320,7 +310,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       errors: [400, 404, 406],
     },
     async ({ res, params, query }) => {
-      const found = await needsReadModel(deps.reads).read(query.minBlock, async (model) => {
+      const found = await requireReadModel(deps.reads, 'the EPCIS query interface').read(query.minBlock, async (model) => {
         const answer = await model.epcisEvent(params.hashId);
         if (answer.found === undefined) throw fail('NOT_FOUND', `no EPCIS event ${params.hashId}`);
         return { ...answer.found, asOfBlock: answer.asOfBlock };
@@ -347,9 +337,13 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       async ({ req, res, query }) => {
         const size = pageSize(query.perPage);
         const after = listToken(query.nextPageToken);
-        const page = await needsReadModel(deps.reads).read(query.minBlock, (model) => model.epcisVocabulary(vocabulary.path, size, after), {
-          latest: true,
-        });
+        const page = await requireReadModel(deps.reads, 'the EPCIS query interface').read(
+          query.minBlock,
+          (model) => model.epcisVocabulary(vocabulary.path, size, after),
+          {
+            latest: true,
+          },
+        );
         if (page.next !== undefined) {
           const token = Buffer.from(page.next, 'utf8').toString('base64url');
           res.set('Link', `<${req.path}?perPage=${size}&nextPageToken=${token}>; rel="next"`);
@@ -380,7 +374,10 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
         sendPage(
           req,
           res,
-          await queryEvents(needsReadModel(deps.reads), parsed, { extra, ...(block !== undefined ? { minBlock: block } : {}) }),
+          await queryEvents(requireReadModel(deps.reads, 'the EPCIS query interface'), parsed, {
+            extra,
+            ...(block !== undefined ? { minBlock: block } : {}),
+          }),
         );
       },
     );
@@ -402,7 +399,9 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       const params = storedParams(body.query);
       parseQuery(params);
       const created = { name: body.name, params, createdBy: `${caller.mspId}/${caller.user}`, createdAt: new Date().toISOString() };
-      const stored = await needsReadModel(deps.reads).read(undefined, (model) => createNamedQuery(model.store, created));
+      const stored = await requireReadModel(deps.reads, 'the EPCIS query interface').read(undefined, (model) =>
+        createNamedQuery(model.store, created),
+      );
       if (!stored) {
         throw epcisError({
           status: 409,
@@ -430,7 +429,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       errors: [400, 406],
     },
     async ({ res, query }) => {
-      const page = await needsReadModel(deps.reads).read(query.minBlock, (model) =>
+      const page = await requireReadModel(deps.reads, 'the EPCIS query interface').read(query.minBlock, (model) =>
         namedQueries(model.store, { perPage: pageSize(query.perPage), after: listToken(query.nextPageToken) }),
       );
       const token = page.next === undefined ? undefined : Buffer.from(page.next, 'utf8').toString('base64url');
@@ -444,7 +443,9 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
 
   const nameParams = z.object({ name: NAME });
   const loadQuery = async (name: string): Promise<{ params: Record<string, readonly string[]> }> => {
-    const stored = await needsReadModel(deps.reads).read(undefined, (model) => namedQuery(model.store, name));
+    const stored = await requireReadModel(deps.reads, 'the EPCIS query interface').read(undefined, (model) =>
+      namedQuery(model.store, name),
+    );
     if (stored === undefined) throw notFound('EPCIS_QUERY_NOT_FOUND', `no named query ${name}; list them with GET /epcis/queries`);
     return { params: { ...stored.params } };
   };
@@ -477,7 +478,9 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       errors: [400, 404, 406],
     },
     async ({ res, params }) => {
-      const deleted = await needsReadModel(deps.reads).read(undefined, (model) => deleteNamedQuery(model.store, params.name));
+      const deleted = await requireReadModel(deps.reads, 'the EPCIS query interface').read(undefined, (model) =>
+        deleteNamedQuery(model.store, params.name),
+      );
       if (!deleted) throw notFound('EPCIS_QUERY_NOT_FOUND', `no named query ${params.name}; list them with GET /epcis/queries`);
       res.status(204).end();
     },
@@ -499,7 +502,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       errors: [400, 404, 406, 413],
     },
     async ({ req, res, params, query }) => {
-      const reads = needsReadModel(deps.reads);
+      const reads = requireReadModel(deps.reads, 'the EPCIS query interface');
       const stored = await loadQuery(params.name);
       if (req.accepts(['application/ld+json', 'application/json', 'text/event-stream']) === 'text/event-stream') {
         await streamEvents(req, res, reads, params.name, parseQuery(stored.params), deps.heartbeatMs ?? 15_000);
@@ -538,7 +541,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       errors: [400, 404, 406],
     },
     async ({ res, params, body, caller }) => {
-      const reads = needsReadModel(deps.reads);
+      const reads = requireReadModel(deps.reads, 'the EPCIS query interface');
       await loadQuery(params.name);
       const problem = await destinationProblem(body.dest, hosts);
       if (problem !== undefined) {
@@ -591,7 +594,9 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
     },
     async ({ res, params }) => {
       await loadQuery(params.name);
-      const list = await needsReadModel(deps.reads).read(undefined, (model) => subscriptions(model.store, params.name));
+      const list = await requireReadModel(deps.reads, 'the EPCIS query interface').read(undefined, (model) =>
+        subscriptions(model.store, params.name),
+      );
       res.json({
         subscriptions: list.map((s) => ({
           subscriptionID: s.id,
@@ -620,7 +625,9 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       errors: [400, 404, 406],
     },
     async ({ res, params }) => {
-      const deleted = await needsReadModel(deps.reads).read(undefined, (model) => deleteSubscription(model.store, params.name, params.id));
+      const deleted = await requireReadModel(deps.reads, 'the EPCIS query interface').read(undefined, (model) =>
+        deleteSubscription(model.store, params.name, params.id),
+      );
       if (!deleted) throw notFound('EPCIS_SUBSCRIPTION_NOT_FOUND', `no subscription ${params.id} of query ${params.name}`);
       res.status(204).end();
     },

@@ -1,6 +1,6 @@
 /** Lots: create, read, trace, history, splits and custody transfers. */
-import { ApiError, forbidden, notFound } from '../errors';
-import type { ReadModelService } from '../read-model';
+import { forbidden, notFound } from '../errors';
+import { requireReadModel, type ReadModelService } from '../read-model';
 import { ApiRouter, sendCommitted, type Caller } from '../http/route';
 import { bodies, params, queries } from '../schemas';
 
@@ -33,17 +33,6 @@ function utc(iso: string | undefined): string | undefined {
   return iso === undefined ? undefined : new Date(iso).toISOString();
 }
 
-function needsReadModel(reads: ReadModelService | undefined): ReadModelService {
-  if (reads !== undefined) return reads;
-  throw new ApiError({
-    status: 503,
-    code: 'READ_MODEL_UNAVAILABLE',
-    title: 'Service unavailable',
-    detail: 'this API runs without a read model (set LOTLINE_READ_DB_DIR or LOTLINE_READ_DB_URL and restart it): lot search needs one',
-    retryAfterSeconds: 5,
-  });
-}
-
 /** Register the lot routes; traces and lot search are answered from the read model when there is one. */
 export function lotRoutes(api: ApiRouter, reads?: ReadModelService): void {
   api.route(
@@ -68,7 +57,7 @@ export function lotRoutes(api: ApiRouter, reads?: ReadModelService): void {
       const from = utc(createdFrom);
       const to = utc(createdTo);
       res.json(
-        await needsReadModel(reads).read(minBlock, (model) =>
+        await requireReadModel(reads, 'lot search').read(minBlock, (model) =>
           model.lots({ ...filters, ...(from !== undefined ? { createdFrom: from } : {}), ...(to !== undefined ? { createdTo: to } : {}) }),
         ),
       );

@@ -32,6 +32,27 @@ const TOPOLOGY = JSON.parse(readFileSync(path.join(REPO_ROOT, 'network', 'topolo
   orgs: { key: string; mspId: string; host: string; ports: Record<string, number> }[];
 };
 
+/** `lots create` arguments for a lot made at PartsCo's Kobe site, with inputs `lotId=amount`. */
+function createArgs(id: string, product: string, name: string, quantity: string, line: string, inputs: string[] = []): string[] {
+  return [
+    'lots',
+    'create',
+    '--id',
+    id,
+    '--product',
+    product,
+    '--name',
+    name,
+    '--quantity',
+    quantity,
+    ...inputs.flatMap((input) => ['--input', input]),
+    '--site',
+    'Kobe',
+    '--line',
+    line,
+  ];
+}
+
 describe('every organisation on its own host (network namespaces)', function () {
   // Bring-up on four simulated hosts; each step's time is printed.
   this.timeout(20 * 60_000);
@@ -205,44 +226,12 @@ describe('every organisation on its own host (network namespaces)', function () 
 
   it("traces, from the Bank's host, a lot created on PartsCo's host", async function () {
     const id = `PartsCoMSP:MH-${Date.now().toString(36)}`;
-    const created = (await lotline('partsco', 'qm1', [
-      'lots',
-      'create',
-      '--id',
-      id,
-      '--product',
-      'MH-PLATE',
-      '--name',
-      'Plate',
-      '--quantity',
-      '10',
-      '--site',
-      'Kobe',
-      '--line',
-      'L1',
-    ])) as {
+    const created = (await lotline('partsco', 'qm1', createArgs(id, 'MH-PLATE', 'Plate', '10', 'L1'))) as {
       value: { id: string };
     };
     expect(created.value.id).to.equal(id);
     const child = `PartsCoMSP:MH-CHILD-${Date.now().toString(36)}`;
-    await lotline('partsco', 'qm1', [
-      'lots',
-      'create',
-      '--id',
-      child,
-      '--product',
-      'MH-ASSY',
-      '--name',
-      'Assembly',
-      '--quantity',
-      '2',
-      '--input',
-      `${id}=4`,
-      '--site',
-      'Kobe',
-      '--line',
-      'L2',
-    ]);
+    await lotline('partsco', 'qm1', createArgs(child, 'MH-ASSY', 'Assembly', '2', 'L2', [`${id}=4`]));
     // The Bank's peer receives the block from the ordering service, and its read model indexes it, moments later.
     const trace = await until(
       () =>
@@ -259,22 +248,7 @@ describe('every organisation on its own host (network namespaces)', function () 
 
   it('runs a custody transfer across hosts: PartsCo proposes, AssemblyCo accepts, the Bank sees the new custodian', async function () {
     const id = `PartsCoMSP:MH-SHIP-${Date.now().toString(36)}`;
-    await lotline('partsco', 'qm1', [
-      'lots',
-      'create',
-      '--id',
-      id,
-      '--product',
-      'MH-PLATE',
-      '--name',
-      'Plate',
-      '--quantity',
-      '5',
-      '--site',
-      'Kobe',
-      '--line',
-      'L1',
-    ]);
+    await lotline('partsco', 'qm1', createArgs(id, 'MH-PLATE', 'Plate', '5', 'L1'));
     await lotline('partsco', 'qm1', ['transfers', 'propose', id, '--to', 'AssemblyCoMSP']);
     const accepted = (await lotline('assemblyco', 'qm1', ['transfers', 'accept', id])) as { value: { custodian: string } };
     expect(accepted.value.custodian).to.equal('AssemblyCoMSP');
@@ -347,22 +321,7 @@ describe('every organisation on its own host (network namespaces)', function () 
       return Number(match[1]);
     };
     const write = (n: number) =>
-      lotline('partsco', 'qm1', [
-        'lots',
-        'create',
-        '--id',
-        `PartsCoMSP:MH-CUT-${Date.now().toString(36)}-${n}`,
-        '--product',
-        'MH-PLATE',
-        '--name',
-        'Plate',
-        '--quantity',
-        '1',
-        '--site',
-        'Kobe',
-        '--line',
-        'L1',
-      ]);
+      lotline('partsco', 'qm1', createArgs(`PartsCoMSP:MH-CUT-${Date.now().toString(36)}-${n}`, 'MH-PLATE', 'Plate', '1', 'L1'));
 
     const before = await osnHeight('assemblyco');
     hosts!.setLink('assemblyco', false);
