@@ -36,6 +36,7 @@ import { ApiError, notFound } from '../errors';
 import type { ApiRouter } from '../http/route';
 import { requireReadModel, type ReadModelService } from '../read-model';
 import { minBlock } from '../schemas';
+import { openEventStream } from '../http/sse';
 import { epcisError } from './errors';
 import { DEFAULT_PER_PAGE, EPCIS_CONTEXT, MAX_PER_PAGE, parseQuery, queryDocument, queryEvents, type QueryResult } from './query';
 import { destinationProblem, startWebhookDispatcher } from './webhooks';
@@ -220,14 +221,7 @@ async function streamEvents(
     Number.isInteger(resume) && resume >= 0
       ? resume
       : await reads.read(undefined, (m) => Promise.resolve(Number(m.indexer.nextBlock) - 1), { latest: true });
-  res.status(200).set({
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-cache, no-transform',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
-  });
-  res.flushHeaders();
-  res.write(`retry: 2000\nid: ${after}\n: connected\n\n`);
+  openEventStream(res, after);
   let open = true;
   req.on('close', () => (open = false));
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);

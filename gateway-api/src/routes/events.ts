@@ -11,6 +11,7 @@ import type { LedgerEvent } from '@lotline/domain';
 import type { EventPosition } from '@lotline/ledger-client';
 import { ApiRouter } from '../http/route';
 import { queries } from '../schemas';
+import { openEventStream } from '../http/sse';
 
 const EVENT_ID = /^(\d{1,15}):([0-9a-f]{64})$/;
 
@@ -68,14 +69,7 @@ export function eventRoutes(api: ApiRouter, options: { ready: () => Promise<bool
       const stream = await caller.ledger.events(
         after !== undefined ? { after } : query.startBlock !== undefined ? { startBlock: query.startBlock } : {},
       );
-      res.status(200).set({
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-      });
-      res.flushHeaders();
-      res.write('retry: 2000\n: connected\n\n');
+      openEventStream(res);
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
       const stop = (): void => {
         clearInterval(heartbeat);
