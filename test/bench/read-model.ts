@@ -18,8 +18,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Indexer, openStore, traceLot, type Store } from '@lotline/read-model';
-import { loadConfig, type NetworkConfig } from '../../network/src/config';
-import { apiFetch } from '../src/faults/api';
+import { findOrg, loadConfig, type NetworkConfig } from '../../network/src/config';
+import { mintToken } from '../../network/src/idp/local';
+import { apiUrl } from '../../network/src/network';
+import { orgFetch } from '../../network/src/tls';
 import { benchContract } from './fabric';
 import { progress } from './log';
 import { startPostgres } from './postgres';
@@ -84,10 +86,29 @@ async function timed(fn: () => Promise<unknown>, reps: number): Promise<number> 
   return median(samples);
 }
 
-async function api(urlPath: string): Promise<Record<string, unknown>> {
-  const res = await apiFetch('PartsCo', 'auditor1', 'GET', urlPath);
-  if (res.status !== 200) throw new Error(`GET ${urlPath}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
-  return res.body;
+/**
+ * Requests to PartsCo's API process of `config`'s network as `user`, with a real token from PartsCo's provider
+ * (not test/src's helpers: they resolve the network when imported, before the bench sets its port offset).
+ */
+function partsCoApi(config: NetworkConfig) {
+  const org = findOrg(config, 'PartsCo');
+  const fetchOrg = orgFetch(org);
+  return async (
+    user: string,
+    method: string,
+    urlPath: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const token = await mintToken(config, { org: org.name, user });
+    const res = await fetchOrg(`${apiUrl(org)}${urlPath}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(120_000),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  };
 }
 
 async function rebuild(config: NetworkConfig, store: Store, until: number, gateway: () => ReturnType<typeof benchContract>['gateway']) {
@@ -110,6 +131,12 @@ const CTE = (from: string, to: string) => `WITH RECURSIVE reach(id, depth) AS (
 
 /** Depth-10 traces through the API and in SQL, rebuilds and freshness on a running network with its APIs. */
 export async function benchReadModel(config: NetworkConfig): Promise<ReadModelResults> {
+  const call = partsCoApi(config);
+  const api = async (urlPath: string): Promise<Record<string, unknown>> => {
+    const res = await call('auditor1', 'GET', urlPath);
+    if (res.status !== 200) throw new Error(`GET ${urlPath}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+    return res.body;
+  };
   const admin = benchContract(config, 'PartsCo', 'admin1', undefined, 600_000);
   const all = trees();
   let lastBlock = 0;
@@ -172,7 +199,7 @@ export async function benchReadModel(config: NetworkConfig): Promise<ReadModelRe
     // Freshness: commit (the API's 201) to queryable through the same API.
     const fresh: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const created = await apiFetch('PartsCo', 'admin1', 'POST', '/lots', lot(`${run}-N-${i}`, []));
+      const created = await call('admin1', 'POST', '/lots', lot(`${run}-N-${i}`, []));
       const block = Number(created.body.blockNumber);
       const t0 = performance.now();
       const found = await api(`/lots?product=RMB-${run}&createdFrom=2000-01-01T00:00:00Z&limit=1&minBlock=${block}`);
