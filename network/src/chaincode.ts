@@ -318,6 +318,17 @@ async function installLocally(config: NetworkConfig, pkg: string, packageId: str
   }
 }
 
+/** A spec's version (its build's hash), its package (written once) and the package id that peers install it as. */
+async function packaged(
+  config: NetworkConfig,
+  spec: ChaincodeSpec,
+): Promise<{ version: string; label: string; pkg: string; packageId: string }> {
+  const version = chaincodeVersion(spec);
+  const label = `${spec.name}_${version}`;
+  const pkg = await packageChaincode(config, label, connectionJson(spec));
+  return { version, label, pkg, packageId: `${label}:${createHash('sha256').update(readFileSync(pkg)).digest('hex')}` };
+}
+
 /** What {@link deployChaincode} did. */
 export interface Deployment {
   version: string;
@@ -382,10 +393,7 @@ export async function deployChaincode(
   spec: ChaincodeSpec = lotlineChaincode(config),
   options: { commit: boolean } = { commit: true },
 ): Promise<Deployment> {
-  const version = chaincodeVersion(spec);
-  const label = `${spec.name}_${version}`;
-  const pkg = await packageChaincode(config, label, connectionJson(spec));
-  const packageId = `${label}:${createHash('sha256').update(readFileSync(pkg)).digest('hex')}`;
+  const { version, label, pkg, packageId } = await packaged(config, spec);
 
   await installLocally(config, pkg, packageId, label);
   for (const server of serverPlans(config, spec)) await startChaincodeServer(config, spec, server, packageId);
@@ -457,10 +465,7 @@ export async function commitDefinition(config: NetworkConfig, name: string, vers
  * of this host's chaincode build at the next sequence, once a majority approved it.
  */
 export async function commitChaincode(config: NetworkConfig, spec: ChaincodeSpec = lotlineChaincode(config)): Promise<Deployment> {
-  const version = chaincodeVersion(spec);
-  const label = `${spec.name}_${version}`;
-  const pkg = await packageChaincode(config, label, connectionJson(spec));
-  const packageId = `${label}:${createHash('sha256').update(readFileSync(pkg)).digest('hex')}`;
+  const { version, packageId } = await packaged(config, spec);
   const current = await committedDefinition(config, firstLocal(config), spec.name);
   if (current && current.version === version) {
     step(`chaincode ${spec.name} ${version} is already committed (sequence ${current.sequence})`);

@@ -8,7 +8,6 @@ import { Command } from 'commander';
 import { ensureBinaries } from './binaries';
 import { commitChaincode, deployChaincode, waitUntilChaincodeEndorsable } from './chaincode';
 import { loadConfig } from './config';
-import { markDataDir } from './data-dir';
 import { createChannel, importPublicOrg, initHost, joinChannel, localOrgs } from './hosts';
 import { buildChaincode, networkStatus, resetNetwork, startApis, startNetwork, stopNetwork } from './network';
 import { STOP_GRACE_MS } from './processes';
@@ -45,7 +44,7 @@ program
         .map((o) => o.name)
         .join(', ')}`,
     );
-    const { files } = await initHost(config, markDataDir);
+    const { files } = await initHost(config);
     step('send these public files (certificates only) to the other organisations:');
     for (const file of files) detail(file);
   });

@@ -23,6 +23,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import path from 'node:path';
 import { z } from 'zod';
 import { ensureBinaries } from './binaries';
+import { markDataDir } from './data-dir';
 import { findOrg, type NetworkConfig, type Org } from './config';
 import { issueIdentities, startCa, writeNodeOuConfig } from './identities';
 import { channelBlock, createChannelBlock, joinOrderer, joinPeer, ordererOrgs, startOrderer, startPeer } from './nodes';
@@ -94,7 +95,7 @@ export function writePublicOrg(config: NetworkConfig, org: Org): string {
  * organisations' CAs, issues their identities and writes their public files.
  * @returns how many processes it started, and the public files to send to the others.
  */
-export async function initHost(config: NetworkConfig, markDataDir: (dir: string) => void): Promise<{ started: number; files: string[] }> {
+export async function initHost(config: NetworkConfig): Promise<{ started: number; files: string[] }> {
   markDataDir(config.dataDir);
   step('checking the Fabric binaries');
   await ensureBinaries(config);

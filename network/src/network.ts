@@ -10,7 +10,7 @@ import { apiProcessEnvironment, prepareApi } from './api';
 import { idpProcessName, issuerUrl, startIdps } from './idp/local';
 import { chaincodeProcessName, deployChaincode, waitUntilChaincodeEndorsable } from './chaincode';
 import { opsUrl, port, type NetworkConfig, type Org } from './config';
-import { DATA_MARKER, markDataDir } from './data-dir';
+import { DATA_MARKER } from './data-dir';
 import { initHost, joinChannel, localOrgs, runsWholeNetwork } from './hosts';
 import { createChannelBlock, ordererOrgs, ordererProcessName, peerProcessName, waitForRaftLeader } from './nodes';
 import {
@@ -48,7 +48,7 @@ export async function buildChaincode(config: NetworkConfig): Promise<void> {
  * processes it started (0 when everything was already running).
  */
 export async function startNetwork(config: NetworkConfig): Promise<number> {
-  let { started } = await initHost(config, markDataDir);
+  let { started } = await initHost(config);
   const whole = runsWholeNetwork(config);
   if (whole) await createChannelBlock(config);
   started += await joinChannel(config);

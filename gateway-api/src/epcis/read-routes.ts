@@ -258,6 +258,8 @@ export interface EpcisReadDeps {
 
 /** Register the EPCIS query interface and REST binding on the read model (see the file comment). */
 export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
+  /** The read model every route here reads (503 READ_MODEL_UNAVAILABLE without one). */
+  const readModel = (): ReadModelService => requireReadModel(deps.reads, 'the EPCIS query interface');
   const hosts = deps.webhookHosts ?? [];
   if (deps.reads !== undefined) void startWebhookDispatcher({ reads: deps.reads, allowedHosts: hosts });
 
@@ -278,15 +280,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
     async ({ req, res, query }) => {
       const { minBlock: block, ...raw } = query;
       const parsed = parseQuery(raw as RawQuery);
-      sendPage(
-        req,
-        res,
-        await queryEvents(
-          requireReadModel(deps.reads, 'the EPCIS query interface'),
-          parsed,
-          block !== undefined ? { minBlock: block } : {},
-        ),
-      );
+      sendPage(req, res, await queryEvents(readModel(), parsed, block !== undefined ? { minBlock: block } : {}));
     },
   );
 
@@ -304,7 +298,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       errors: [400, 404, 406],
     },
     async ({ res, params, query }) => {
-      const found = await requireReadModel(deps.reads, 'the EPCIS query interface').read(query.minBlock, async (model) => {
+      const found = await readModel().read(query.minBlock, async (model) => {
         const answer = await model.epcisEvent(params.hashId);
         if (answer.found === undefined) throw fail('NOT_FOUND', `no EPCIS event ${params.hashId}`);
         return { ...answer.found, asOfBlock: answer.asOfBlock };
@@ -331,13 +325,9 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       async ({ req, res, query }) => {
         const size = pageSize(query.perPage);
         const after = listToken(query.nextPageToken);
-        const page = await requireReadModel(deps.reads, 'the EPCIS query interface').read(
-          query.minBlock,
-          (model) => model.epcisVocabulary(vocabulary.path, size, after),
-          {
-            latest: true,
-          },
-        );
+        const page = await readModel().read(query.minBlock, (model) => model.epcisVocabulary(vocabulary.path, size, after), {
+          latest: true,
+        });
         if (page.next !== undefined) {
           const token = Buffer.from(page.next, 'utf8').toString('base64url');
           res.set('Link', `<${req.path}?perPage=${size}&nextPageToken=${token}>; rel="next"`);
@@ -368,7 +358,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
         sendPage(
           req,
           res,
-          await queryEvents(requireReadModel(deps.reads, 'the EPCIS query interface'), parsed, {
+          await queryEvents(readModel(), parsed, {
             extra,
             ...(block !== undefined ? { minBlock: block } : {}),
           }),
@@ -393,9 +383,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       const params = storedParams(body.query);
       parseQuery(params);
       const created = { name: body.name, params, createdBy: `${caller.mspId}/${caller.user}`, createdAt: new Date().toISOString() };
-      const stored = await requireReadModel(deps.reads, 'the EPCIS query interface').read(undefined, (model) =>
-        createNamedQuery(model.store, created),
-      );
+      const stored = await readModel().read(undefined, (model) => createNamedQuery(model.store, created));
       if (!stored) {
         throw epcisError({
           status: 409,
@@ -423,7 +411,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       errors: [400, 406],
     },
     async ({ res, query }) => {
-      const page = await requireReadModel(deps.reads, 'the EPCIS query interface').read(query.minBlock, (model) =>
+      const page = await readModel().read(query.minBlock, (model) =>
         namedQueries(model.store, { perPage: pageSize(query.perPage), after: listToken(query.nextPageToken) }),
       );
       const token = page.next === undefined ? undefined : Buffer.from(page.next, 'utf8').toString('base64url');
@@ -437,9 +425,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
 
   const nameParams = z.object({ name: NAME });
   const loadQuery = async (name: string): Promise<{ params: Record<string, readonly string[]> }> => {
-    const stored = await requireReadModel(deps.reads, 'the EPCIS query interface').read(undefined, (model) =>
-      namedQuery(model.store, name),
-    );
+    const stored = await readModel().read(undefined, (model) => namedQuery(model.store, name));
     if (stored === undefined) throw notFound('EPCIS_QUERY_NOT_FOUND', `no named query ${name}; list them with GET /epcis/queries`);
     return { params: { ...stored.params } };
   };
@@ -472,9 +458,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       errors: [400, 404, 406],
     },
     async ({ res, params }) => {
-      const deleted = await requireReadModel(deps.reads, 'the EPCIS query interface').read(undefined, (model) =>
-        deleteNamedQuery(model.store, params.name),
-      );
+      const deleted = await readModel().read(undefined, (model) => deleteNamedQuery(model.store, params.name));
       if (!deleted) throw notFound('EPCIS_QUERY_NOT_FOUND', `no named query ${params.name}; list them with GET /epcis/queries`);
       res.status(204).end();
     },
@@ -496,7 +480,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       errors: [400, 404, 406, 413],
     },
     async ({ req, res, params, query }) => {
-      const reads = requireReadModel(deps.reads, 'the EPCIS query interface');
+      const reads = readModel();
       const stored = await loadQuery(params.name);
       if (req.accepts(['application/ld+json', 'application/json', 'text/event-stream']) === 'text/event-stream') {
         await streamEvents(req, res, reads, params.name, parseQuery(stored.params), deps.heartbeatMs ?? 15_000);
@@ -535,7 +519,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       errors: [400, 404, 406],
     },
     async ({ res, params, body, caller }) => {
-      const reads = requireReadModel(deps.reads, 'the EPCIS query interface');
+      const reads = readModel();
       await loadQuery(params.name);
       const problem = await destinationProblem(body.dest, hosts);
       if (problem !== undefined) {
@@ -588,9 +572,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
     },
     async ({ res, params }) => {
       await loadQuery(params.name);
-      const list = await requireReadModel(deps.reads, 'the EPCIS query interface').read(undefined, (model) =>
-        subscriptions(model.store, params.name),
-      );
+      const list = await readModel().read(undefined, (model) => subscriptions(model.store, params.name));
       res.json({
         subscriptions: list.map((s) => ({
           subscriptionID: s.id,
@@ -619,9 +601,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       errors: [400, 404, 406],
     },
     async ({ res, params }) => {
-      const deleted = await requireReadModel(deps.reads, 'the EPCIS query interface').read(undefined, (model) =>
-        deleteSubscription(model.store, params.name, params.id),
-      );
+      const deleted = await readModel().read(undefined, (model) => deleteSubscription(model.store, params.name, params.id));
       if (!deleted) throw notFound('EPCIS_SUBSCRIPTION_NOT_FOUND', `no subscription ${params.id} of query ${params.name}`);
       res.status(204).end();
     },

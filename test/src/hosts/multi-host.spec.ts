@@ -20,7 +20,8 @@ import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { REPO_ROOT } from '../../../network/src/config';
+import { bin } from '../../../network/src/binaries';
+import { loadConfig, REPO_ROOT } from '../../../network/src/config';
 import { certSpki, issuedBy, scanKeys } from '../support/keys';
 import { Hosts, type HostRun } from './namespaces';
 
@@ -290,12 +291,7 @@ describe('every organisation on its own host (network namespaces)', function () 
     const osnHeight = async (key: Key): Promise<number> => {
       const org = path.join(dataDir(key), 'orgs', key);
       const ordererAdmin = TOPOLOGY.orgs.find((o) => o.key === key)?.ports.ordererAdmin ?? 0;
-      const osnadmin = path.join(
-        process.env.LOTLINE_BIN_CACHE ?? path.join(process.env.HOME ?? '/root', '.cache', 'lotline'),
-        'fabric-2.5.0',
-        'bin',
-        'osnadmin',
-      );
+      const osnadmin = bin(loadConfig(), 'osnadmin');
       const r = await hosts!.run(
         key,
         osnadmin,
