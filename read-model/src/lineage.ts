@@ -63,45 +63,39 @@ function byCodeUnit(a: string, b: string): number {
 export const EFFECTIVE_STATUS = "CASE WHEN l.status = 'active' AND l.remaining_micro = 0 THEN 'consumed' ELSE l.status END";
 
 /**
- * Rows of `select` as one JSON text: decoding one text is several times
- * cheaper than decoding a thousand rows field by field (PGlite's protocol
- * decoder, node-pg's), and a large trace is a thousand rows.
+ * The recursive CTE of every edge leaving a lot reached within `maxDepth` steps of the root (`walk`, with its
+ * level), and the lots reached within `maxDepth` steps (`reached`). The edges themselves are the recursion (one
+ * index lookup per edge end): the edges of lots at depth d are at level d + 1, so the edges leaving every lot within
+ * maxDepth are the levels up to maxDepth + 1; the walk reads those of the last level to know whether it was cut.
  */
-async function jsonRows<T>(sql: Sql, select: string, params: readonly unknown[]): Promise<T[]> {
-  const [row] = await sql.query<{ rows: string }>(`SELECT coalesce(json_agg(x), '[]')::text AS rows FROM (${select}) x`, params);
-  return JSON.parse(row?.rows ?? '[]') as T[];
-}
-
-/** Every edge leaving a lot reached within `maxDepth` steps of the root, in one recursive CTE over the edges. */
-async function subgraph(sql: Sql, root: string, direction: Direction, maxDepth: number): Promise<Map<string, Edge[]>> {
+function subgraphCte(direction: Direction): string {
   const [from, to] = direction === 'forward' ? ['parent', 'child'] : ['child', 'parent'];
-  // The edges themselves are the recursion (one index lookup per edge end): the edges of lots at depth d are at
-  // level d + 1, so the edges leaving every lot within maxDepth are the levels up to maxDepth + 1.
-  const rows = await jsonRows<Edge>(
-    sql,
-    `WITH RECURSIVE walk(parent, child, quantity, level) AS (
+  return `walk(parent, child, quantity, level) AS (
        SELECT e.parent, e.child, e.quantity, 1 FROM lineage_edges e WHERE e.${from} = $1
        UNION
        SELECT e.parent, e.child, e.quantity, w.level + 1 FROM walk w JOIN lineage_edges e ON e.${from} = w.${to} WHERE w.level <= $2
-     )
-     SELECT DISTINCT parent, child, quantity FROM walk`,
-    [root, maxDepth],
-  );
-  const out = new Map<string, Edge[]>();
-  for (const r of rows) {
-    const key = direction === 'forward' ? r.parent : r.child;
-    if (!out.has(key)) out.set(key, []);
-    out.get(key)?.push(r);
-  }
-  // Composite-key order (UTF-8 bytes): the order of the chaincode's child-edge scan.
-  const utf8 = new Map<string, Buffer>();
-  const keyOf = (id: string): Buffer => utf8.get(id) ?? utf8.set(id, Buffer.from(id, 'utf8')).get(id) ?? Buffer.alloc(0);
-  for (const [, edges] of out) {
-    if (direction === 'forward') edges.sort((a, b) => Buffer.compare(keyOf(a.child), keyOf(b.child)));
-    else edges.sort((a, b) => byCodeUnit(a.parent, b.parent));
-  }
-  return out;
+     ),
+     reached(id) AS (SELECT $1::text UNION SELECT ${to} FROM walk WHERE level <= $2)`;
 }
+
+/** A lot's summary columns, for the lots of `ids` (a set named by a CTE or `unnest` of a parameter). */
+const SUMMARY_ROWS = (ids: string) =>
+  // Only the parts of the document a summary shows: decoding whole documents was most of a large trace's time.
+  `SELECT l.id, l.doc->'product' AS product, l.doc->'quantity' AS quantity, l.producer, l.custodian,
+          ${EFFECTIVE_STATUS} AS status, i.verdict
+     FROM ${ids} n JOIN lots l ON l.id = n.id LEFT JOIN latest_inspections i ON i.lot_id = l.id`;
+
+/**
+ * The recalls and holds affecting the lots of `ids`: each lot's own recall and holds, and those it inherits from
+ * its ancestors (recalls, and holds placed with `includeDescendants`), which the indexer keeps in `lot_inherited`.
+ */
+const REF_ROWS = (ids: string) =>
+  `SELECT l.id AS node, l.id AS source, 'recall' AS kind, l.recall_event_id AS event_id, l.recall_id
+     FROM ${ids} n JOIN lots l ON l.id = n.id WHERE l.recall_id IS NOT NULL
+   UNION ALL
+   SELECT h.lot_id, h.lot_id, 'hold', h.hold_id, NULL FROM ${ids} n JOIN holds h ON h.lot_id = n.id
+   UNION ALL
+   SELECT i.lot_id, i.source_lot_id, i.kind, i.event_id, i.recall_id FROM ${ids} n JOIN lot_inherited i ON i.lot_id = n.id`;
 
 interface LotRow {
   readonly id: string;
@@ -113,27 +107,16 @@ interface LotRow {
   readonly verdict: LotSummary['latestVerdict'];
 }
 
-/**
- * The recalls and holds affecting each lot: its own recall and holds, and
- * those it inherits from its ancestors (recalls, and holds placed with
- * `includeDescendants`), which the indexer keeps in `lot_inherited`.
- */
-export async function affectedBy(sql: Sql, ids: readonly string[]): Promise<Map<string, AffectedRef[]>> {
-  const rows = await sql.query<{
-    node: string;
-    source: string;
-    kind: 'recall' | 'hold';
-    event_id: string;
-    recall_id: string | null;
-  }>(
-    `SELECT l.id AS node, l.id AS source, 'recall' AS kind, l.recall_event_id AS event_id, l.recall_id
-       FROM lots l WHERE l.id = ANY($1::text[]) AND l.recall_id IS NOT NULL
-     UNION ALL
-     SELECT h.lot_id, h.lot_id, 'hold', h.hold_id, NULL FROM holds h WHERE h.lot_id = ANY($1::text[])
-     UNION ALL
-     SELECT i.lot_id, i.source_lot_id, i.kind, i.event_id, i.recall_id FROM lot_inherited i WHERE i.lot_id = ANY($1::text[])`,
-    [ids],
-  );
+interface RefRow {
+  readonly node: string;
+  readonly source: string;
+  readonly kind: 'recall' | 'hold';
+  readonly event_id: string;
+  readonly recall_id: string | null;
+}
+
+/** Each lot's refs, deduplicated, in the chaincode's order (kind, source lot, event). */
+function refsByLot(rows: readonly RefRow[]): Map<string, AffectedRef[]> {
   const out = new Map<string, Map<string, AffectedRef>>();
   for (const r of rows) {
     const ref: AffectedRef =
@@ -153,17 +136,9 @@ export async function affectedBy(sql: Sql, ids: readonly string[]): Promise<Map<
   return sorted;
 }
 
-/** Summaries of lots (chaincode `summarise`), by id. */
-export async function summaries(sql: Sql, ids: readonly string[]): Promise<Map<string, LotSummary>> {
-  const rows = await jsonRows<LotRow>(
-    sql,
-    // Only the parts of the document a summary shows: decoding whole documents was most of a large trace's time.
-    `SELECT l.id, l.doc->'product' AS product, l.doc->'quantity' AS quantity, l.producer, l.custodian,
-            ${EFFECTIVE_STATUS} AS status, i.verdict
-       FROM lots l LEFT JOIN latest_inspections i ON i.lot_id = l.id WHERE l.id = ANY($1::text[])`,
-    [ids],
-  );
-  const affected = await affectedBy(sql, ids);
+/** Summaries (chaincode `summarise`) by id, from summary rows and ref rows. */
+function summariesOf(rows: readonly LotRow[], refRows: readonly RefRow[]): Map<string, LotSummary> {
+  const affected = refsByLot(refRows);
   return new Map(
     rows.map((r) => {
       const refs = affected.get(r.id) ?? [];
@@ -183,17 +158,50 @@ export async function summaries(sql: Sql, ids: readonly string[]): Promise<Map<s
   );
 }
 
+const ID_PARAMETER = '(SELECT unnest($1::text[]) AS id)';
+
+/** The recalls and holds affecting each lot of `ids` (its own, and those it inherits). */
+export async function affectedBy(sql: Sql, ids: readonly string[]): Promise<Map<string, AffectedRef[]>> {
+  return refsByLot(await sql.query<RefRow>(REF_ROWS(ID_PARAMETER), [ids]));
+}
+
+/** Summaries of lots (chaincode `summarise`), by id. */
+export async function summaries(sql: Sql, ids: readonly string[]): Promise<Map<string, LotSummary>> {
+  const [row] = await sql.query<{ answer: string }>(
+    `SELECT json_build_object(
+       'lots', (SELECT coalesce(json_agg(x), '[]') FROM (${SUMMARY_ROWS(ID_PARAMETER)}) x),
+       'refs', (SELECT coalesce(json_agg(x), '[]') FROM (${REF_ROWS(ID_PARAMETER)}) x))::text AS answer`,
+    [ids],
+  );
+  const answer = JSON.parse(row?.answer ?? '{"lots":[],"refs":[]}') as { lots: LotRow[]; refs: RefRow[] };
+  return summariesOf(answer.lots, answer.refs);
+}
+
 /** Throw LOT_NOT_FOUND unless the lot is indexed. */
 export async function requireLot(sql: Sql, id: string): Promise<void> {
   const found = await sql.query('SELECT 1 FROM lots WHERE id = $1', [id]);
   if (found.length === 0) throw fail('LOT_NOT_FOUND', `lot ${id} does not exist (as of the read model's last indexed block)`);
 }
 
-/** A trace of a lot, as the chaincode's TraceLot answers it. */
+/**
+ * A trace of a lot, as the chaincode's TraceLot answers it. One statement reads the subgraph within `maxDepth`, the
+ * summaries of its lots and their refs, as one JSON text (decoding one text is several times cheaper than decoding
+ * thousands of rows field by field, in PGlite's protocol decoder and node-pg's). The chaincode's own bounded walk
+ * (`walkLineage` of @lotline/domain) then runs over the subgraph's edges in the chaincode's order.
+ */
 export async function traceLot(sql: Sql, rootId: string, direction: Direction, maxDepth: number, maxNodes: number): Promise<Trace> {
-  await requireLot(sql, rootId);
-  const graph = await subgraph(sql, rootId, direction, maxDepth);
-  // The chaincode's own walk (@lotline/domain), over the subgraph's edges in the chaincode's order.
+  const [row] = await sql.query<{ answer: string }>(
+    `WITH RECURSIVE ${subgraphCte(direction)}
+     SELECT json_build_object(
+       'found', EXISTS (SELECT 1 FROM lots WHERE id = $1),
+       'edges', (SELECT coalesce(json_agg(x), '[]') FROM (SELECT DISTINCT parent, child, quantity FROM walk) x),
+       'lots', (SELECT coalesce(json_agg(x), '[]') FROM (${SUMMARY_ROWS('reached')}) x),
+       'refs', (SELECT coalesce(json_agg(x), '[]') FROM (${REF_ROWS('reached')}) x))::text AS answer`,
+    [rootId, maxDepth],
+  );
+  const answer = JSON.parse(row?.answer ?? '{}') as { found?: boolean; edges: Edge[]; lots: LotRow[]; refs: RefRow[] };
+  if (answer.found !== true) throw fail('LOT_NOT_FOUND', `lot ${rootId} does not exist (as of the read model's last indexed block)`);
+  const graph = edgesByLot(answer.edges, direction);
   const result = await walkLineage<Quantity>(
     { edges: (id, _direction, limit) => Promise.resolve((graph.get(id) ?? []).slice(0, limit)) },
     rootId,
@@ -201,16 +209,31 @@ export async function traceLot(sql: Sql, rootId: string, direction: Direction, m
     maxDepth,
     maxNodes,
   );
-  const byId = await summaries(
-    sql,
-    result.visited.map((v) => v.id),
-  );
+  const byId = summariesOf(answer.lots, answer.refs);
   const nodes = [];
   for (const { id, depth } of result.visited) {
     const summary = byId.get(id);
     if (summary !== undefined) nodes.push({ ...summary, depth });
   }
   return { root: rootId, direction, nodes, edges: result.edges, truncated: result.truncated, maxDepth, maxNodes };
+}
+
+/** The subgraph's edges by the lot they leave, in the order of the chaincode's edge scan. */
+function edgesByLot(rows: readonly Edge[], direction: Direction): Map<string, Edge[]> {
+  const out = new Map<string, Edge[]>();
+  for (const r of rows) {
+    const key = direction === 'forward' ? r.parent : r.child;
+    if (!out.has(key)) out.set(key, []);
+    out.get(key)?.push(r);
+  }
+  // Composite-key order (UTF-8 bytes): the order of the chaincode's child-edge scan.
+  const utf8 = new Map<string, Buffer>();
+  const keyOf = (id: string): Buffer => utf8.get(id) ?? utf8.set(id, Buffer.from(id, 'utf8')).get(id) ?? Buffer.alloc(0);
+  for (const [, edges] of out) {
+    if (direction === 'forward') edges.sort((a, b) => Buffer.compare(keyOf(a.child), keyOf(b.child)));
+    else edges.sort((a, b) => byCodeUnit(a.parent, b.parent));
+  }
+  return out;
 }
 
 /** Micro-units as a decimal amount. */

@@ -6,9 +6,11 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { findOrg, type NetworkConfig } from '../../network/src/config';
+import { prepareApi, apiProcessEnvironment } from '../../network/src/api';
+import { findOrg, port, type NetworkConfig, type Org } from '../../network/src/config';
 import { apiProcessName, apiUrl, startApis } from '../../network/src/network';
-import { runningPid, stopProcess } from '../../network/src/processes';
+import { httpOk, runningPid, startProcess, stopProcess } from '../../network/src/processes';
+import { orgFetch } from '../../network/src/tls';
 import { mintToken } from '../../network/src/idp/local';
 import { processCpuMs } from './rss';
 import { twoInputLot, type WriteVariant } from './writes';
@@ -52,6 +54,54 @@ export async function startApiVariant(config: NetworkConfig, runId: string, orgR
     }),
     async stop() {
       for (const o of config.orgs) if (!wasRunning.includes(o.key)) await stopProcess(config, apiProcessName(o));
+    },
+  };
+}
+
+/** A second API process of one organisation whose read model is on a PostgreSQL server. */
+export interface PostgresApi {
+  /** Its base URL (same scheme as the organisation's own API). */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a second API for `org` on port API + 200 (+6200 with the bench's offset), with its read model on the
+ * PostgreSQL server at `databaseUrl` (schema `schema`) instead of PGlite: the same code path, configured only by
+ * `LOTLINE_READ_DB_URL`, as an organisation that outgrew the embedded store would run it. It indexes from block 0,
+ * as any new read model does. Its own process name (`api-<org>-postgres`), so `npm stop` stops it too.
+ */
+export async function startPostgresApi(config: NetworkConfig, org: Org, databaseUrl: string, schema: string): Promise<PostgresApi> {
+  const main = path.join(config.repoRoot, 'gateway-api', 'src', 'main.ts');
+  const tsx = path.join(config.repoRoot, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs');
+  const apiPort = port(org, 'api') + 200;
+  const url = `${org.apiTls ? 'https' : 'http'}://${org.host}:${apiPort}`;
+  const name = `api-${org.key}-postgres`;
+  const env = await prepareApi(config, org);
+  delete env.LOTLINE_READ_DB_DIR;
+  await startProcess(config, {
+    name,
+    command: process.execPath,
+    // Not `LOTLINE_API=<org>`: the organisation's own API process is found by that marker.
+    match: `LOTLINE_BENCH_POSTGRES_API=${org.key}`,
+    args: ['--require', tsx, main, `LOTLINE_BENCH_POSTGRES_API=${org.key}`],
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      ...env,
+      LOTLINE_API_PORT: String(apiPort),
+      LOTLINE_READ_DB_URL: databaseUrl,
+      LOTLINE_READ_DB_SCHEMA: schema,
+      ...apiProcessEnvironment(org),
+    },
+    ports: [{ host: config.listenHost, port: apiPort, what: `${org.name} API on PostgreSQL (bench)` }],
+    ready: () => httpOk(`${url}/readyz`, 2000, orgFetch(org)),
+    readyTimeoutSec: 120,
+  });
+  return {
+    url,
+    async stop() {
+      await stopProcess(config, name);
     },
   };
 }
