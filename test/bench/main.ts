@@ -21,12 +21,22 @@ import { progress } from './log';
 import { profileOf, scrapePeer, type CallProfile, type PeerCounters } from './metrics';
 import { csvDir, startPostgres } from './postgres';
 import { renderReport, type BenchResults } from './report';
-import { benchReadModel } from './read-model';
+import { benchReadModel, partsCoApi } from './read-model';
 import { peakRss } from './rss';
-import { createSchema, ledgerTraces, loadGraph, loadPostgres, postgresTraces, type TraceTiming } from './traces';
+import {
+  apiTraces,
+  createSchema,
+  ledgerTraces,
+  loadGraph,
+  loadPostgres,
+  postgresTraces,
+  waitIndexed,
+  type ApiGet,
+  type TraceTiming,
+} from './traces';
 import { baselineVariant, createInputPairs, gatewayVariant, type WriteVariant } from './writes';
 import { parseLevels, sweepWrites } from './sweep';
-import { startApiVariant } from './api';
+import { startApiVariant, startPostgresApi, type ApiVariant, type PostgresApi } from './api';
 
 const quick = process.env.BENCH_QUICK === '1';
 const num = (name: string, normal: number, small: number) => Number(process.env[name] ?? (quick ? small : normal));
@@ -141,13 +151,46 @@ async function benchTraces(config: NetworkConfig, runId: string, results: BenchR
   const t: NonNullable<BenchResults['traces']> = {
     loads: [],
     ledger: [],
+    readModel: [],
     postgres: [],
     postgresVersion: pg.version,
     postgresLoadMs: [],
     profile: {},
   };
   results.traces = t;
+  // The read models index the graph while it is imported, as they would in production: PartsCo's API (PGlite)
+  // and a second PartsCo API whose read model is on the same PostgreSQL server as the CTE (its own schema).
+  let apis: ApiVariant | undefined;
+  let onPostgres: PostgresApi | undefined;
+  const getter =
+    (base: () => string | undefined, what: string): ApiGet =>
+    async (urlPath) => {
+      const res = await partsCoApi(config, base())('auditor1', 'GET', urlPath);
+      if (res.status !== 200) throw new Error(`GET ${urlPath} (${what}): ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+      return res.body;
+    };
+  const readModels = [
+    { store: 'PGlite', get: getter(() => undefined, "PartsCo's API") },
+    { store: 'PostgreSQL 15', get: getter(() => onPostgres?.url, "PartsCo's API on PostgreSQL") },
+  ] as const;
+  const readModelTraces = async (lots: number) => {
+    for (const { store, get } of readModels) {
+      await waitIndexed(get, `PartsCo's API (${store})`);
+      for (const direction of ['backward', 'forward'] as const) {
+        const timing = await apiTraces(get, MSP, prefix, lots, direction, settings.traceReps);
+        t.readModel.push({ ...timing, store });
+        progress(`read-model trace ${direction} @${lots} (${store}): ${timing.nodes} nodes, median ${timing.medianMs.toFixed(1)} ms`);
+      }
+    }
+  };
   try {
+    apis = await startApiVariant(config, runId);
+    onPostgres = await startPostgresApi(
+      config,
+      findOrg(config, 'PartsCo'),
+      `postgres://postgres@127.0.0.1:${pg.port}/postgres`,
+      'bench_traces',
+    );
     createSchema(pg);
     // BENCH_LOAD_BUDGET_S=0: no budget, the large graph is built whole however long it takes.
     const budgetMs = settings.loadBudgetSec > 0 ? settings.loadBudgetSec * 1000 : Number.POSITIVE_INFINITY;
@@ -174,6 +217,7 @@ async function benchTraces(config: NetworkConfig, runId: string, results: BenchR
     await timedTraces(config, prefix, settings.traceSmall, t.ledger, t.profile);
     for (const d of ['backward', 'forward'] as const)
       t.postgres.push(postgresTraces(pg, MSP, prefix, settings.traceSmall, d, settings.traceReps));
+    await readModelTraces(settings.traceSmall);
 
     const remainingMs = Math.max(0, budgetMs - small.elapsedMs);
     const large = await loadGraph(
@@ -189,6 +233,7 @@ async function benchTraces(config: NetworkConfig, runId: string, results: BenchR
       t.postgresLoadMs.push(loadPostgres(pg, csv, MSP, prefix, settings.traceSmall, reached));
       await timedTraces(config, prefix, reached, t.ledger, t.profile);
       for (const d of ['backward', 'forward'] as const) t.postgres.push(postgresTraces(pg, MSP, prefix, reached, d, settings.traceReps));
+      await readModelTraces(reached);
     }
     if (reached < settings.traceLarge) {
       const rate = (small.loaded + large.loaded) / ((small.elapsedMs + large.elapsedMs) / 1000);
@@ -199,6 +244,8 @@ async function benchTraces(config: NetworkConfig, runId: string, results: BenchR
     }
   } finally {
     importer.close();
+    await onPostgres?.stop();
+    await apis?.stop();
     pg.stop();
     rmSync(csv, { recursive: true, force: true });
   }
@@ -229,11 +276,19 @@ function chartPanels(r: BenchResults): Panel[] {
       title: 'Depth-10 trace, median',
       unit: 'ms',
       log: true,
-      series: ['ledger', 'PostgreSQL CTE'],
-      groups: t.ledger.map((l) => ({
-        label: `${l.direction.slice(0, 4)} ${Math.round(l.graphLots / 1000)}k`,
-        values: [l.medianMs, t.postgres.find((p) => p.direction === l.direction && p.graphLots === l.graphLots)?.medianMs ?? Number.NaN],
-      })),
+      series: ['ledger', 'API, read model (PGlite)', 'API, read model (PostgreSQL)', 'PostgreSQL CTE'],
+      groups: t.ledger.map((l) => {
+        const same = (x: TraceTiming) => x.direction === l.direction && x.graphLots === l.graphLots;
+        return {
+          label: `${l.direction.slice(0, 4)} ${Math.round(l.graphLots / 1000)}k`,
+          values: [
+            l.medianMs,
+            t.readModel.find((x) => same(x) && x.store === 'PGlite')?.medianMs ?? Number.NaN,
+            t.readModel.find((x) => same(x) && x.store === 'PostgreSQL 15')?.medianMs ?? Number.NaN,
+            t.postgres.find(same)?.medianMs ?? Number.NaN,
+          ],
+        };
+      }),
     });
   }
   if (r.rss.length > 0) {

@@ -17,6 +17,8 @@ export interface BenchResults {
   traces?: {
     loads: (LoadResult & { label: string })[];
     ledger: TraceTiming[];
+    /** Through PartsCo's API from its read model, on each store. */
+    readModel: (TraceTiming & { store: 'PGlite' | 'PostgreSQL 15' })[];
     postgres: TraceTiming[];
     postgresVersion: string;
     postgresLoadMs: number[];
@@ -172,7 +174,7 @@ function tracesSection(t: NonNullable<BenchResults['traces']>): string[] {
       `| ${l.graphLots} | ${l.direction} | ${l.nodes} | ${l.edges} | ${fmt(l.medianMs)} | ${fmt(p?.medianMs ?? Number.NaN, 2)} | ${fmt(ratio(l.medianMs, p?.medianMs ?? 0), 0)}× | ${l.correct ? 'yes' : 'NO'} | ${p?.correct ? 'yes' : 'NO'} |`,
     );
   }
-  lines.push(...sizeRatios(t));
+  lines.push(...readModelTraceRows(t), ...sizeRatios(t));
   if (t.ledger.length === 0) return [...lines, '- ledger traces: not measured (see the notes)'];
   const worst = Math.max(
     ...t.ledger.map((l) =>
@@ -188,6 +190,30 @@ function tracesSection(t: NonNullable<BenchResults['traces']>): string[] {
       ...profileTable(t.profile),
     );
   }
+  return lines;
+}
+
+/** The same traces through PartsCo's API from its read model, on each store, against the CTE of the same graph. */
+function readModelTraceRows(t: NonNullable<BenchResults['traces']>): string[] {
+  if (t.readModel.length === 0) return [];
+  const lines = [
+    '',
+    "Through PartsCo's API (HTTP, JWT, JSON) from its read model, which indexed the graph while it was imported, the same roots:",
+    '',
+    '| graph lots | direction | store | nodes | median ms | CTE median ms | API / CTE | ledger / API | answer checked |',
+    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  let worst = 0;
+  for (const r of t.readModel) {
+    const p = t.postgres.find((x) => x.direction === r.direction && x.graphLots === r.graphLots);
+    const l = t.ledger.find((x) => x.direction === r.direction && x.graphLots === r.graphLots);
+    const toCte = ratio(r.medianMs, p?.medianMs ?? 0);
+    worst = Math.max(worst, toCte);
+    lines.push(
+      `| ${r.graphLots} | ${r.direction} | ${r.store} | ${r.nodes} | ${fmt(r.medianMs)} | ${fmt(p?.medianMs ?? Number.NaN, 2)} | ${fmt(toCte, 2)}× | ${fmt(ratio(l?.medianMs ?? 0, r.medianMs), 0)}× | ${r.correct ? 'yes' : 'NO'} |`,
+    );
+  }
+  lines.push('', `- read-model trace through the API / CTE: worst ${fmt(worst, 2)}× (target ≤ 2×: ${verdict(worst <= 2)})`);
   return lines;
 }
 
@@ -207,6 +233,14 @@ function sizeRatios(t: NonNullable<BenchResults['traces']>): string[] {
         lines.push(
           `- ${dir}: ledger ${large}/${small} = **${fmt(r, 2)}** (target ≤ 1.3 for 100k/10k: ${verdict(r <= 1.3)}${large < 100_000 ? `, measured at ${large} lots, not 100k` : ''}); PostgreSQL ${large}/${small} = ${fmt(ratio(pg?.medianMs ?? 0, ps?.medianMs ?? 0), 2)}`,
         );
+      }
+      for (const store of ['PGlite', 'PostgreSQL 15'] as const) {
+        const rs = t.readModel.find((l) => l.graphLots === small && l.direction === dir && l.store === store);
+        const rg = t.readModel.find((l) => l.graphLots === large && l.direction === dir && l.store === store);
+        if (rs && rg) {
+          const r = ratio(rg.medianMs, rs.medianMs);
+          lines.push(`  - read model through the API (${store}) ${large}/${small} = **${fmt(r, 2)}** (target ≤ 1.3: ${verdict(r <= 1.3)})`);
+        }
       }
     }
   }

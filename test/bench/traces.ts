@@ -252,3 +252,70 @@ export function postgresTraces(
     correct: nodes === expected,
   };
 }
+
+/** GET one API path as JSON, or throw with the status and the problem's start. */
+export type ApiGet = (urlPath: string) => Promise<Record<string, unknown>>;
+
+/**
+ * Waits until an API's read model has indexed everything its peer had when the wait began (`/readyz`:
+ * `readModel.lagBlocks` 0 at a height at least that one), so that a trace is not measured against a half-built index.
+ */
+export async function waitIndexed(get: ApiGet, what: string, timeoutMs = 1_800_000): Promise<void> {
+  const t0 = performance.now();
+  let target: number | undefined;
+  for (;;) {
+    const status = (await get('/readyz')).readModel as { indexedBlock?: number; peerHeight?: number; lagBlocks?: number } | undefined;
+    if (status === undefined) throw new Error(`${what} has no read model (/readyz has no readModel)`);
+    target ??= status.peerHeight;
+    if (status.lagBlocks === 0 && target !== undefined && (status.indexedBlock ?? -1) + 1 >= target) return;
+    if (performance.now() - t0 > timeoutMs)
+      throw new Error(`${what}'s read model did not catch up within ${timeoutMs / 1000} s: ${JSON.stringify(status)}`);
+    progress(`${what}: read model at block ${status.indexedBlock ?? '?'} of ${status.peerHeight ?? '?'}, waiting`);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+/**
+ * Times `reps` traces through an API's read model (HTTP, JWT, JSON), over the same roots as {@link ledgerTraces},
+ * after one warm-up, and checks each answer against the expected closure.
+ */
+export async function apiTraces(
+  get: ApiGet,
+  mspId: string,
+  prefix: string,
+  graphLots: number,
+  direction: 'backward' | 'forward',
+  reps: number,
+  maxDepth = 10,
+): Promise<TraceTiming> {
+  const components = Math.max(1, Math.min(3, Math.floor(graphLots / COMPONENT_SIZE)));
+  const run = async (k: number) => {
+    const root = traceRoot(direction, k % components, (k * 37) % 256);
+    const start = performance.now();
+    const result = (await get(
+      `/lots/${encodeURIComponent(lotId(mspId, prefix, root))}/trace?direction=${direction}&depth=${maxDepth}&maxNodes=5000`,
+    )) as unknown as TraceResult;
+    const ms = performance.now() - start;
+    const expected = expectedClosure(root, direction, maxDepth, graphLots);
+    return { ms, result, correct: result.nodes.length === expected.size && !result.truncated };
+  };
+  await run(reps);
+  const times: number[] = [];
+  let last: Awaited<ReturnType<typeof run>> | undefined;
+  let correct = true;
+  for (let k = 0; k < reps; k++) {
+    last = await run(k);
+    times.push(last.ms);
+    correct &&= last.correct;
+  }
+  return {
+    direction,
+    graphLots,
+    nodes: last?.result.nodes.length ?? 0,
+    edges: last?.result.edges.length ?? 0,
+    bytes: Buffer.byteLength(JSON.stringify(last?.result ?? {})),
+    timesMs: times,
+    medianMs: median(times),
+    correct,
+  };
+}
