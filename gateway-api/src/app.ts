@@ -102,6 +102,9 @@ export function createServer(deps: ServerDeps): Express {
   const metrics = deps.metrics ?? createMetrics();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // No ETag on API answers: no client revalidates them (each carries asOfBlock or a fresh ledger read), and hashing a
+  // 400 KB trace on every request was a measurable part of its cost. The explorer's static files keep theirs.
+  app.set('etag', false);
 
   app.use(pinoHttp({ logger: deps.logger, customLogLevel: logLevelOf, serializers: { req: serializeRequest } }));
   app.use((req, res, next) => metrics.middleware(req, res, next));
