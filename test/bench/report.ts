@@ -200,8 +200,8 @@ function readModelTraceRows(t: NonNullable<BenchResults['traces']>): string[] {
     '',
     "Through PartsCo's API (HTTP, JWT, JSON) from its read model, which indexed the graph while it was imported, the same roots:",
     '',
-    '| graph lots | direction | store | nodes | median ms | CTE median ms | API / CTE | ledger / API | answer checked |',
-    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| graph lots | direction | store | nodes | median ms | CTE median ms | API / CTE | ledger / API | answer checked | load average |',
+    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
   ];
   let worst = 0;
   for (const r of t.readModel) {
@@ -210,7 +210,7 @@ function readModelTraceRows(t: NonNullable<BenchResults['traces']>): string[] {
     const toCte = ratio(r.medianMs, p?.medianMs ?? 0);
     worst = Math.max(worst, toCte);
     lines.push(
-      `| ${r.graphLots} | ${r.direction} | ${r.store} | ${r.nodes} | ${fmt(r.medianMs)} | ${fmt(p?.medianMs ?? Number.NaN, 2)} | ${fmt(toCte, 2)}× | ${fmt(ratio(l?.medianMs ?? 0, r.medianMs), 0)}× | ${r.correct ? 'yes' : 'NO'} |`,
+      `| ${r.graphLots} | ${r.direction} | ${r.store} | ${r.nodes} | ${fmt(r.medianMs)} | ${fmt(p?.medianMs ?? Number.NaN, 2)} | ${fmt(toCte, 2)}× | ${fmt(ratio(l?.medianMs ?? 0, r.medianMs), 0)}× | ${r.correct ? 'yes' : 'NO'} | ${fmt(r.loadAverage ?? Number.NaN, 1)} |`,
     );
   }
   lines.push('', `- read-model trace through the API / CTE: worst ${fmt(worst, 2)}× (target ≤ 2×: ${verdict(worst <= 2)})`);

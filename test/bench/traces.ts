@@ -5,6 +5,7 @@
  */
 import { LedgerError, submitTransaction } from '@lotline/ledger-client';
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import type { BenchContract } from './fabric';
 import { decodeJson } from './fabric';
@@ -106,6 +107,8 @@ export interface TraceTiming {
   timesMs: number[];
   medianMs: number;
   correct: boolean;
+  /** The 1-minute load average when the timed traces ended (the machine is shared: a ratio across graph sizes spans minutes). */
+  loadAverage?: number;
 }
 
 interface TraceResult {
@@ -162,6 +165,7 @@ export async function ledgerTraces(
     timesMs: times,
     medianMs: median(times),
     correct,
+    loadAverage: loadavg()[0],
   };
 }
 
@@ -317,5 +321,6 @@ export async function apiTraces(
     timesMs: times,
     medianMs: median(times),
     correct,
+    loadAverage: loadavg()[0],
   };
 }
