@@ -128,6 +128,7 @@ async function one(kind: string, url: string | undefined): Promise<void> {
   const lots = row?.n ?? 0;
   if (process.env.REBUILD_STATEMENTS === '1') process.stderr.write(`${kind}: ${report()}\n`);
   process.stdout.write(`${JSON.stringify({ kind, blocks: height, lots, seconds, lotsPerSecond: lots / seconds, peakMiB: peak / 2 ** 20 })}\n`);
+  if (opened.kind === 'postgres') await opened.query(`DROP SCHEMA rb_${process.pid} CASCADE`);
   await opened.close();
   reader.close();
   rmSync(dir, { recursive: true, force: true });
@@ -136,6 +137,11 @@ async function one(kind: string, url: string | undefined): Promise<void> {
 async function alternate(rounds: number): Promise<void> {
   const pg = await startPostgres();
   const url = `postgres://postgres@127.0.0.1:${pg.port}/postgres`;
+  // Experiments: `REBUILD_PG_SETTINGS='jit=off;synchronous_commit=off'` sets them on the database for every session.
+  for (const setting of (process.env.REBUILD_PG_SETTINGS ?? '').split(';').filter(Boolean)) {
+    const [name, value] = setting.split('=');
+    pg.psql(`ALTER DATABASE postgres SET ${name} = '${value}'`);
+  }
   try {
     for (let r = 0; r < rounds; r++) {
       for (const kind of ['pglite', 'postgres']) {
