@@ -4,7 +4,7 @@
  * (`LOTLINE_READ_DB_URL`). Both run the same schema and the same SQL; this
  * file is the only place that knows which one it is.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openAsBlob, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -115,12 +115,21 @@ function templateFile(): string {
   return path.join(cache, `pglite-${PGLITE_VERSION}-datadir.tar`);
 }
 
+/**
+ * PGlite's server settings: PostgreSQL's defaults but for `shared_buffers`,
+ * 32 MB instead of 128 MB. PGlite's buffer pool lives in its WebAssembly heap,
+ * touched when the server starts: 128 MB was a quarter of the indexer's RSS.
+ * Pages beyond it come from the data folder through the OS page cache.
+ */
+const PGLITE_START = { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'] };
+
 async function openPglite(dir: string): Promise<PGlite> {
   mkdirSync(dir, { recursive: true });
-  if (existsSync(path.join(dir, 'PG_VERSION'))) return PGlite.create(dir);
+  if (existsSync(path.join(dir, 'PG_VERSION'))) return PGlite.create(dir, PGLITE_START);
   const template = templateFile();
-  if (existsSync(template)) return PGlite.create(dir, { loadDataDir: new Blob([readFileSync(template)]) });
-  const db = await PGlite.create(dir);
+  // A file-backed Blob: PGlite reads the tarball once, with no copy of it held here.
+  if (existsSync(template)) return PGlite.create(dir, { ...PGLITE_START, loadDataDir: await openAsBlob(template) });
+  const db = await PGlite.create(dir, PGLITE_START);
   try {
     const dump = Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer());
     mkdirSync(path.dirname(template), { recursive: true });
@@ -139,7 +148,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     case 'pglite':
       return pgliteStore(await openPglite(location.dir), location.dir);
     case 'pglite-memory':
-      return pgliteStore(await PGlite.create(), 'memory');
+      return pgliteStore(await PGlite.create(PGLITE_START), 'memory');
     case 'postgres':
       return postgresStore(location.url, location.schema);
   }

@@ -22,6 +22,7 @@ import { Indexer, openStore, type Sql, type Store } from '@lotline/read-model';
 import { loadConfig } from '../../network/src/config';
 import { benchContract } from './fabric';
 import { progress } from './log';
+import { peakKiB } from './rss';
 import { startPostgres } from './postgres';
 
 const BATCH = 100;
@@ -110,9 +111,11 @@ async function one(kind: string, url: string | undefined): Promise<void> {
   const reader = benchContract(config, 'PartsCo', 'auditor1', undefined, 600_000);
   const height = Number(await chainHeight(reader.gateway, config.channel));
   const dir = mkdtempSync(path.join(tmpdir(), 'lotline-rebuild-'));
+  const before = process.memoryUsage().rss;
   const opened = await openStore(
     kind === 'pglite' ? { kind: 'pglite', dir } : { kind: 'postgres', url: url ?? '', schema: `rb_${process.pid}` },
   );
+  const atOpen = process.memoryUsage().rss;
   const { store, report } = process.env.REBUILD_STATEMENTS === '1' ? counted(opened) : { store: opened, report: () => '' };
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
@@ -127,7 +130,7 @@ async function one(kind: string, url: string | undefined): Promise<void> {
   const [row] = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM lots');
   const lots = row?.n ?? 0;
   if (process.env.REBUILD_STATEMENTS === '1') process.stderr.write(`${kind}: ${report()}\n`);
-  process.stdout.write(`${JSON.stringify({ kind, blocks: height, lots, seconds, lotsPerSecond: lots / seconds, peakMiB: peak / 2 ** 20 })}\n`);
+  process.stdout.write(`${JSON.stringify({ kind, blocks: height, lots, seconds, lotsPerSecond: lots / seconds, peakMiB: peak / 2 ** 20, beforeOpenMiB: before / 2 ** 20, openedMiB: atOpen / 2 ** 20, hwmMiB: (peakKiB(process.pid) ?? 0) / 1024 })}\n`);
   if (opened.kind === 'postgres') await opened.query(`DROP SCHEMA rb_${process.pid} CASCADE`);
   await opened.close();
   reader.close();
