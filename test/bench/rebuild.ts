@@ -2,16 +2,20 @@
  * Rebuild from block 0, alone, on a running network (`LOTLINE_DATA_DIR`,
  * `LOTLINE_PORT_OFFSET`):
  *
- *   npx tsx test/bench/rebuild.ts seed <lots>   ImportLots of 100 lots (chains and trees), two at a time
+ *   npx tsx test/bench/rebuild.ts seed <lots>   ImportLots of 100 lots (chains of 10, every 5th lot with two
+ *                                               inputs), two at a time
  *   npx tsx test/bench/rebuild.ts run <rounds>  PGlite, PostgreSQL, PGlite, … rebuilds from block 0, each into an
  *                                               empty store in a child process of its own (so that its peak RSS
- *                                               is its own); lots/s, blocks, transactions, peak RSS, load average
+ *                                               is its own): blocks, lots, seconds, lots/s, peak RSS, load average
+ *   npx tsx test/bench/rebuild.ts one pglite    one rebuild, one JSON line (`one postgres <url>` for PostgreSQL)
  *
- * `REBUILD_STATEMENTS=1` adds, per rebuild, the database time by statement
- * (the first words of its SQL) and the number of round trips.
- * The read-model bench (`read-model.ts`) measures the same rebuild on its own
- * ledger as part of `npm run bench`; this one is for profiling it
- * (`node --cpu-prof` of the child: `REBUILD_NODE_OPTIONS=--cpu-prof`).
+ * `REBUILD_STATEMENTS=1` adds, per rebuild, the number of transactions and
+ * statements and the database time by statement (its first words).
+ * `REBUILD_PG_SETTINGS='jit=on;synchronous_commit=off'` sets PostgreSQL
+ * settings on the throwaway server's database, for experiments.
+ * `REBUILD_NODE_OPTIONS=--cpu-prof` profiles each child.
+ * The read-model bench (`read-model.ts`, part of `npm run bench`) measures a
+ * rebuild of its own ledger; this one is for profiling and comparing.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
