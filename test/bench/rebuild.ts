@@ -6,7 +6,9 @@
  *                                               inputs), two at a time
  *   npx tsx test/bench/rebuild.ts run <rounds>  PGlite, PostgreSQL, PGlite, … rebuilds from block 0, each into an
  *                                               empty store in a child process of its own (so that its peak RSS
- *                                               is its own): blocks, lots, seconds, lots/s, peak RSS, load average
+ *                                               is its own): blocks, lots, seconds, lots/s, the indexer
+ *                                               process's CPU time (steadier than lots/s on a loaded machine),
+ *                                               peak RSS, load average
  *   npx tsx test/bench/rebuild.ts one pglite    one rebuild, one JSON line (`one postgres <url>` for PostgreSQL)
  *
  * `REBUILD_STATEMENTS=1` adds, per rebuild, the number of transactions and
@@ -125,16 +127,18 @@ async function one(kind: string, url: string | undefined): Promise<void> {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   const indexer = new Indexer({ store, gateway: () => reader.gateway, channel: config.channel, chaincode: config.chaincode });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await indexer.start();
   await indexer.waitFor(BigInt(height - 1), 3_600_000);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await indexer.stop();
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   const [row] = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM lots');
   const lots = row?.n ?? 0;
   if (process.env.REBUILD_STATEMENTS === '1') process.stderr.write(`${kind}: ${report()}\n`);
-  process.stdout.write(`${JSON.stringify({ kind, blocks: height, lots, seconds, lotsPerSecond: lots / seconds, peakMiB: peak / 2 ** 20, beforeOpenMiB: before / 2 ** 20, openedMiB: atOpen / 2 ** 20, hwmMiB: (peakKiB(process.pid) ?? 0) / 1024 })}\n`);
+  process.stdout.write(`${JSON.stringify({ kind, blocks: height, lots, seconds, lotsPerSecond: lots / seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakMiB: peak / 2 ** 20, beforeOpenMiB: before / 2 ** 20, openedMiB: atOpen / 2 ** 20, hwmMiB: (peakKiB(process.pid) ?? 0) / 1024 })}\n`);
   if (opened.kind === 'postgres') await opened.query(`DROP SCHEMA rb_${process.pid} CASCADE`);
   await opened.close();
   reader.close();
@@ -160,7 +164,7 @@ async function alternate(rounds: number): Promise<void> {
         if (child.status !== 0) throw new Error(`rebuild into ${kind} failed (status ${child.status})`);
         const result = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
         process.stdout.write(
-          `${kind.padEnd(8)} ${result.blocks} blocks ${result.lots} lots ${result.seconds?.toFixed(2)} s ${result.lotsPerSecond?.toFixed(0)} lots/s peak RSS ${result.peakMiB?.toFixed(0)} MiB (load ${load})\n`,
+          `${kind.padEnd(8)} ${result.blocks} blocks ${result.lots} lots ${result.seconds?.toFixed(2)} s ${result.lotsPerSecond?.toFixed(0)} lots/s, indexer CPU ${result.cpuSeconds?.toFixed(2)} s, peak RSS ${result.peakMiB?.toFixed(0)} MiB (load ${load})\n`,
         );
       }
     }
