@@ -138,7 +138,9 @@ async function one(kind: string, url: string | undefined): Promise<void> {
   const [row] = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM lots');
   const lots = row?.n ?? 0;
   if (process.env.REBUILD_STATEMENTS === '1') process.stderr.write(`${kind}: ${report()}\n`);
-  process.stdout.write(`${JSON.stringify({ kind, blocks: height, lots, seconds, lotsPerSecond: lots / seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakMiB: peak / 2 ** 20, beforeOpenMiB: before / 2 ** 20, openedMiB: atOpen / 2 ** 20, hwmMiB: (peakKiB(process.pid) ?? 0) / 1024 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ kind, blocks: height, lots, seconds, lotsPerSecond: lots / seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakMiB: peak / 2 ** 20, beforeOpenMiB: before / 2 ** 20, openedMiB: atOpen / 2 ** 20, hwmMiB: (peakKiB(process.pid) ?? 0) / 1024 })}\n`,
+  );
   if (opened.kind === 'postgres') await opened.query(`DROP SCHEMA rb_${process.pid} CASCADE`);
   await opened.close();
   reader.close();
@@ -157,10 +159,14 @@ async function alternate(rounds: number): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       for (const kind of ['pglite', 'postgres']) {
         const load = loadavg()[0]?.toFixed(1);
-        const child = spawnSync(process.execPath, [...(process.env.REBUILD_NODE_OPTIONS ?? '').split(' ').filter(Boolean), '--import', 'tsx', __filename, 'one', kind, url], {
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
+        const child = spawnSync(
+          process.execPath,
+          [...(process.env.REBUILD_NODE_OPTIONS ?? '').split(' ').filter(Boolean), '--import', 'tsx', __filename, 'one', kind, url],
+          {
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'inherit'],
+          },
+        );
         if (child.status !== 0) throw new Error(`rebuild into ${kind} failed (status ${child.status})`);
         const result = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
         process.stdout.write(
