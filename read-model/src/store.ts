@@ -66,7 +66,7 @@ function redact(url: string): string {
 function postgresStore(url: string, schema: string): Store {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`read-model schema ${schema}: use lowercase letters, digits and _`);
   // No JIT: the read model's statements are short, and a recursive CTE's row estimates (ten times its first term)
-  // reach jit_above_cost, so PostgreSQL spent ~0.1 s compiling each of them (PGlite has no JIT to begin with).
+  // reach jit_above_cost, so PostgreSQL spent 0.1–0.4 s compiling each of them (PGlite has no JIT to begin with).
   const pool = new pg.Pool({ connectionString: url, max: 4, options: `-c search_path=${schema} -c jit=off` });
   const on = (client: Pick<pg.Pool, 'query'>): Sql => ({
     async query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> {
