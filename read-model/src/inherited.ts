@@ -8,8 +8,8 @@
  * inherited(n) = ∪ over parents p of n: p's inheritable refs ∪ inherited(p).
  * When a run of blocks changes a lot's inheritable refs, or adds an edge,
  * every descendant of that lot (of the edge's child) may change: that set is
- * recomputed by walking up from each of its lots only through lots of the
- * set, taking the stored rows of the first ancestors outside it.
+ * recomputed by pushing refs down through it from where they enter it (a
+ * parent's own refs, or the stored rows of a parent outside the set).
  */
 import type { Sql } from './store';
 
@@ -45,24 +45,38 @@ const DIRTY = `dirty(id) AS (
   SELECT e.child FROM dirty d JOIN lineage_edges e ON e.parent = d.id
 )`;
 
+/**
+ * The refs that reach each lot of `dirty` (closed under descendants), pushed
+ * down from where they enter it: a dirty lot's parent's own inheritable refs,
+ * and the stored `lot_inherited` rows of a parent outside the set; then from
+ * each lot of the set to its children. The recursion's size is the number of
+ * rows it produces (lots × refs they inherit), not lots × ancestors.
+ */
+const REACHING = `entering(lot_id, kind, source_lot_id, event_id, recall_id) AS (
+  SELECT d.id, 'recall', l.id, l.recall_event_id, l.recall_id
+    FROM dirty d JOIN lineage_edges e ON e.child = d.id JOIN lots l ON l.id = e.parent WHERE l.recall_id IS NOT NULL
+  UNION ALL
+  SELECT d.id, 'hold', h.lot_id, h.hold_id, NULL
+    FROM dirty d JOIN lineage_edges e ON e.child = d.id JOIN holds h ON h.lot_id = e.parent WHERE h.include_descendants
+  UNION ALL
+  SELECT d.id, i.kind, i.source_lot_id, i.event_id, i.recall_id
+    FROM dirty d JOIN lineage_edges e ON e.child = d.id JOIN lot_inherited i ON i.lot_id = e.parent
+    WHERE NOT EXISTS (SELECT 1 FROM dirty o WHERE o.id = e.parent)
+),
+reaching(lot_id, kind, source_lot_id, event_id, recall_id) AS (
+  SELECT lot_id, kind, source_lot_id, event_id, recall_id FROM entering
+  UNION
+  SELECT e.child, r.kind, r.source_lot_id, r.event_id, r.recall_id FROM reaching r JOIN lineage_edges e ON e.parent = r.lot_id
+)`;
+
 /** Recompute `lot_inherited` for `seeds` and all their descendants (run after the edges, lots and holds are written). */
 export async function refreshInherited(sql: Sql, seeds: readonly string[]): Promise<void> {
   if (seeds.length === 0) return;
   await sql.query(`WITH RECURSIVE ${DIRTY} DELETE FROM lot_inherited WHERE lot_id IN (SELECT id FROM dirty)`, [seeds]);
   await sql.query(
-    `WITH RECURSIVE ${DIRTY},
-     up(node, ancestor) AS (
-       SELECT d.id, e.parent FROM dirty d JOIN lineage_edges e ON e.child = d.id
-       UNION
-       SELECT u.node, e.parent FROM up u JOIN dirty d ON d.id = u.ancestor JOIN lineage_edges e ON e.child = u.ancestor
-     )
+    `WITH RECURSIVE ${DIRTY}, ${REACHING}
      INSERT INTO lot_inherited (lot_id, kind, source_lot_id, event_id, recall_id)
-     SELECT u.node, 'recall', l.id, l.recall_event_id, l.recall_id FROM up u JOIN lots l ON l.id = u.ancestor WHERE l.recall_id IS NOT NULL
-     UNION
-     SELECT u.node, 'hold', h.lot_id, h.hold_id, NULL FROM up u JOIN holds h ON h.lot_id = u.ancestor WHERE h.include_descendants
-     UNION
-     SELECT u.node, i.kind, i.source_lot_id, i.event_id, i.recall_id FROM up u JOIN lot_inherited i ON i.lot_id = u.ancestor
-       WHERE u.ancestor NOT IN (SELECT id FROM dirty)
+     SELECT lot_id, kind, source_lot_id, event_id, recall_id FROM reaching
      ON CONFLICT DO NOTHING`,
     [seeds],
   );
