@@ -217,7 +217,7 @@ async function main(): Promise<number> {
     const label =
       pass === 'embedded'
         ? `pass ${index + 1} of ${passes.length} (${suite}, ${storeOfEnvironment()})`
-        : `pass ${index + 1} of ${passes.length} (${args.rest.length === 0 ? 'read-model specs' : suite}, read models on PostgreSQL)`;
+        : `pass ${index + 1} of ${passes.length} (${args.rest.length === 0 ? 'specs that read a read model' : suite}, read models on PostgreSQL)`;
     step(`${label}: starting`);
     try {
       const code = pass === 'embedded' ? await embeddedPass(label, args.rest) : await postgresPass(label, args.rest);
