@@ -1,18 +1,19 @@
 /**
  * An indexer in its own process, for the crash and rebuild specs: indexes
- * PartsCo's peer into the PGlite folder `RM_DIR` until `RM_UNTIL` blocks are
+ * PartsCo's peer into the store `RM_STORE` (a JSON StoreLocation: a PGlite
+ * folder, or a schema on a PostgreSQL server) until `RM_UNTIL` blocks are
  * indexed, then exits 0. With `RM_KILL_AT_BLOCK=N` it kills itself (SIGKILL)
  * inside block N's database transaction, after the block's rows and the
  * moved checkpoint are written and before the commit.
  */
-import { Indexer, openStore } from '@lotline/read-model';
+import { Indexer, openStore, type StoreLocation } from '@lotline/read-model';
 import { config, connect } from '../support/network';
 
 async function main(): Promise<void> {
-  const dir = process.env.RM_DIR ?? '';
+  const location = JSON.parse(process.env.RM_STORE ?? '{}') as StoreLocation;
   const until = BigInt(process.env.RM_UNTIL ?? '0');
   const killAt = process.env.RM_KILL_AT_BLOCK;
-  const store = await openStore({ kind: 'pglite', dir });
+  const store = await openStore(location);
   const conn = connect('PartsCo', 'auditor1');
   const indexer = new Indexer({
     store,

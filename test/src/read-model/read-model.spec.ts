@@ -7,12 +7,14 @@
  *  - each recall's complete, paged report lists exactly the lots the
  *    chaincode's report lists, with the same custodians, statuses and depths;
  *  - lot search filters and pages;
- * and, with indexers in child processes: killed inside a block's database
- * transaction and restarted, an indexer ends with exactly the rows of a
- * rebuild from block 0, and the rebuild answers as the live read model does;
- * and the same schema and SQL on a PostgreSQL server (Debian's packages, as
- * the bench installs them; the spec fails when it cannot start one) hold the
- * same rows and give the same answers.
+ * and, with indexers in child processes on the run's store (PGlite, or the
+ * PostgreSQL server of LOTLINE_READ_DB_URL in the runner's PostgreSQL pass):
+ * killed inside a block's database transaction and restarted, an indexer ends
+ * with exactly the rows of a rebuild from block 0, and the rebuild answers as
+ * the live read model does; and the same schema and SQL on the other store
+ * (a PostgreSQL server from Debian's packages, as the bench installs them,
+ * which the spec fails without; or PGlite) hold the same rows and give the
+ * same answers.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +22,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { canonicalJson } from '@lotline/domain';
-import { DATA_TABLES, Indexer, openStore, readPosition, recallReport, traceLot, type Store } from '@lotline/read-model';
+import { DATA_TABLES, Indexer, openStore, readPosition, recallReport, traceLot, type Store, type StoreLocation } from '@lotline/read-model';
 import { startPostgres, type Postgres } from '../../bench/postgres';
 import { apiFetch } from '../faults/api';
 import { ASSEMBLYCO, closeConnections, contractFor, PARTSCO, submitSynced } from '../support/identities';
@@ -40,6 +42,12 @@ const held: string[] = [];
 const recalls: { recallId: string; lotId: string }[] = [];
 const transferred: string[] = [];
 let lastBlock = 0;
+
+/** The run's read-model store: the PostgreSQL server of LOTLINE_READ_DB_URL (the runner's PostgreSQL pass), else PGlite. */
+const serverUrl = process.env.LOTLINE_READ_DB_URL === '' ? undefined : process.env.LOTLINE_READ_DB_URL;
+type StoreKind = 'PGlite' | 'PostgreSQL';
+const runStore: StoreKind = serverUrl !== undefined ? 'PostgreSQL' : 'PGlite';
+const otherStore: StoreKind = serverUrl !== undefined ? 'PGlite' : 'PostgreSQL';
 
 const qm = () => contractFor(PARTSCO, 'qm1');
 const quality = () => contractFor(PARTSCO, 'qm1', 'Quality');
@@ -122,11 +130,16 @@ async function dump(store: Store): Promise<Record<string, string[]>> {
   return out;
 }
 
-function runIndexer(dir: string, until: number, killAt?: number): Promise<{ code: number | null; signal: string | null }> {
+function runIndexer(location: StoreLocation, until: number, killAt?: number): Promise<{ code: number | null; signal: string | null }> {
   const script = path.join(__dirname, 'indexer-process.ts');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      env: { ...process.env, RM_DIR: dir, RM_UNTIL: String(until), ...(killAt !== undefined ? { RM_KILL_AT_BLOCK: String(killAt) } : {}) },
+      env: {
+        ...process.env,
+        RM_STORE: JSON.stringify(location),
+        RM_UNTIL: String(until),
+        ...(killAt !== undefined ? { RM_KILL_AT_BLOCK: String(killAt) } : {}),
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -230,6 +243,7 @@ describe('the read model', function () {
 
   describe('crash and rebuild', function () {
     const dirs: string[] = [];
+    let schemas = 0;
     let rebuiltRows: Record<string, string[]> = {};
     let postgres: Postgres | undefined;
     after(() => {
@@ -237,16 +251,30 @@ describe('the read model', function () {
       postgres?.stop();
     });
 
-    it('an indexer killed inside a block’s transaction resumes with no row missing or duplicated, equal to a rebuild from block 0 and to the live answers', async function () {
-      const crashed = mkdtempSync(path.join(tmpdir(), 'lotline-rm-crash-'));
-      const rebuilt = mkdtempSync(path.join(tmpdir(), 'lotline-rm-rebuild-'));
-      dirs.push(crashed, rebuilt);
+    /** A new, empty store: a temporary PGlite folder, or a schema of its own on the run's PostgreSQL server (or one started here). */
+    async function newStore(kind: StoreKind): Promise<StoreLocation> {
+      if (kind === 'PGlite') {
+        const dir = mkdtempSync(path.join(tmpdir(), 'lotline-rm-'));
+        dirs.push(dir);
+        return { kind: 'pglite', dir };
+      }
+      postgres ??= serverUrl === undefined ? await startPostgres() : undefined;
+      schemas += 1;
+      return {
+        kind: 'postgres',
+        url: serverUrl ?? `postgres://postgres@127.0.0.1:${String(postgres?.port)}/postgres`,
+        schema: `read_model_spec_${process.pid}_${schemas}`,
+      };
+    }
+
+    it(`an indexer killed inside a block’s transaction resumes with no row missing or duplicated, equal to a rebuild from block 0 and to the live answers (on ${runStore})`, async function () {
+      const [crashed, rebuilt] = [await newStore(runStore), await newStore(runStore)];
       const killAt = lastBlock - 2;
       const killed = await runIndexer(crashed, lastBlock + 1, killAt);
       expect(killed.signal, 'the indexer died inside the block').to.equal('SIGKILL');
       await runIndexer(crashed, lastBlock + 1);
       await runIndexer(rebuilt, lastBlock + 1);
-      const [a, b] = await Promise.all([openStore({ kind: 'pglite', dir: crashed }), openStore({ kind: 'pglite', dir: rebuilt })]);
+      const [a, b] = await Promise.all([openStore(crashed), openStore(rebuilt)]);
       try {
         const [positionA, positionB] = [await readPosition(a), await readPosition(b)];
         // Both stopped at or past the last write; compare at the same block.
@@ -272,14 +300,9 @@ describe('the read model', function () {
       }
     });
 
-    it('on a PostgreSQL server, the same schema and SQL index the same rows and give the same answers', async function () {
-      expect(Object.keys(rebuiltRows).length, 'the PGlite rebuild ran first').to.be.greaterThan(0);
-      postgres = await startPostgres();
-      const store = await openStore({
-        kind: 'postgres',
-        url: `postgres://postgres@127.0.0.1:${postgres.port}/postgres`,
-        schema: 'read_model_test',
-      });
+    it(`on ${otherStore}, the same schema and SQL index the same rows and give the same answers`, async function () {
+      expect(Object.keys(rebuiltRows).length, `the ${runStore} rebuild ran first`).to.be.greaterThan(0);
+      const store = await openStore(await newStore(otherStore));
       const conn = connect('PartsCo', 'auditor1');
       const indexer = new Indexer({ store, gateway: () => conn.gateway, channel: config.channel, chaincode: config.chaincode });
       try {
@@ -289,19 +312,19 @@ describe('the read model', function () {
         const rows = await dump(store);
         for (const table of DATA_TABLES) {
           const upTo = (all: string[]) => all.filter((r) => Number((JSON.parse(r) as { block: number }).block) <= lastBlock);
-          expect(upTo(rows[table] ?? []), `${table} on PostgreSQL vs PGlite`).to.deep.equal(upTo(rebuiltRows[table] ?? []));
+          expect(upTo(rows[table] ?? []), `${table} on ${otherStore} vs ${runStore}`).to.deep.equal(upTo(rebuiltRows[table] ?? []));
         }
         for (const root of [ids[0], recalls[1]?.lotId, held[2]] as string[]) {
           for (const direction of ['backward', 'forward'] as const) {
             const live = await get(`/lots/${encodeURIComponent(root)}/trace?direction=${direction}&depth=50&maxNodes=5000`);
-            const fromPostgres = await store.transaction((tx) => traceLot(tx, root, direction, 50, 5000));
-            expect(canonicalJson(fromPostgres), `${root} ${direction}`).to.equal(canonicalJson(withoutAsOf(live)));
+            const fromOther = await store.transaction((tx) => traceLot(tx, root, direction, 50, 5000));
+            expect(canonicalJson(fromOther), `${root} ${direction}`).to.equal(canonicalJson(withoutAsOf(live)));
           }
         }
         const { recallId } = recalls[0] as { recallId: string };
         const live = await get(`/recalls/${recallId}?limit=5000`);
-        const fromPostgres = await store.transaction((tx) => recallReport(tx, recallId, { limit: 5000 }));
-        expect(canonicalJson(fromPostgres)).to.equal(canonicalJson(withoutAsOf(live)));
+        const fromOther = await store.transaction((tx) => recallReport(tx, recallId, { limit: 5000 }));
+        expect(canonicalJson(fromOther)).to.equal(canonicalJson(withoutAsOf(live)));
       } finally {
         await indexer.stop();
         await store.close();
