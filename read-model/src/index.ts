@@ -60,4 +60,4 @@ export {
   type RecallReport,
 } from './reports';
 export { DATA_TABLES, DERIVED_TABLES, SCHEMA, SCHEMA_VERSION } from './schema';
-export { openStore, type Sql, type Store, type StoreLocation } from './store';
+export { openStore, postgresApplicationName, type Sql, type Store, type StoreLocation } from './store';

@@ -63,11 +63,25 @@ function redact(url: string): string {
   }
 }
 
+/** The `application_name` of a read model's connections to PostgreSQL (`pg_stat_activity`). */
+export function postgresApplicationName(schema: string): string {
+  return `lotline read model ${schema}`;
+}
+
 function postgresStore(url: string, schema: string): Store {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`read-model schema ${schema}: use lowercase letters, digits and _`);
   // No JIT: the read model's statements are short, and a recursive CTE's row estimates (ten times its first term)
   // reach jit_above_cost, so PostgreSQL spent 0.1–0.4 s compiling each of them (PGlite has no JIT to begin with).
-  const pool = new pg.Pool({ connectionString: url, max: 4, options: `-c search_path=${schema} -c jit=off` });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 4,
+    options: `-c search_path=${schema} -c jit=off`,
+    // Named, so that an operator (and the PostgreSQL pass's spec) can tell this read model's connections apart.
+    application_name: postgresApplicationName(schema),
+  });
+  // A server restart, a failover or a terminated backend must fail the statements in flight (the indexer retries,
+  // a read answers 503), not the process: without a listener, pg's 'error' event on a connection is thrown.
+  pool.on('error', () => undefined);
   const on = (client: Pick<pg.Pool, 'query'>): Sql => ({
     async query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> {
       return (await client.query<T>(text, [...params])).rows;
@@ -79,16 +93,24 @@ function postgresStore(url: string, schema: string): Store {
     ...on(pool),
     async transaction(work) {
       const client = await pool.connect();
+      // The statement in flight rejects with the same error; this only keeps the event from being thrown.
+      const ignore = () => undefined;
+      client.on('error', ignore);
+      let broken = false;
       try {
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
         const result = await work(on(client));
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
         throw error;
       } finally {
-        client.release();
+        client.removeListener('error', ignore);
+        // A connection that cannot even roll back is dropped, not returned to the pool.
+        client.release(broken);
       }
     },
     async exec(text) {

@@ -7,7 +7,7 @@
  * PGlite in a folder of its own.
  */
 import { expect } from 'chai';
-import { openStore } from '@lotline/read-model';
+import { openStore, postgresApplicationName } from '@lotline/read-model';
 import { readModelEnvironment } from '../../../network/src/api';
 import { apiFor, closeApis, newLot } from '../api/support';
 import { apiFetch, apiRequest } from '../faults/api';
@@ -79,4 +79,45 @@ describe(`the read models of this run (on ${onPostgres ? 'the PostgreSQL server 
     expect(store).to.not.include(expectedLocation('PartsCo'));
     expect(store).to.include(onPostgres ? '(schema read_model_partsco_test_' : config.dataDir);
   });
+
+  // PostgreSQL's own failure mode: the server drops the read model's connections (a restart, a failover, an
+  // operator's pg_terminate_backend). PGlite runs inside the API process and has no connection to lose.
+  if (onPostgres)
+    it("PostgreSQL dropping PartsCo's read-model connections does not stop its API: it keeps answering and indexing", async function () {
+      const schema = readModelEnvironment(org('PartsCo')).LOTLINE_READ_DB_SCHEMA ?? '';
+      const admin = await openStore({ kind: 'postgres', url: url ?? '', schema: 'public' });
+      try {
+        // Make sure the pool holds connections, then drop every one of them.
+        const before = await apiFetch('PartsCo', 'auditor1', 'GET', '/lots?limit=1');
+        expect(before.status, JSON.stringify(before.body)).to.equal(200);
+        const dropped = await admin.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1) t',
+          [postgresApplicationName(schema)],
+        );
+        expect(dropped[0]?.n, "PartsCo's read-model connections on the server").to.be.greaterThan(0);
+      } finally {
+        await admin.close();
+      }
+      // The process is still there and, once the pool reconnects, indexes a new write and finds it.
+      const product = { code: uniqueId('DROP'), name: 'Dropped connection check' };
+      const lot = newLot('PartsCoMSP', { product });
+      const created = await apiFetch('PartsCo', 'qm1', 'POST', '/lots', lot);
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      let found = await apiFetch(
+        'PartsCo',
+        'auditor1',
+        'GET',
+        `/lots?product=${product.code}&minBlock=${String(created.body.blockNumber)}`,
+      );
+      for (let tries = 0; found.status !== 200 && tries < 20; tries++) {
+        // A read that met a dropped connection answers a 503 problem and says to retry; nothing else is allowed.
+        expect(found.status, JSON.stringify(found.body)).to.equal(503);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        found = await apiFetch('PartsCo', 'auditor1', 'GET', `/lots?product=${product.code}&minBlock=${String(created.body.blockNumber)}`);
+      }
+      expect(found.status, JSON.stringify(found.body)).to.equal(200);
+      expect((found.body.lots as { id: string }[]).map((l) => l.id)).to.deep.equal([lot.id]);
+      const ready = await apiRequest('PartsCo', undefined, 'GET', '/readyz');
+      expect(ready.status, ready.text.slice(0, 300)).to.equal(200);
+    });
 });
