@@ -22,6 +22,14 @@ export const BLOCKS_PER_TRANSACTION = 200;
 export const ANALYZE_EVERY_BLOCKS = 500;
 
 /**
+ * Rows written since the last refresh that also call for one: like PostgreSQL's autovacuum threshold, a base plus
+ * a fraction of the rows the statistics last saw, so a bulk import (200 lots a block) is analysed as it grows.
+ */
+export function analyzeDue(rowsSince: number, rowsBefore: number): boolean {
+  return rowsSince >= 1000 + 0.2 * rowsBefore;
+}
+
+/**
  * The read model's own tables only: a bare `ANALYZE` takes every table of the
  * database, which on a shared PostgreSQL server includes everybody else's.
  */
@@ -135,10 +143,13 @@ export class Indexer {
     const { store, channel, chaincode } = this.#options;
     const blocks = followBlocks(this.#options.gateway(), { channel, checkpoint }, signal);
     let sinceAnalyze = 0;
+    let rowsSince = 0;
+    let rowsBefore = 0;
     for await (const batch of inBatches(blocks, BLOCKS_PER_TRANSACTION)) {
-      await store.transaction(async (tx) => {
-        await applyBlocks(tx, batch, chaincode);
+      rowsSince += await store.transaction(async (tx) => {
+        const written = await applyBlocks(tx, batch, chaincode);
         for (const block of batch) await this.#options.beforeCommit?.(block, tx);
+        return written;
       });
       this.#next = (batch[batch.length - 1]?.number ?? this.#next - 1n) + 1n;
       this.#lastError = undefined;
@@ -146,9 +157,15 @@ export class Indexer {
       // Fresh statistics now and then, and when a long catch-up has drained what was delivered (a large batch that
       // was not full): without them the planner guesses, and a trace's recursive CTE runs about 1.7× slower.
       sinceAnalyze += batch.length;
-      if (sinceAnalyze >= ANALYZE_EVERY_BLOCKS || (batch.length >= 20 && batch.length < BLOCKS_PER_TRANSACTION)) {
+      if (
+        sinceAnalyze >= ANALYZE_EVERY_BLOCKS ||
+        analyzeDue(rowsSince, rowsBefore) ||
+        (batch.length >= 20 && batch.length < BLOCKS_PER_TRANSACTION)
+      ) {
         await store.query(ANALYZE);
         sinceAnalyze = 0;
+        rowsBefore += rowsSince;
+        rowsSince = 0;
       }
       if (this.#abort.signal.aborted) break;
     }

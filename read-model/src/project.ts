@@ -496,10 +496,10 @@ async function holdRows(sql: Sql, rows: BlockRows): Promise<void> {
  * Apply a run of consecutive blocks (their VALID transactions of `namespace`)
  * and move the checkpoint past the last, in `sql`'s transaction.
  */
-export async function applyBlocks(sql: Sql, blocks: readonly DecodedBlock[], namespace: string): Promise<void> {
+export async function applyBlocks(sql: Sql, blocks: readonly DecodedBlock[], namespace: string): Promise<number> {
   const first = blocks[0];
   const last = blocks[blocks.length - 1];
-  if (first === undefined || last === undefined) return;
+  if (first === undefined || last === undefined) return 0;
   const rows = new BlockRows();
   let lastTx: string | null = null;
   for (const block of blocks) {
@@ -525,16 +525,19 @@ export async function applyBlocks(sql: Sql, blocks: readonly DecodedBlock[], nam
     .filter(({ doc }) => inheritableOf(doc.recall, doc.holds) !== (before.get(doc.id) ?? ''))
     .map(({ doc }) => doc.id);
   await refreshInherited(sql, [...new Set([...changed, ...rows.rows('lineage_edges').map((e) => e.child as string)])]);
+  let written = 0;
+  for (const name of Object.keys(TABLES) as TableName[]) written += rows.rows(name).length + rows.deleted(name).length;
   const from = Number(first.number);
   const moved = await sql.query<{ next_block: string }>(
     'UPDATE checkpoint SET next_block = $1, last_tx_id = $2 WHERE id = 1 AND next_block = $3 RETURNING next_block::text AS next_block',
     [Number(last.number) + 1, lastTx, from],
   );
   if (moved.length !== 1) throw new Error(`read model: block ${from} is not the next block to index (another indexer on this database?)`);
+  return written;
 }
 
-/** Apply one block and move the checkpoint past it, in `sql`'s transaction. */
-export function applyBlock(sql: Sql, block: DecodedBlock, namespace: string): Promise<void> {
+/** Apply one block and move the checkpoint past it, in `sql`'s transaction. Returns the rows written or deleted. */
+export async function applyBlock(sql: Sql, block: DecodedBlock, namespace: string): Promise<number> {
   return applyBlocks(sql, [block], namespace);
 }
 
