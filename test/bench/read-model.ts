@@ -27,6 +27,7 @@ import { apiUrl } from '../../network/src/network';
 import { orgFetch } from '../../network/src/tls';
 import { startPostgresApi } from './api';
 import { benchContract } from './fabric';
+import { waitIndexed } from './traces';
 import { progress } from './log';
 import { startPostgres } from './postgres';
 import { median, summarise } from './stats';
@@ -205,11 +206,14 @@ export async function benchReadModel(config: NetworkConfig): Promise<ReadModelRe
     );
     try {
       const callPg = partsCoApi(config, onPostgres.url);
-      const apiPg = async (urlPath: string): Promise<void> => {
+      const apiPg = async (urlPath: string): Promise<Record<string, unknown>> => {
         const res = await callPg('auditor1', 'GET', urlPath);
         if (res.status !== 200)
           throw new Error(`GET ${urlPath} (API on PostgreSQL): ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+        return res.body;
       };
+      // A new read model indexes the whole ledger from block 0 (on the bench's 100k ledger, several minutes).
+      await waitIndexed(apiPg, "PartsCo's API on PostgreSQL");
       await apiPg(trace(b, 'backward', `&minBlock=${lastBlock}`));
       rows.splice(1, 0, {
         label: 'API, read model (PostgreSQL 15)',
