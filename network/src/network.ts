@@ -84,8 +84,6 @@ export function apiUrl(org: Org): string {
  * environment that {@link prepareApi} builds (also in `<dataDir>/orgs/<org>/api.env`).
  */
 export async function startApis(config: NetworkConfig): Promise<number> {
-  const main = path.join(config.repoRoot, 'gateway-api', 'src', 'main.ts');
-  const tsx = path.join(config.repoRoot, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs');
   const orgs = localOrgs(config);
   // Each API trusts only its own organisation's OpenID provider, which runs beside it.
   const providers = await startIdps(config);
@@ -93,19 +91,44 @@ export async function startApis(config: NetworkConfig): Promise<number> {
   const environments = await Promise.all(orgs.map((org) => prepareApi(config, org)));
   const results = await Promise.all(
     orgs.map((org, index) =>
-      startProcess(config, {
+      startApiProcess(config, org, environments[index] ?? {}, {
         name: apiProcessName(org),
-        command: process.execPath,
-        match: `LOTLINE_API=${org.key}`,
-        args: ['--require', tsx, main, `LOTLINE_API=${org.key}`],
-        env: { PATH: process.env.PATH, NODE_ENV: 'production', ...environments[index], ...apiProcessEnvironment(org) },
-        ports: [{ host: config.listenHost, port: port(org, 'api'), what: `${org.name} API` }],
-        ready: () => httpOk(`${apiUrl(org)}/readyz`, 2000, orgFetch(org)),
-        readyTimeoutSec: 60,
+        marker: `LOTLINE_API=${org.key}`,
+        url: apiUrl(org),
+        what: `${org.name} API`,
       }),
     ),
   );
   return providers + results.filter(Boolean).length;
+}
+
+/** One API process: its managed name, the command-line marker it is found by, where it answers. */
+export interface ApiProcess {
+  readonly name: string;
+  readonly marker: string;
+  /** Its base URL; the port it listens on is this URL's. */
+  readonly url: string;
+  readonly what: string;
+  readonly readyTimeoutSec?: number;
+}
+
+/**
+ * Starts `gateway-api/src/main.ts` under Node with tsx for `org`, with `env` (gateway-api's variables), and waits for
+ * its `/readyz`. Returns false when it was already running.
+ */
+export async function startApiProcess(config: NetworkConfig, org: Org, env: Record<string, string>, api: ApiProcess): Promise<boolean> {
+  const main = path.join(config.repoRoot, 'gateway-api', 'src', 'main.ts');
+  const tsx = path.join(config.repoRoot, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs');
+  return startProcess(config, {
+    name: api.name,
+    command: process.execPath,
+    match: api.marker,
+    args: ['--require', tsx, main, api.marker],
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env, ...apiProcessEnvironment(org) },
+    ports: [{ host: config.listenHost, port: Number(new URL(api.url).port), what: api.what }],
+    ready: () => httpOk(`${api.url}/readyz`, 2000, orgFetch(org)),
+    readyTimeoutSec: api.readyTimeoutSec ?? 60,
+  });
 }
 
 /**

@@ -6,11 +6,10 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { prepareApi, apiProcessEnvironment } from '../../network/src/api';
+import { prepareApi } from '../../network/src/api';
 import { findOrg, port, type NetworkConfig, type Org } from '../../network/src/config';
-import { apiProcessName, apiUrl, startApis } from '../../network/src/network';
-import { httpOk, runningPid, startProcess, stopProcess } from '../../network/src/processes';
-import { orgFetch } from '../../network/src/tls';
+import { apiProcessName, apiUrl, startApiProcess, startApis } from '../../network/src/network';
+import { runningPid, stopProcess } from '../../network/src/processes';
 import { mintToken } from '../../network/src/idp/local';
 import { processCpuMs } from './rss';
 import { twoInputLot, type WriteVariant } from './writes';
@@ -72,32 +71,18 @@ export interface PostgresApi {
  * as any new read model does. Its own process name (`api-<org>-postgres`), so `npm stop` stops it too.
  */
 export async function startPostgresApi(config: NetworkConfig, org: Org, databaseUrl: string, schema: string): Promise<PostgresApi> {
-  const main = path.join(config.repoRoot, 'gateway-api', 'src', 'main.ts');
-  const tsx = path.join(config.repoRoot, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs');
   const apiPort = port(org, 'api') + 200;
   const url = `${org.apiTls ? 'https' : 'http'}://${org.host}:${apiPort}`;
   const name = `api-${org.key}-postgres`;
   const env = await prepareApi(config, org);
   delete env.LOTLINE_READ_DB_DIR;
-  await startProcess(config, {
-    name,
-    command: process.execPath,
+  await startApiProcess(
+    config,
+    org,
+    { ...env, LOTLINE_API_PORT: String(apiPort), LOTLINE_READ_DB_URL: databaseUrl, LOTLINE_READ_DB_SCHEMA: schema },
     // Not `LOTLINE_API=<org>`: the organisation's own API process is found by that marker.
-    match: `LOTLINE_BENCH_POSTGRES_API=${org.key}`,
-    args: ['--require', tsx, main, `LOTLINE_BENCH_POSTGRES_API=${org.key}`],
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      ...env,
-      LOTLINE_API_PORT: String(apiPort),
-      LOTLINE_READ_DB_URL: databaseUrl,
-      LOTLINE_READ_DB_SCHEMA: schema,
-      ...apiProcessEnvironment(org),
-    },
-    ports: [{ host: config.listenHost, port: apiPort, what: `${org.name} API on PostgreSQL (bench)` }],
-    ready: () => httpOk(`${url}/readyz`, 2000, orgFetch(org)),
-    readyTimeoutSec: 120,
-  });
+    { name, marker: `LOTLINE_BENCH_POSTGRES_API=${org.key}`, url, what: `${org.name} API on PostgreSQL (bench)`, readyTimeoutSec: 120 },
+  );
   return {
     url,
     async stop() {

@@ -136,16 +136,43 @@ export async function ledgerTraces(
   reps: number,
   maxDepth = 10,
 ): Promise<TraceTiming> {
+  return timeTraces(mspId, prefix, graphLots, direction, reps, maxDepth, async (rootId) => {
+    const bytes = await reader.contract.evaluateTransaction('TraceLot', rootId, direction, String(maxDepth), '5000');
+    return { decode: () => decodeJson<TraceResult>(bytes), bytes: bytes.length };
+  });
+}
+
+/**
+ * The timing loop of every trace variant: `reps` traces rotating the root over the complete components (at most 3),
+ * after one warm-up, each answer checked against the expected closure.
+ */
+async function timeTraces(
+  mspId: string,
+  prefix: string,
+  graphLots: number,
+  direction: 'backward' | 'forward',
+  reps: number,
+  maxDepth: number,
+  /**
+   * One trace; `decode` and the size (when the transport does not give it, that of the answer's JSON) are taken
+   * outside the timing, as before this loop was shared.
+   */
+  trace: (rootId: string) => Promise<{ decode: () => TraceResult; bytes?: number }>,
+): Promise<TraceTiming> {
   const components = Math.max(1, Math.min(3, Math.floor(graphLots / COMPONENT_SIZE)));
   const run = async (k: number) => {
     const root = traceRoot(direction, k % components, (k * 37) % 256);
     const start = performance.now();
-    const bytes = await reader.contract.evaluateTransaction('TraceLot', lotId(mspId, prefix, root), direction, String(maxDepth), '5000');
+    const { decode, bytes } = await trace(lotId(mspId, prefix, root));
     const ms = performance.now() - start;
-    const result = decodeJson<TraceResult>(bytes);
+    const result = decode();
     const expected = expectedClosure(root, direction, maxDepth, graphLots);
-    const correct = result.nodes.length === expected.size && !result.truncated;
-    return { ms, result, bytes: bytes.length, correct };
+    return {
+      ms,
+      result,
+      bytes: bytes ?? Buffer.byteLength(JSON.stringify(result)),
+      correct: result.nodes.length === expected.size && !result.truncated,
+    };
   };
   await run(reps);
   const times: number[] = [];
@@ -292,35 +319,10 @@ export async function apiTraces(
   reps: number,
   maxDepth = 10,
 ): Promise<TraceTiming> {
-  const components = Math.max(1, Math.min(3, Math.floor(graphLots / COMPONENT_SIZE)));
-  const run = async (k: number) => {
-    const root = traceRoot(direction, k % components, (k * 37) % 256);
-    const start = performance.now();
+  return timeTraces(mspId, prefix, graphLots, direction, reps, maxDepth, async (rootId) => {
     const result = (await get(
-      `/lots/${encodeURIComponent(lotId(mspId, prefix, root))}/trace?direction=${direction}&depth=${maxDepth}&maxNodes=5000`,
+      `/lots/${encodeURIComponent(rootId)}/trace?direction=${direction}&depth=${maxDepth}&maxNodes=5000`,
     )) as unknown as TraceResult;
-    const ms = performance.now() - start;
-    const expected = expectedClosure(root, direction, maxDepth, graphLots);
-    return { ms, result, correct: result.nodes.length === expected.size && !result.truncated };
-  };
-  await run(reps);
-  const times: number[] = [];
-  let last: Awaited<ReturnType<typeof run>> | undefined;
-  let correct = true;
-  for (let k = 0; k < reps; k++) {
-    last = await run(k);
-    times.push(last.ms);
-    correct &&= last.correct;
-  }
-  return {
-    direction,
-    graphLots,
-    nodes: last?.result.nodes.length ?? 0,
-    edges: last?.result.edges.length ?? 0,
-    bytes: Buffer.byteLength(JSON.stringify(last?.result ?? {})),
-    timesMs: times,
-    medianMs: median(times),
-    correct,
-    loadAverage: loadavg()[0],
-  };
+    return { decode: () => result };
+  });
 }

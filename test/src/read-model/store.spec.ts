@@ -23,6 +23,16 @@ function expectedLocation(orgRef: string): string {
   return onPostgres ? `(schema ${env.LOTLINE_READ_DB_SCHEMA})` : (env.LOTLINE_READ_DB_DIR ?? '');
 }
 
+/** A new lot written through PartsCo's API, and the search that finds it once the read model has its block. */
+async function writeLot(code: string, name: string) {
+  const product = { code: uniqueId(code), name };
+  const lot = newLot('PartsCoMSP', { product });
+  const created = await apiFetch('PartsCo', 'qm1', 'POST', '/lots', lot);
+  expect(created.status, JSON.stringify(created.body)).to.equal(201);
+  const search = () => apiFetch('PartsCo', 'auditor1', 'GET', `/lots?product=${product.code}&minBlock=${String(created.body.blockNumber)}`);
+  return { lot, search };
+}
+
 describe(`the read models of this run (on ${onPostgres ? 'the PostgreSQL server of LOTLINE_READ_DB_URL' : 'PGlite'})`, function () {
   after(closeApis);
 
@@ -40,16 +50,8 @@ describe(`the read models of this run (on ${onPostgres ? 'the PostgreSQL server 
   });
 
   it(`a lot written through PartsCo's API is indexed into PartsCo's ${kind} read model`, async function () {
-    const product = { code: uniqueId('STORE'), name: 'Store check part' };
-    const lot = newLot('PartsCoMSP', { product });
-    const created = await apiFetch('PartsCo', 'qm1', 'POST', '/lots', lot);
-    expect(created.status, JSON.stringify(created.body)).to.equal(201);
-    const found = await apiFetch(
-      'PartsCo',
-      'auditor1',
-      'GET',
-      `/lots?product=${product.code}&minBlock=${String(created.body.blockNumber)}`,
-    );
+    const { lot, search } = await writeLot('STORE', 'Store check part');
+    const found = await search();
     expect(found.status, JSON.stringify(found.body)).to.equal(200);
     expect((found.body.lots as { id: string }[]).map((l) => l.id)).to.deep.equal([lot.id]);
     if (url === undefined || url === '') return;
@@ -99,21 +101,13 @@ describe(`the read models of this run (on ${onPostgres ? 'the PostgreSQL server 
         await admin.close();
       }
       // The process is still there and, once the pool reconnects, indexes a new write and finds it.
-      const product = { code: uniqueId('DROP'), name: 'Dropped connection check' };
-      const lot = newLot('PartsCoMSP', { product });
-      const created = await apiFetch('PartsCo', 'qm1', 'POST', '/lots', lot);
-      expect(created.status, JSON.stringify(created.body)).to.equal(201);
-      let found = await apiFetch(
-        'PartsCo',
-        'auditor1',
-        'GET',
-        `/lots?product=${product.code}&minBlock=${String(created.body.blockNumber)}`,
-      );
+      const { lot, search } = await writeLot('DROP', 'Dropped connection check');
+      let found = await search();
       for (let tries = 0; found.status !== 200 && tries < 20; tries++) {
         // A read that met a dropped connection answers a 503 problem and says to retry; nothing else is allowed.
         expect(found.status, JSON.stringify(found.body)).to.equal(503);
         await new Promise((resolve) => setTimeout(resolve, 500));
-        found = await apiFetch('PartsCo', 'auditor1', 'GET', `/lots?product=${product.code}&minBlock=${String(created.body.blockNumber)}`);
+        found = await search();
       }
       expect(found.status, JSON.stringify(found.body)).to.equal(200);
       expect((found.body.lots as { id: string }[]).map((l) => l.id)).to.deep.equal([lot.id]);
