@@ -45,7 +45,15 @@ export {
   type RawQuery,
 } from './epcis-query';
 export { searchDocument, type SearchDocument } from './epcis-search';
-export { BLOCKS_PER_TRANSACTION, ensureSchema, Indexer, type IndexerOptions, type IndexerStatus } from './indexer';
+export {
+  analyzeDue,
+  BLOCKS_PER_TRANSACTION,
+  ensureSchema,
+  Indexer,
+  maintainStore,
+  type IndexerOptions,
+  type IndexerStatus,
+} from './indexer';
 export { affectedBy, summaries, traceLot, type AffectedRef, type Direction, type LotSummary, type Trace } from './lineage';
 export { applyBlock, applyBlocks, BALANCE_SHARDS, initialShare, remainingOf } from './project';
 export { ReadModel, type AsOf, type ReadModelOptions } from './read-model';

@@ -78,22 +78,31 @@ function subgraphCte(direction: Direction): string {
      reached(id) AS (SELECT $1::text UNION SELECT ${to} FROM walk WHERE level <= $2)`;
 }
 
-/** A lot's summary columns, for the lots of `ids` (a set named by a CTE or `unnest` of a parameter). */
+/**
+ * A lot's summary columns, and its own recall, for the lots of `ids` (a set named by a CTE or `unnest` of a
+ * parameter). One index lookup per lot: the latest verdicts and the other refs come from their own small joins.
+ */
 const SUMMARY_ROWS = (ids: string) =>
   // Only the parts of the document a summary shows: decoding whole documents was most of a large trace's time.
   `SELECT l.id, l.doc->'product' AS product, l.doc->'quantity' AS quantity, l.producer, l.custodian,
-          ${EFFECTIVE_STATUS} AS status, i.verdict
-     FROM ${ids} n JOIN lots l ON l.id = n.id LEFT JOIN latest_inspections i ON i.lot_id = l.id`;
+          ${EFFECTIVE_STATUS} AS status, l.recall_id, l.recall_event_id
+     FROM ${ids} n JOIN lots l ON l.id = n.id`;
 
 /**
- * The recalls and holds affecting the lots of `ids`: each lot's own recall and holds, and those it inherits from
- * its ancestors (recalls, and holds placed with `includeDescendants`), which the indexer keeps in `lot_inherited`.
+ * The latest inspection verdicts of the lots of `ids`. A semi-join, not a left join from each lot: with few
+ * inspections the planner scans the table once here, where a left join rescanned it once per lot (in PGlite each
+ * rescan is a file-size call, a thousand of them in a 1,023-lot trace); with many it looks each lot up by key.
+ */
+const VERDICT_ROWS = (ids: string) => `SELECT lot_id AS id, verdict FROM latest_inspections WHERE lot_id IN (SELECT id FROM ${ids})`;
+
+/**
+ * The holds placed on the lots of `ids`, and the recalls and holds they inherit from their ancestors (recalls, and
+ * holds placed with `includeDescendants`), which the indexer keeps in `lot_inherited`. A lot's own recall is a
+ * column of its summary row.
  */
 const REF_ROWS = (ids: string) =>
-  `SELECT l.id AS node, l.id AS source, 'recall' AS kind, l.recall_event_id AS event_id, l.recall_id
-     FROM ${ids} n JOIN lots l ON l.id = n.id WHERE l.recall_id IS NOT NULL
-   UNION ALL
-   SELECT h.lot_id, h.lot_id, 'hold', h.hold_id, NULL FROM ${ids} n JOIN holds h ON h.lot_id = n.id
+  `SELECT h.lot_id AS node, h.lot_id AS source, 'hold' AS kind, h.hold_id AS event_id, NULL AS recall_id
+     FROM ${ids} n JOIN holds h ON h.lot_id = n.id
    UNION ALL
    SELECT i.lot_id, i.source_lot_id, i.kind, i.event_id, i.recall_id FROM ${ids} n JOIN lot_inherited i ON i.lot_id = n.id`;
 
@@ -104,7 +113,36 @@ interface LotRow {
   readonly producer: string;
   readonly custodian: string;
   readonly status: string;
-  readonly verdict: LotSummary['latestVerdict'];
+  readonly recall_id: string | null;
+  readonly recall_event_id: string | null;
+}
+
+interface VerdictRow {
+  readonly id: string;
+  readonly verdict: NonNullable<LotSummary['latestVerdict']>;
+}
+
+/** The rows of one summary statement (see {@link SUMMARY_ROWS}, {@link VERDICT_ROWS}, {@link REF_ROWS}). */
+interface SummaryAnswer {
+  readonly lots: readonly LotRow[];
+  readonly verdicts: readonly VerdictRow[];
+  readonly refs: readonly RefRow[];
+}
+
+/** The JSON fields of a statement that answers a {@link SummaryAnswer} for the lots of `ids`. */
+const SUMMARY_FIELDS = (ids: string) =>
+  `'lots', (SELECT coalesce(json_agg(x), '[]') FROM (${SUMMARY_ROWS(ids)}) x),
+   'verdicts', (SELECT coalesce(json_agg(x), '[]') FROM (${VERDICT_ROWS(ids)}) x),
+   'refs', (SELECT coalesce(json_agg(x), '[]') FROM (${REF_ROWS(ids)}) x)`;
+
+/** A lot's own recall as a ref row. */
+function ownRecalls(lots: readonly LotRow[]): RefRow[] {
+  const out: RefRow[] = [];
+  for (const l of lots) {
+    if (l.recall_id !== null)
+      out.push({ node: l.id, source: l.id, kind: 'recall', event_id: l.recall_event_id ?? '', recall_id: l.recall_id });
+  }
+  return out;
 }
 
 interface RefRow {
@@ -136,11 +174,12 @@ function refsByLot(rows: readonly RefRow[]): Map<string, AffectedRef[]> {
   return sorted;
 }
 
-/** Summaries (chaincode `summarise`) by id, from summary rows and ref rows. */
-function summariesOf(rows: readonly LotRow[], refRows: readonly RefRow[]): Map<string, LotSummary> {
-  const affected = refsByLot(refRows);
+/** Summaries (chaincode `summarise`) by id, from the rows of one summary statement. */
+function summariesOf(answer: SummaryAnswer): Map<string, LotSummary> {
+  const affected = refsByLot([...ownRecalls(answer.lots), ...answer.refs]);
+  const verdicts = new Map(answer.verdicts.map((v) => [v.id, v.verdict]));
   return new Map(
-    rows.map((r) => {
+    answer.lots.map((r) => {
       const refs = affected.get(r.id) ?? [];
       const summary: LotSummary = {
         id: r.id,
@@ -149,7 +188,7 @@ function summariesOf(rows: readonly LotRow[], refRows: readonly RefRow[]): Map<s
         producer: r.producer,
         custodian: r.custodian,
         status: r.status,
-        latestVerdict: r.verdict ?? null,
+        latestVerdict: verdicts.get(r.id) ?? null,
         affected: refs.length > 0,
         affectedBy: refs,
       };
@@ -162,19 +201,14 @@ const ID_PARAMETER = '(SELECT unnest($1::text[]) AS id)';
 
 /** The recalls and holds affecting each lot of `ids` (its own, and those it inherits). */
 export async function affectedBy(sql: Sql, ids: readonly string[]): Promise<Map<string, AffectedRef[]>> {
-  return refsByLot(await sql.query<RefRow>(REF_ROWS(ID_PARAMETER), [ids]));
+  const byId = await summaries(sql, ids);
+  return new Map([...byId].filter(([, s]) => s.affected).map(([id, s]) => [id, [...s.affectedBy]]));
 }
 
 /** Summaries of lots (chaincode `summarise`), by id. */
 export async function summaries(sql: Sql, ids: readonly string[]): Promise<Map<string, LotSummary>> {
-  const [row] = await sql.query<{ answer: string }>(
-    `SELECT json_build_object(
-       'lots', (SELECT coalesce(json_agg(x), '[]') FROM (${SUMMARY_ROWS(ID_PARAMETER)}) x),
-       'refs', (SELECT coalesce(json_agg(x), '[]') FROM (${REF_ROWS(ID_PARAMETER)}) x))::text AS answer`,
-    [ids],
-  );
-  const answer = JSON.parse(row?.answer ?? '{"lots":[],"refs":[]}') as { lots: LotRow[]; refs: RefRow[] };
-  return summariesOf(answer.lots, answer.refs);
+  const [row] = await sql.query<{ answer: string }>(`SELECT json_build_object(${SUMMARY_FIELDS(ID_PARAMETER)})::text AS answer`, [ids]);
+  return summariesOf(JSON.parse(row?.answer ?? '{"lots":[],"verdicts":[],"refs":[]}') as SummaryAnswer);
 }
 
 /** Throw LOT_NOT_FOUND unless the lot is indexed. */
@@ -195,11 +229,11 @@ export async function traceLot(sql: Sql, rootId: string, direction: Direction, m
      SELECT json_build_object(
        'found', EXISTS (SELECT 1 FROM lots WHERE id = $1),
        'edges', (SELECT coalesce(json_agg(x), '[]') FROM (SELECT DISTINCT parent, child, quantity FROM walk) x),
-       'lots', (SELECT coalesce(json_agg(x), '[]') FROM (${SUMMARY_ROWS('reached')}) x),
-       'refs', (SELECT coalesce(json_agg(x), '[]') FROM (${REF_ROWS('reached')}) x))::text AS answer`,
+       ${SUMMARY_FIELDS('reached')})::text AS answer`,
     [rootId, maxDepth],
+    `lotline_trace_${direction}`,
   );
-  const answer = JSON.parse(row?.answer ?? '{}') as { found?: boolean; edges: Edge[]; lots: LotRow[]; refs: RefRow[] };
+  const answer = JSON.parse(row?.answer ?? '{}') as SummaryAnswer & { found?: boolean; edges: Edge[] };
   if (answer.found !== true) throw fail('LOT_NOT_FOUND', `lot ${rootId} does not exist (as of the read model's last indexed block)`);
   const graph = edgesByLot(answer.edges, direction);
   const result = await walkLineage<Quantity>(
@@ -209,7 +243,7 @@ export async function traceLot(sql: Sql, rootId: string, direction: Direction, m
     maxDepth,
     maxNodes,
   );
-  const byId = summariesOf(answer.lots, answer.refs);
+  const byId = summariesOf(answer);
   const nodes = [];
   for (const { id, depth } of result.visited) {
     const summary = byId.get(id);

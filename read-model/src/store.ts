@@ -12,8 +12,12 @@ import pg from 'pg';
 
 /** Something SQL runs on: the store itself, or one of its transactions. */
 export interface Sql {
-  /** Run one statement with `$n` parameters; rows as plain objects. */
-  query<T extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Run one statement with `$n` parameters; rows as plain objects. With `prepareAs` (a name unique to `text`), the
+   * statement is prepared once per connection and its generic plan reused: for large statements run often (a
+   * trace), whose planning is a tenth of their time in PGlite. Its parameters must be strings or finite numbers.
+   */
+  query<T extends object = Record<string, unknown>>(text: string, params?: readonly unknown[], prepareAs?: string): Promise<T[]>;
 }
 
 /** An open read-model database. */
@@ -35,17 +39,47 @@ export type StoreLocation =
   | { readonly kind: 'pglite-memory' }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema: string };
 
+/**
+ * A parameter as an SQL literal, for `EXECUTE` (which takes no bound parameters): a finite number, or a string
+ * quoted as PostgreSQL reads it with `standard_conforming_strings` on (its default, which the read model never
+ * changes; a backslash is then an ordinary character).
+ */
+function literal(value: unknown): string {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && !value.includes('\u0000')) return `'${value.replaceAll("'", "''")}'`;
+  throw new Error(`a prepared statement's parameter must be a finite number or a string without NUL, not ${typeof value}`);
+}
+
+/** Whether `name` can name a prepared statement as it is (no quoting). */
+const STATEMENT_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
 function pgliteStore(db: PGlite, location: string): Store {
-  const on = (q: Pick<PGlite, 'query'>): Sql => ({
-    async query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-      return (await q.query<T>(text, [...params])).rows;
+  // PGlite is one session: a statement prepared once serves every later call. PGlite's query() has no named
+  // statements, so they are prepared in SQL and run with EXECUTE and literal parameters, with the generic plan
+  // (PostgreSQL's default would plan again for each set of parameters, which is what this saves). Only for that
+  // statement: the plan mode is set back before anything else in the transaction runs.
+  const prepared = new Set<string>();
+  const on = (q: Pick<PGlite, 'query'>, inTransaction: boolean): Sql => ({
+    async query<T extends object>(text: string, params: readonly unknown[] = [], prepareAs?: string): Promise<T[]> {
+      if (prepareAs === undefined) return (await q.query<T>(text, [...params])).rows;
+      if (!inTransaction) return db.transaction((tx) => on(tx, true).query<T>(text, params, prepareAs));
+      if (!STATEMENT_NAME.test(prepareAs)) throw new Error(`prepared statement name ${prepareAs}: use lowercase letters, digits and _`);
+      const args = params.map(literal);
+      if (!prepared.has(prepareAs)) {
+        await q.query(`PREPARE ${prepareAs} AS ${text}`);
+        prepared.add(prepareAs);
+      }
+      await q.query('SET LOCAL plan_cache_mode = force_generic_plan');
+      const rows = (await q.query<T>(args.length === 0 ? `EXECUTE ${prepareAs}` : `EXECUTE ${prepareAs}(${args.join(', ')})`)).rows;
+      await q.query('SET LOCAL plan_cache_mode TO DEFAULT');
+      return rows;
     },
   });
   return {
     kind: 'pglite',
     location,
-    ...on(db),
-    transaction: (work) => db.transaction((tx) => work(on(tx))),
+    ...on(db, false),
+    transaction: (work) => db.transaction((tx) => work(on(tx, true))),
     exec: async (text) => {
       await db.exec(text);
     },
@@ -83,8 +117,11 @@ function postgresStore(url: string, schema: string): Store {
   // a read answers 503), not the process: without a listener, pg's 'error' event on a connection is thrown.
   pool.on('error', () => undefined);
   const on = (client: Pick<pg.Pool, 'query'>): Sql => ({
-    async query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-      return (await client.query<T>(text, [...params])).rows;
+    async query<T extends object>(text: string, params: readonly unknown[] = [], prepareAs?: string): Promise<T[]> {
+      // node-pg prepares a named statement once per connection.
+      return (
+        await client.query<T>(prepareAs === undefined ? { text, values: [...params] } : { name: prepareAs, text, values: [...params] })
+      ).rows;
     },
   });
   return {
@@ -127,13 +164,16 @@ const PGLITE_VERSION = (
 ).dependencies['@electric-sql/pglite'];
 
 /**
- * PGlite's server settings: PostgreSQL's defaults but for `shared_buffers`,
- * 32 MB instead of 128 MB. PGlite's buffer pool lives in its WebAssembly heap,
- * touched when the server starts: 128 MB of it was about 110 MiB of the
- * indexer's RSS. Pages beyond it come from the data folder through the OS
- * page cache.
+ * PGlite's server settings: PostgreSQL's defaults but for these.
+ * - `shared_buffers` 32 MB instead of 128 MB. PGlite's buffer pool lives in its WebAssembly heap, touched when the
+ *   server starts: 128 MB of it was about 110 MiB of the indexer's RSS. Pages beyond it come from the data folder
+ *   through the OS page cache.
+ * - `max_wal_size` 64 MB (and `min_wal_size` 32 MB) instead of 1 GB: PGlite has no checkpointer, so the indexer
+ *   takes checkpoints itself (`maintainStore`), and a checkpoint keeps, for reuse, WAL segments up to this size.
  */
-const PGLITE_START = { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'] };
+const PGLITE_START = {
+  startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB', '-c', 'max_wal_size=64MB', '-c', 'min_wal_size=32MB'],
+};
 
 /**
  * A pristine PGlite data folder, cached per PGlite version
