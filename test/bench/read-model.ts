@@ -17,7 +17,7 @@
  * running network with its APIs:
  * LOTLINE_DATA_DIR=… LOTLINE_PORT_OFFSET=… npx tsx test/bench/read-model.ts
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Indexer, openStore, traceLot, type Store } from '@lotline/read-model';
@@ -49,6 +49,33 @@ export interface RebuildFigure {
   readonly seconds: number;
   readonly lotsPerSecond: number;
   readonly peakMiB: number;
+  /** The store's size on disk after the rebuild: the PGlite folder (its WAL apart), or the schema's tables on the server. */
+  readonly diskMiB: number;
+  /** PGlite only: its WAL folder. */
+  readonly walMiB?: number;
+}
+
+/** Bytes of the files under `dir`. */
+function folderBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    total += entry.isDirectory() ? folderBytes(full) : entry.isFile() ? statSync(full).size : 0;
+  }
+  return total;
+}
+
+/** A store's size on disk: the PGlite folder `dir` (and its WAL), or the current schema's relations on the server. */
+async function diskSize(store: Store, dir?: string): Promise<{ diskMiB: number; walMiB?: number }> {
+  if (dir !== undefined) {
+    const wal = folderBytes(path.join(dir, 'pg_wal'));
+    return { diskMiB: (folderBytes(dir) - wal) / 2 ** 20, walMiB: wal / 2 ** 20 };
+  }
+  const [row] = await store.query<{ bytes: string | null }>(
+    `SELECT sum(pg_total_relation_size(c.oid))::text AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = current_schema() AND c.relkind = 'r'`,
+  );
+  return { diskMiB: Number(row?.bytes ?? 0) / 2 ** 20 };
 }
 
 /** What the read-model bench measured. */
@@ -116,7 +143,13 @@ export function partsCoApi(config: NetworkConfig, base?: string) {
   };
 }
 
-async function rebuild(config: NetworkConfig, store: Store, until: number, gateway: () => ReturnType<typeof benchContract>['gateway']) {
+async function rebuild(
+  config: NetworkConfig,
+  store: Store,
+  until: number,
+  gateway: () => ReturnType<typeof benchContract>['gateway'],
+  dir?: string,
+) {
   const indexer = new Indexer({ store, gateway, channel: config.channel, chaincode: config.chaincode });
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
@@ -127,7 +160,8 @@ async function rebuild(config: NetworkConfig, store: Store, until: number, gatew
   await indexer.stop();
   clearInterval(sampler);
   const [row] = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM lots');
-  return { blocks: until + 1, lots: row?.n ?? 0, seconds, lotsPerSecond: (row?.n ?? 0) / seconds, peakMiB: peak / 2 ** 20 };
+  const lots = row?.n ?? 0;
+  return { blocks: until + 1, lots, seconds, lotsPerSecond: lots / seconds, peakMiB: peak / 2 ** 20, ...(await diskSize(store, dir)) };
 }
 
 const CTE = (from: string, to: string) => `WITH RECURSIVE reach(id, depth) AS (
@@ -193,7 +227,7 @@ export async function benchReadModel(config: NetworkConfig): Promise<ReadModelRe
   const postgres = await openStore({ kind: 'postgres', url: `postgres://postgres@127.0.0.1:${pg.port}/postgres`, schema: 'bench' });
   try {
     const reader = benchContract(config, 'PartsCo', 'auditor1', undefined, 600_000);
-    const rebuiltLite = await rebuild(config, pglite, lastBlock, () => reader.gateway);
+    const rebuiltLite = await rebuild(config, pglite, lastBlock, () => reader.gateway, dir);
     progress(`rebuilt into PGlite: ${rebuiltLite.lots} lots in ${rebuiltLite.seconds.toFixed(1)} s`);
     const rebuiltPg = await rebuild(config, postgres, lastBlock, () => reader.gateway);
     progress(`rebuilt into PostgreSQL: ${rebuiltPg.lots} lots in ${rebuiltPg.seconds.toFixed(1)} s`);
@@ -318,12 +352,12 @@ export function readModelSection(r: ReadModelResults): string[] {
   }
   lines.push(
     '',
-    '| rebuild from block 0 | blocks | lots | s | lots/s | peak RSS MiB (bench process) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    '| rebuild from block 0 | blocks | lots | s | lots/s | peak RSS MiB (bench process) | on disk MiB (WAL apart) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const x of r.rebuilds)
     lines.push(
-      `| ${x.store} | ${x.blocks} | ${x.lots} | ${x.seconds.toFixed(1)} | ${x.lotsPerSecond.toFixed(0)} | ${x.store === 'PGlite' ? x.peakMiB.toFixed(0) : '–'} |`,
+      `| ${x.store} | ${x.blocks} | ${x.lots} | ${x.seconds.toFixed(1)} | ${x.lotsPerSecond.toFixed(0)} | ${x.store === 'PGlite' ? x.peakMiB.toFixed(0) : '–'} | ${x.diskMiB.toFixed(0)}${x.walMiB === undefined ? '' : ` (+ ${x.walMiB.toFixed(0)} WAL)`} |`,
     );
   const slowest = Math.min(...r.rebuilds.map((x) => x.lotsPerSecond));
   lines.push(
