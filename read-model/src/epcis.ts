@@ -416,6 +416,8 @@ export interface Subscription {
   readonly createdAt: string;
   readonly lastDeliveryAt: string | null;
   readonly lastError: string | null;
+  /** The client's secret the dispatcher signs each delivery with (`GS1-Signature`); null when none was given. Never shown to clients. */
+  readonly signatureToken: string | null;
 }
 
 interface SubscriptionRow {
@@ -428,6 +430,7 @@ interface SubscriptionRow {
   created_at: string;
   last_delivery_at: string | null;
   last_error: string | null;
+  signature_token: string | null;
 }
 
 const subscription = (r: SubscriptionRow): Subscription => ({
@@ -440,13 +443,15 @@ const subscription = (r: SubscriptionRow): Subscription => ({
   createdAt: r.created_at,
   lastDeliveryAt: r.last_delivery_at,
   lastError: r.last_error,
+  signatureToken: r.signature_token,
 });
 
 /** Store a subscription. */
 export async function createSubscription(sql: Sql, s: Omit<Subscription, 'lastDeliveryAt' | 'lastError'>): Promise<void> {
   await sql.query(
-    `INSERT INTO epcis_subscriptions (id, query_name, dest, report_if_empty, after_block, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [s.id, s.queryName, s.dest, s.reportIfEmpty, s.afterBlock, s.createdBy, s.createdAt],
+    `INSERT INTO epcis_subscriptions (id, query_name, dest, report_if_empty, after_block, created_by, created_at, signature_token)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [s.id, s.queryName, s.dest, s.reportIfEmpty, s.afterBlock, s.createdBy, s.createdAt, s.signatureToken],
   );
 }
 

@@ -39,7 +39,7 @@ import { minBlock } from '../schemas';
 import { openEventStream } from '../http/sse';
 import { epcisError } from './errors';
 import { DEFAULT_PER_PAGE, EPCIS_CONTEXT, MAX_PER_PAGE, parseQuery, queryDocument, queryEvents, type QueryResult } from './query';
-import { destinationProblem, startWebhookDispatcher } from './webhooks';
+import { destinationProblem, signatureTokenProblem, startWebhookDispatcher } from './webhooks';
 
 /** The EPCIS and CBV versions this API speaks (response headers `GS1-EPCIS-Version`, `GS1-CBV-Version`). */
 export const EPCIS_VERSION = '2.0.0';
@@ -199,6 +199,12 @@ const namedQueryBody = z.strictObject({
 const subscriptionBody = z.strictObject({
   dest: noNul(2048).describe('the webhook URL: https to a public host, or a host listed in LOTLINE_EPCIS_WEBHOOK_HOSTS'),
   reportIfEmpty: z.boolean().optional().describe('also post when new blocks brought no matching event'),
+  signatureToken: z
+    .string()
+    .optional()
+    .describe(
+      'a secret of yours (16-256 visible ASCII characters): each delivery then carries `GS1-Signature: sha256=<hex HMAC-SHA256 of the body, keyed with it>`; never shown again',
+    ),
   stream: z.literal(true).optional().describe('deliver as blocks are indexed (the only mode; schedules are not supported)'),
 });
 
@@ -515,12 +521,26 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       params: nameParams,
       body: subscriptionBody,
       roles: ['admin', 'quality_manager'],
-      success: { status: 201, description: '`{subscriptionID, queryName, dest, reportIfEmpty, asOfBlock}` + Location' },
+      success: {
+        status: 201,
+        description:
+          '`{subscriptionID, queryName, dest, reportIfEmpty, signed, asOfBlock}` + Location (the signatureToken is never returned)',
+      },
       errors: [400, 404, 406],
     },
     async ({ res, params, body, caller }) => {
       const reads = readModel();
       await loadQuery(params.name);
+      const tokenProblem = body.signatureToken === undefined ? undefined : signatureTokenProblem(body.signatureToken);
+      if (tokenProblem !== undefined) {
+        throw epcisError({
+          status: 400,
+          code: 'EPCIS_SIGNATURE_TOKEN',
+          title: 'Invalid signature token',
+          detail: tokenProblem,
+          violations: [{ pointer: '/signatureToken', reason: tokenProblem }],
+        });
+      }
       const problem = await destinationProblem(body.dest, hosts);
       if (problem !== undefined) {
         throw epcisError({
@@ -544,6 +564,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
             afterBlock,
             createdBy: `${caller.mspId}/${caller.user}`,
             createdAt: new Date().toISOString(),
+            signatureToken: body.signatureToken ?? null,
           });
           return afterBlock;
         },
@@ -552,7 +573,14 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       res
         .status(201)
         .location(`/epcis/queries/${encodeURIComponent(params.name)}/subscriptions/${id}`)
-        .json({ subscriptionID: id, queryName: params.name, dest: body.dest, reportIfEmpty: body.reportIfEmpty ?? false, asOfBlock });
+        .json({
+          subscriptionID: id,
+          queryName: params.name,
+          dest: body.dest,
+          reportIfEmpty: body.reportIfEmpty ?? false,
+          signed: body.signatureToken !== undefined,
+          asOfBlock,
+        });
     },
   );
 
@@ -566,7 +594,9 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       params: nameParams,
       success: {
         status: 200,
-        description: '`{subscriptions: [{subscriptionID, dest, reportIfEmpty, afterBlock, lastDeliveryAt, lastError}]}`',
+        description:
+          '`{subscriptions: [{subscriptionID, dest, reportIfEmpty, signed, afterBlock, createdBy, createdAt, lastDeliveryAt, lastError}]}`; ' +
+          '`signed`: whether deliveries carry GS1-Signature (the token itself is never returned)',
       },
       errors: [400, 404, 406],
     },
@@ -578,6 +608,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
           subscriptionID: s.id,
           dest: s.dest,
           reportIfEmpty: s.reportIfEmpty,
+          signed: s.signatureToken !== null,
           afterBlock: s.afterBlock,
           createdBy: s.createdBy,
           createdAt: s.createdAt,

@@ -6,7 +6,13 @@
  * Delivery is at least once: a subscription's position (`after_block`)
  * advances only after its destination answered 2xx; a failed delivery is
  * retried on the next round (every block, or every `retryMs`).
+ *
+ * A subscription created with a `signatureToken` has each delivery signed:
+ * header `GS1-Signature: sha256=<hex HMAC-SHA256 of the body bytes, keyed with
+ * the token>` (EPCIS 2.0 REST binding: the signature travels in `GS1-Signature`,
+ * its type is implementation-specific, HMAC-SHA256 being the standard's example).
  */
+import { createHmac } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { changedEpcisEvents, parseEpcisQuery, recordDelivery, subscriptions, namedQuery, type Subscription } from '@lotline/read-model';
@@ -87,6 +93,30 @@ export async function destinationProblem(
   return undefined;
 }
 
+/** The header that carries a delivery's signature (EPCIS 2.0 REST binding). */
+export const SIGNATURE_HEADER = 'GS1-Signature';
+
+/**
+ * The `GS1-Signature` value of a delivery body: `sha256=` and the lowercase hex
+ * HMAC-SHA256 of the body's bytes, keyed with the subscription's
+ * `signatureToken` (its UTF-8 bytes). A receiver recomputes it over the raw
+ * body it read and compares in constant time.
+ */
+export function signatureOf(body: string, signatureToken: string): string {
+  return `sha256=${createHmac('sha256', signatureToken).update(body, 'utf8').digest('hex')}`;
+}
+
+/** Visible ASCII, 16 to 256 characters: a secret long enough to be one, that fits an HTTP header if a client echoes it. */
+const SIGNATURE_TOKEN = /^[\x21-\x7e]{16,256}$/;
+
+/** Why a `signatureToken` is refused, or undefined when it is usable. */
+export function signatureTokenProblem(token: string): string | undefined {
+  if (SIGNATURE_TOKEN.test(token)) return undefined;
+  return token.length < 16 || token.length > 256
+    ? `signatureToken must be 16 to 256 characters long (it has ${token.length}); generate a random secret, e.g. 32 random bytes in hex`
+    : 'signatureToken must be visible ASCII characters only (no spaces or control characters); generate a random secret, e.g. 32 random bytes in hex';
+}
+
 /** What the dispatcher needs. */
 export interface DispatcherOptions {
   readonly reads: ReadModelService;
@@ -126,11 +156,17 @@ async function deliver(options: DispatcherOptions, subscription: Subscription): 
     let error = problem;
     if (error === undefined) {
       try {
+        const body = JSON.stringify(queryDocument(found.events, { queryName: subscription.queryName, subscriptionID: subscription.id }));
         const response = await fetch(subscription.dest, {
           method: 'POST',
           redirect: 'manual',
-          headers: { 'Content-Type': 'application/ld+json', 'GS1-EPCIS-Version': '2.0.0', 'GS1-CBV-Version': '2.0.0' },
-          body: JSON.stringify(queryDocument(found.events, { queryName: subscription.queryName, subscriptionID: subscription.id })),
+          headers: {
+            'Content-Type': 'application/ld+json',
+            'GS1-EPCIS-Version': '2.0.0',
+            'GS1-CBV-Version': '2.0.0',
+            ...(subscription.signatureToken !== null ? { [SIGNATURE_HEADER]: signatureOf(body, subscription.signatureToken) } : {}),
+          },
+          body,
           signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
         });
         await response.body?.cancel();

@@ -1,0 +1,185 @@
+/**
+ * EPCIS 2.0 query subscriptions beyond the plain webhook (query.spec.ts):
+ * signed webhook deliveries (`signatureToken` → `GS1-Signature`), checked by a
+ * receiver on 127.0.0.1 that recomputes the HMAC with node:crypto.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import request from 'supertest';
+import { uniqueId } from '../support/network';
+import { closeEpcis, epcisApp, registerPrefixes } from './support';
+
+type Json = Record<string, unknown>;
+
+const app = epcisApp({ LOTLINE_EPCIS_WEBHOOK_HOSTS: '127.0.0.1' });
+const USER = 'PartsCo/qm1';
+/** The GS1 company prefix and item reference of the SGTINs these specs capture (no other spec uses the item reference). */
+const ITEM = '4012345.033333';
+
+/** A new ObjectEvent (no ledger operation: bizStep storing) of one new SGTIN. */
+function freshEvent(serial: string): Json {
+  return {
+    type: 'ObjectEvent',
+    eventTime: new Date().toISOString(),
+    eventTimeZoneOffset: '+00:00',
+    action: 'OBSERVE',
+    epcList: [`urn:epc:id:sgtin:${ITEM}.${serial}`],
+    bizStep: 'storing',
+    readPoint: { id: 'urn:epc:id:sgln:4012345.00001.7' },
+  };
+}
+
+function capture(events: Json[]): request.Test {
+  return request(app)
+    .post('/epcis/capture')
+    .set('content-type', 'application/ld+json')
+    .set('x-test-user', USER)
+    .send(
+      JSON.stringify({
+        '@context': ['https://ref.gs1.org/standards/epcis/epcis-context.jsonld'],
+        type: 'EPCISDocument',
+        schemaVersion: '2.0',
+        creationDate: new Date().toISOString(),
+        epcisBody: { eventList: events },
+      }),
+    );
+}
+
+/** A request a receiver got: its headers and its body exactly as sent. */
+interface Delivery {
+  readonly headers: IncomingHttpHeaders;
+  readonly raw: Buffer;
+}
+
+/** A webhook receiver on 127.0.0.1 that answers 204 and keeps every request. */
+class Receiver {
+  readonly deliveries: Delivery[] = [];
+  readonly #server: Server;
+  #waiters: { text: string; resolve: (d: Delivery) => void }[] = [];
+
+  constructor() {
+    this.#server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const delivery = { headers: req.headers, raw: Buffer.concat(chunks) };
+        this.deliveries.push(delivery);
+        res.writeHead(204).end();
+        const text = delivery.raw.toString('utf8');
+        for (const w of this.#waiters.filter((x) => text.includes(x.text))) w.resolve(delivery);
+        this.#waiters = this.#waiters.filter((x) => !text.includes(x.text));
+      });
+    });
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/hook`;
+  }
+
+  /** The first delivery whose body contains `text` (60 s at most). */
+  async delivering(text: string): Promise<Delivery> {
+    const found = this.deliveries.find((d) => d.raw.toString('utf8').includes(text));
+    if (found !== undefined) return found;
+    return Promise.race([
+      new Promise<Delivery>((resolve) => this.#waiters.push({ text, resolve })),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`no delivery containing ${text} within 60 s (${this.deliveries.length} deliveries)`)), 60_000),
+      ),
+    ]);
+  }
+
+  stop(): void {
+    this.#server.closeAllConnections();
+    this.#server.close();
+  }
+}
+
+const eventsOf = (raw: Buffer): Json[] => {
+  const doc = JSON.parse(raw.toString('utf8')) as Json;
+  expect(doc.type).to.equal('EPCISQueryDocument');
+  return ((((doc.epcisBody as Json).queryResults as Json).resultsBody as Json).eventList as Json[]) ?? [];
+};
+
+describe('EPCIS subscriptions', function () {
+  const name = `subs-${uniqueId('q').replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 60);
+  const receivers: Receiver[] = [];
+  const receiver = async (): Promise<{ receiver: Receiver; dest: string }> => {
+    const r = new Receiver();
+    receivers.push(r);
+    return { receiver: r, dest: await r.start() };
+  };
+  const subscribe = (body: Json): request.Test =>
+    request(app).post(`/epcis/queries/${name}/subscriptions`).set('x-test-user', USER).send(body);
+
+  before(async function () {
+    await registerPrefixes('PartsCo', ['4012345']);
+    const res = await request(app)
+      .post('/epcis/queries')
+      .set('x-test-user', USER)
+      .send({ name, query: { EQ_bizStep: 'storing', MATCH_epc: [`urn:epc:idpat:sgtin:${ITEM}.*`] } });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+  });
+  after(async function () {
+    for (const r of receivers) r.stop();
+    await request(app).delete(`/epcis/queries/${name}`).set('x-test-user', USER);
+    await closeEpcis();
+  });
+
+  describe('webhook signatureToken', function () {
+    it('refuses a token too short or with spaces with 400 EPCIS_SIGNATURE_TOKEN, storing nothing', async function () {
+      const { dest } = await receiver();
+      for (const signatureToken of ['short', 'sixteen chars with spaces']) {
+        const res = await subscribe({ dest, stream: true, signatureToken });
+        expect(res.status, signatureToken).to.equal(400);
+        expect(res.type).to.equal('application/problem+json');
+        expect(res.body.code).to.equal('EPCIS_SIGNATURE_TOKEN');
+        expect(res.body.errors[0].pointer).to.equal('/signatureToken');
+      }
+      const listed = await request(app).get(`/epcis/queries/${name}/subscriptions`).set('x-test-user', USER);
+      expect(listed.body.subscriptions.filter((s: Json) => s.dest === dest)).to.deep.equal([]);
+    });
+
+    it('signs each delivery with GS1-Signature (HMAC-SHA256 of the body), and an unsigned subscription gets no such header', async function () {
+      const token = `tok-${uniqueId('secret')}-0123456789abcdef`;
+      const signed = await receiver();
+      const plain = await receiver();
+      const created = await subscribe({ dest: signed.dest, stream: true, signatureToken: token });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      expect(created.body.signed).to.equal(true);
+      expect(JSON.stringify(created.body)).not.to.include(token);
+      const unsigned = await subscribe({ dest: plain.dest, stream: true });
+      expect(unsigned.status, JSON.stringify(unsigned.body)).to.equal(201);
+      expect(unsigned.body.signed).to.equal(false);
+
+      const serial = uniqueId('sig');
+      expect((await capture([freshEvent(serial)])).status).to.equal(201);
+      const [withSignature, without] = await Promise.all([signed.receiver.delivering(serial), plain.receiver.delivering(serial)]);
+
+      const header = withSignature.headers['gs1-signature'];
+      expect(header)
+        .to.be.a('string')
+        .and.match(/^sha256=[0-9a-f]{64}$/);
+      const expected = Buffer.from(`sha256=${createHmac('sha256', token).update(withSignature.raw).digest('hex')}`);
+      expect(timingSafeEqual(Buffer.from(header as string), expected)).to.equal(true);
+      const forged = `sha256=${createHmac('sha256', `${token}x`).update(withSignature.raw).digest('hex')}`;
+      expect(header).not.to.equal(forged);
+      expect(eventsOf(withSignature.raw).map((e) => (e.epcList as string[])[0])).to.include(`urn:epc:id:sgtin:${ITEM}.${serial}`);
+
+      expect(without.headers).not.to.have.property('gs1-signature');
+      expect(eventsOf(without.raw).map((e) => (e.epcList as string[])[0])).to.include(`urn:epc:id:sgtin:${ITEM}.${serial}`);
+
+      const listed = await request(app).get(`/epcis/queries/${name}/subscriptions`).set('x-test-user', USER);
+      expect(listed.status).to.equal(200);
+      expect(JSON.stringify(listed.body)).not.to.include(token);
+      const byId = new Map((listed.body.subscriptions as Json[]).map((s) => [s.subscriptionID, s]));
+      expect(byId.get(created.body.subscriptionID)).to.include({ signed: true });
+      expect(byId.get(unsigned.body.subscriptionID)).to.include({ signed: false });
+      for (const id of [created.body.subscriptionID, unsigned.body.subscriptionID]) {
+        expect((await request(app).delete(`/epcis/queries/${name}/subscriptions/${id}`).set('x-test-user', USER)).status).to.equal(204);
+      }
+    });
+  });
+});
