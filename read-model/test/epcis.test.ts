@@ -8,6 +8,7 @@ import {
   openStore,
   parseEpcisQuery,
   queryEpcisEvents,
+  recordDelivery,
   SCHEMA,
   searchDocument,
   subscriptions,
@@ -371,7 +372,7 @@ describe('EPCIS subscriptions in a store written by an earlier version', functio
           VALUES ('old', 'q', 'https://hooks.example.com/x', false, 7, 'PartsCoMSP/qm1', '2026-01-01T00:00:00Z');`);
       await store.exec(SCHEMA);
       const [old] = await subscriptions(store, 'q');
-      expect(old).to.include({ id: 'old', afterBlock: 7, signatureToken: null });
+      expect(old).to.include({ id: 'old', afterBlock: 7, signatureToken: null, schedule: null, nextRunAt: null });
       await createSubscription(store, {
         id: 'new',
         queryName: 'q',
@@ -381,10 +382,18 @@ describe('EPCIS subscriptions in a store written by an earlier version', functio
         createdBy: 'PartsCoMSP/qm1',
         createdAt: '2026-01-02T00:00:00Z',
         signatureToken: 'a-client-secret-0123456789',
+        schedule: { second: '0', minute: '[0-59]' },
+        nextRunAt: 1_800_000_000_000,
       });
-      expect((await subscriptions(store, 'q')).map((s) => [s.id, s.signatureToken])).to.deep.equal([
-        ['old', null],
-        ['new', 'a-client-secret-0123456789'],
+      expect((await subscriptions(store, 'q')).map((s) => [s.id, s.signatureToken, s.schedule, s.nextRunAt])).to.deep.equal([
+        ['old', null, null, null],
+        ['new', 'a-client-secret-0123456789', { second: '0', minute: '[0-59]' }, 1_800_000_000_000],
+      ]);
+      await recordDelivery(store, 'new', { afterBlock: 9, at: '2026-01-02T00:01:00Z', nextRunAt: 1_800_000_060_000 });
+      await recordDelivery(store, 'old', { afterBlock: 9, at: '2026-01-02T00:01:00Z' });
+      expect((await subscriptions(store, 'q')).map((s) => [s.id, s.afterBlock, s.nextRunAt])).to.deep.equal([
+        ['old', 9, null],
+        ['new', 9, 1_800_000_060_000],
       ]);
     } finally {
       await store.close();

@@ -39,6 +39,7 @@ import { minBlock } from '../schemas';
 import { openEventStream } from '../http/sse';
 import { epcisError } from './errors';
 import { DEFAULT_PER_PAGE, EPCIS_CONTEXT, MAX_PER_PAGE, parseQuery, queryDocument, queryEvents, type QueryResult } from './query';
+import { nextRun, parseSchedule, SCHEDULE_FIELDS, ScheduleError, type RawSchedule, type ScheduleField } from './schedule';
 import { destinationProblem, signatureTokenProblem, startWebhookDispatcher } from './webhooks';
 
 /** The EPCIS and CBV versions this API speaks (response headers `GS1-EPCIS-Version`, `GS1-CBV-Version`). */
@@ -205,8 +206,65 @@ const subscriptionBody = z.strictObject({
     .describe(
       'a secret of yours (16-256 visible ASCII characters): each delivery then carries `GS1-Signature: sha256=<hex HMAC-SHA256 of the body, keyed with it>`; never shown again',
     ),
-  stream: z.literal(true).optional().describe('deliver as blocks are indexed (the only mode; schedules are not supported)'),
+  stream: z.literal(true).optional().describe('deliver as blocks are indexed (the default when no schedule is given); excludes `schedule`'),
+  schedule: z
+    .strictObject(
+      Object.fromEntries(
+        SCHEDULE_FIELDS.map((f) => [
+          f,
+          z
+            .union([z.string().max(512), z.number().int()])
+            .optional()
+            .describe('numbers and [low-high] ranges, comma-separated (EPCIS QuerySchedule); omitted: any'),
+        ]),
+      ) as Record<ScheduleField, z.ZodOptional<z.ZodUnion<[z.ZodString, z.ZodNumber]>>>,
+    )
+    .optional()
+    .describe(
+      'deliver the events since the last delivery at each matching time (UTC), e.g. {"second": "0", "minute": "5", "hour": "1"}; excludes `stream`',
+    ),
 });
+
+/**
+ * A subscription's mode: `stream` (delivered as blocks are indexed; also when
+ * neither is given) or a parsed `schedule` with its first run; 400
+ * `EPCIS_SUBSCRIPTION_MODE` when both are given, `EPCIS_SCHEDULE` when the
+ * schedule breaks the standard's grammar.
+ */
+function subscriptionMode(
+  body: { stream?: true; schedule?: Partial<Record<ScheduleField, string | number>> },
+  now: Date,
+): { schedule: RawSchedule; nextRunAt: number } | undefined {
+  if (body.schedule === undefined) return undefined;
+  if (body.stream !== undefined) {
+    const reason =
+      'stream and schedule are mutually exclusive (EPCIS 2.0): give stream: true to be notified as events arrive, or a schedule';
+    throw epcisError({
+      status: 400,
+      code: 'EPCIS_SUBSCRIPTION_MODE',
+      title: 'Invalid subscription',
+      detail: reason,
+      violations: [{ pointer: '/schedule', reason }],
+    });
+  }
+  const raw: RawSchedule = Object.fromEntries(
+    Object.entries(body.schedule).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
+  ) as RawSchedule;
+  try {
+    const next = nextRun(parseSchedule(raw), now);
+    if (next === undefined) throw new ScheduleError(undefined, 'schedule never fires: widen one of its fields');
+    return { schedule: raw, nextRunAt: next.getTime() };
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    throw epcisError({
+      status: 400,
+      code: 'EPCIS_SCHEDULE',
+      title: 'Invalid schedule',
+      detail: error.message,
+      violations: [{ pointer: error.field === undefined ? '/schedule' : `/schedule/${error.field}`, reason: error.message }],
+    });
+  }
+}
 
 /** A named query's parameters as stored: each a list of strings. */
 function storedParams(query: Readonly<Record<string, string | number | boolean | readonly string[]>>): Record<string, string[]> {
@@ -516,7 +574,9 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       tag: 'epcis',
       summary: 'Subscribe a webhook to a named query',
       description:
-        'From now on, each batch of newly indexed matching events is posted to `dest` as an EPCISQueryDocument (at least once, retried until 2xx). ' +
+        'From now on, each batch of newly indexed matching events (`stream: true`, the default), or the matching events since the last delivery at each ' +
+        'time a `schedule` matches, is posted to `dest` as an EPCISQueryDocument (at least once, retried until 2xx); signed with `GS1-Signature` ' +
+        'when a `signatureToken` is given. ' +
         '`dest`: https to a host that resolves to public addresses only, or a host listed in LOTLINE_EPCIS_WEBHOOK_HOSTS; redirects are not followed.',
       params: nameParams,
       body: subscriptionBody,
@@ -531,6 +591,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
     async ({ res, params, body, caller }) => {
       const reads = readModel();
       await loadQuery(params.name);
+      const mode = subscriptionMode(body, new Date());
       const tokenProblem = body.signatureToken === undefined ? undefined : signatureTokenProblem(body.signatureToken);
       if (tokenProblem !== undefined) {
         throw epcisError({
@@ -565,6 +626,8 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
             createdBy: `${caller.mspId}/${caller.user}`,
             createdAt: new Date().toISOString(),
             signatureToken: body.signatureToken ?? null,
+            schedule: mode?.schedule ?? null,
+            nextRunAt: mode?.nextRunAt ?? null,
           });
           return afterBlock;
         },
@@ -578,6 +641,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
           queryName: params.name,
           dest: body.dest,
           reportIfEmpty: body.reportIfEmpty ?? false,
+          ...(mode !== undefined ? { schedule: mode.schedule, nextRunAt: new Date(mode.nextRunAt).toISOString() } : { stream: true }),
           signed: body.signatureToken !== undefined,
           asOfBlock,
         });
@@ -595,7 +659,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       success: {
         status: 200,
         description:
-          '`{subscriptions: [{subscriptionID, dest, reportIfEmpty, signed, afterBlock, createdBy, createdAt, lastDeliveryAt, lastError}]}`; ' +
+          '`{subscriptions: [{subscriptionID, dest, reportIfEmpty, stream: true | schedule + nextRunAt, signed, afterBlock, createdBy, createdAt, lastDeliveryAt, lastError}]}`; ' +
           '`signed`: whether deliveries carry GS1-Signature (the token itself is never returned)',
       },
       errors: [400, 404, 406],
@@ -608,6 +672,9 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
           subscriptionID: s.id,
           dest: s.dest,
           reportIfEmpty: s.reportIfEmpty,
+          ...(s.schedule !== null
+            ? { schedule: s.schedule, nextRunAt: s.nextRunAt === null ? null : new Date(s.nextRunAt).toISOString() }
+            : { stream: true }),
           signed: s.signatureToken !== null,
           afterBlock: s.afterBlock,
           createdBy: s.createdBy,

@@ -1,7 +1,9 @@
 /**
  * EPCIS 2.0 query subscriptions beyond the plain webhook (query.spec.ts):
  * signed webhook deliveries (`signatureToken` → `GS1-Signature`), checked by a
- * receiver on 127.0.0.1 that recomputes the HMAC with node:crypto.
+ * receiver on 127.0.0.1 that recomputes the HMAC with node:crypto; scheduled
+ * subscriptions (`schedule`, every second here), which deliver at their times
+ * whether or not a block arrived.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -180,6 +182,74 @@ describe('EPCIS subscriptions', function () {
       for (const id of [created.body.subscriptionID, unsigned.body.subscriptionID]) {
         expect((await request(app).delete(`/epcis/queries/${name}/subscriptions/${id}`).set('x-test-user', USER)).status).to.equal(204);
       }
+    });
+  });
+
+  describe('scheduled subscriptions', function () {
+    it('refuses stream with schedule (400 EPCIS_SUBSCRIPTION_MODE) and schedules outside the standard grammar (400 EPCIS_SCHEDULE)', async function () {
+      const { dest } = await receiver();
+      const both = await subscribe({ dest, stream: true, schedule: { second: '0' } });
+      expect(both.status).to.equal(400);
+      expect(both.body.code).to.equal('EPCIS_SUBSCRIPTION_MODE');
+      for (const [schedule, pointer] of [
+        [{ second: '*' }, '/schedule/second'],
+        [{ hour: '[0-24]' }, '/schedule/hour'],
+        [{ month: '2', dayOfMonth: '30' }, '/schedule'],
+        [{}, '/schedule'],
+      ] as const) {
+        const res = await subscribe({ dest, schedule });
+        expect(res.status, JSON.stringify(schedule)).to.equal(400);
+        expect(res.type).to.equal('application/problem+json');
+        expect(res.body.code, JSON.stringify(res.body)).to.equal('EPCIS_SCHEDULE');
+        expect(res.body.errors[0].pointer).to.equal(pointer);
+      }
+      const unknown = await subscribe({ dest, schedule: { seconds: '0' } });
+      expect(unknown.status).to.equal(400);
+      const listed = await request(app).get(`/epcis/queries/${name}/subscriptions`).set('x-test-user', USER);
+      expect(listed.body.subscriptions.filter((s: Json) => s.dest === dest)).to.deep.equal([]);
+    });
+
+    it('with reportIfEmpty, reports at its scheduled times even when no block arrives', async function () {
+      const { receiver: r, dest } = await receiver();
+      const created = await subscribe({ dest, reportIfEmpty: true, schedule: { second: '[0-59]' } });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      expect(created.body.schedule).to.deep.equal({ second: '[0-59]' });
+      expect(created.body).not.to.have.property('stream');
+      const first = await r.delivering('EPCISQueryDocument');
+      const doc = JSON.parse(first.raw.toString('utf8')) as Json;
+      expect(((doc.epcisBody as Json).queryResults as Json).subscriptionID).to.equal(created.body.subscriptionID);
+      expect(eventsOf(first.raw)).to.deep.equal([]);
+      const deleted = await request(app)
+        .delete(`/epcis/queries/${name}/subscriptions/${created.body.subscriptionID}`)
+        .set('x-test-user', USER);
+      expect(deleted.status).to.equal(204);
+    });
+
+    it('delivers the events captured since its last delivery at the next scheduled time (second [0-59]), signed when asked', async function () {
+      const token = `tok-${uniqueId('sched')}-0123456789abcdef`;
+      const { receiver: r, dest } = await receiver();
+      const created = await subscribe({ dest, schedule: { second: '[0-59]' }, signatureToken: token });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      const listed = await request(app).get(`/epcis/queries/${name}/subscriptions`).set('x-test-user', USER);
+      const mine = (listed.body.subscriptions as Json[]).find((s) => s.subscriptionID === created.body.subscriptionID);
+      expect(mine).to.include({ signed: true });
+      expect(mine?.schedule).to.deep.equal({ second: '[0-59]' });
+      expect(Number.isNaN(Date.parse(mine?.nextRunAt as string))).to.equal(false);
+
+      const serials = [uniqueId('sch1'), uniqueId('sch2')];
+      const captured = await capture(serials.map(freshEvent));
+      expect(captured.status, JSON.stringify(captured.body)).to.equal(201);
+      const delivery = await r.delivering(serials[1] as string);
+      expect(eventsOf(delivery.raw).map((e) => (e.epcList as string[])[0])).to.include.members(
+        serials.map((s) => `urn:epc:id:sgtin:${ITEM}.${s}`),
+      );
+      expect(delivery.headers['gs1-signature']).to.equal(`sha256=${createHmac('sha256', token).update(delivery.raw).digest('hex')}`);
+      // Without reportIfEmpty, no run posts an empty document.
+      for (const d of r.deliveries) expect(eventsOf(d.raw).length).to.be.greaterThan(0);
+      const deleted = await request(app)
+        .delete(`/epcis/queries/${name}/subscriptions/${created.body.subscriptionID}`)
+        .set('x-test-user', USER);
+      expect(deleted.status).to.equal(204);
     });
   });
 });
