@@ -3,13 +3,18 @@
  * signed webhook deliveries (`signatureToken` → `GS1-Signature`), checked by a
  * receiver on 127.0.0.1 that recomputes the HMAC with node:crypto; scheduled
  * subscriptions (`schedule`, every second here), which deliver at their times
- * whether or not a block arrived.
+ * whether or not a block arrived; WebSocket subscriptions (`GET
+ * /epcis/queries/{name}/events` with `Upgrade: websocket`) with a real `ws`
+ * client through a real HTTP server.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import request from 'supertest';
+import { WebSocket } from 'ws';
+import { createApiServer } from '../../../gateway-api/src/http/server';
+import { WEBSOCKET_PROTOCOL } from '../../../gateway-api/src/http/upgrade';
 import { uniqueId } from '../support/network';
 import { closeEpcis, epcisApp, registerPrefixes } from './support';
 
@@ -250,6 +255,147 @@ describe('EPCIS subscriptions', function () {
         .delete(`/epcis/queries/${name}/subscriptions/${created.body.subscriptionID}`)
         .set('x-test-user', USER);
       expect(deleted.status).to.equal(204);
+    });
+  });
+
+  describe('WebSocket subscriptions', function () {
+    let base = '';
+    let server: Server | undefined;
+    const sockets: WebSocket[] = [];
+    before(async function () {
+      server = createApiServer(app);
+      await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+      base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(function () {
+      for (const s of sockets) s.terminate();
+      server?.closeAllConnections();
+      server?.close();
+    });
+
+    /** A subscribed socket (open), the 101's headers, and its messages as they come. */
+    async function subscribeSocket(
+      query: string,
+      queryName = name,
+    ): Promise<{ socket: WebSocket; headers: IncomingHttpHeaders; messages: Json[]; next: (test: (d: Json) => boolean) => Promise<Json> }> {
+      const socket = new WebSocket(`${base}/epcis/queries/${queryName}/events?${query}`, [WEBSOCKET_PROTOCOL], {
+        headers: { 'x-test-user': USER },
+      });
+      sockets.push(socket);
+      const messages: Json[] = [];
+      const waiters: { test: (d: Json) => boolean; resolve: (d: Json) => void }[] = [];
+      socket.on('message', (data: Buffer) => {
+        const doc = JSON.parse(data.toString('utf8')) as Json;
+        messages.push(doc);
+        for (const w of waiters.splice(0)) {
+          if (w.test(doc)) w.resolve(doc);
+          else waiters.push(w);
+        }
+      });
+      const headers = await new Promise<IncomingHttpHeaders>((resolve, reject) => {
+        let upgraded: IncomingHttpHeaders = {};
+        socket.on('upgrade', (res) => (upgraded = res.headers));
+        socket.on('open', () => resolve(upgraded));
+        socket.on('unexpected-response', (_req, res) => reject(new Error(`handshake answered ${res.statusCode}`)));
+        socket.on('error', reject);
+      });
+      const next = (test: (d: Json) => boolean): Promise<Json> => {
+        const found = messages.find(test);
+        if (found !== undefined) return Promise.resolve(found);
+        return Promise.race([
+          new Promise<Json>((resolve) => waiters.push({ test, resolve })),
+          new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new Error(`no such message within 60 s: ${JSON.stringify(messages)}`)), 60_000),
+          ),
+        ]);
+      };
+      return { socket, headers, messages, next };
+    }
+
+    /** The refusal of a handshake: status and problem. */
+    function refusal(path: string): Promise<{ status: number; body: Json }> {
+      return new Promise((resolve, reject) => {
+        const socket = new WebSocket(`${base}${path}`, [WEBSOCKET_PROTOCOL], { headers: { 'x-test-user': USER } });
+        sockets.push(socket);
+        socket.on('unexpected-response', (_req, res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => {
+            expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) as Json });
+          });
+        });
+        socket.on('open', () => reject(new Error(`${path}: the handshake was accepted`)));
+        socket.on('error', reject);
+      });
+    }
+
+    const epcsOf = (doc: Json): string[] => {
+      expect(doc.type).to.equal('EPCISQueryDocument');
+      const results = (doc.epcisBody as Json).queryResults as Json;
+      expect(results.queryName).to.equal(name);
+      return ((results.resultsBody as Json).eventList as Json[]).map((e) => (e.epcList as string[])[0] as string);
+    };
+
+    it('with stream=true, sends each newly indexed batch of matching events as one EPCISQueryDocument message', async function () {
+      const { socket, headers, next } = await subscribeSocket('stream=true');
+      expect(socket.protocol).to.equal(WEBSOCKET_PROTOCOL);
+      expect(headers['gs1-epcis-version']).to.equal('2.0.0');
+      const serials = [uniqueId('ws1'), uniqueId('ws2')];
+      const captured = await capture(serials.map(freshEvent));
+      expect(captured.status, JSON.stringify(captured.body)).to.equal(201);
+      const wanted = serials.map((s) => `urn:epc:id:sgtin:${ITEM}.${s}`);
+      // Both events are in one block, so one message holds both.
+      const doc = await next((d) => epcsOf(d).includes(wanted[0] as string));
+      expect(epcsOf(doc)).to.include.members(wanted);
+      const later = uniqueId('ws3');
+      expect((await capture([freshEvent(later)])).status).to.equal(201);
+      const second = await next((d) => epcsOf(d).includes(`urn:epc:id:sgtin:${ITEM}.${later}`));
+      expect(epcsOf(second)).not.to.include(wanted[0]);
+      socket.close();
+    });
+
+    it('with a schedule (second=[0-59]) and reportIfEmpty=true, sends a document at its times even without new events', async function () {
+      const { socket, next } = await subscribeSocket('second=[0-59]&reportIfEmpty=true');
+      const empty = await next((d) => epcsOf(d).length === 0);
+      expect(epcsOf(empty)).to.deep.equal([]);
+      const serial = uniqueId('wss');
+      expect((await capture([freshEvent(serial)])).status).to.equal(201);
+      await next((d) => epcsOf(d).includes(`urn:epc:id:sgtin:${ITEM}.${serial}`));
+      socket.close();
+    });
+
+    it('refuses bad handshakes with 4xx problem+json: mode, schedule, parameter, unknown query', async function () {
+      for (const [path, status, code] of [
+        [`/epcis/queries/${name}/events`, 400, 'EPCIS_SUBSCRIPTION_MODE'],
+        [`/epcis/queries/${name}/events?stream=true&second=0`, 400, 'EPCIS_SUBSCRIPTION_MODE'],
+        [`/epcis/queries/${name}/events?stream=yes`, 400, 'EPCIS_QUERY_PARAMETER'],
+        [`/epcis/queries/${name}/events?stream=true&reportIfEmpty=true`, 400, 'EPCIS_QUERY_PARAMETER'],
+        [`/epcis/queries/${name}/events?stream=true&perPage=5`, 400, 'EPCIS_QUERY_PARAMETER'],
+        [`/epcis/queries/${name}/events?second=*`, 400, 'EPCIS_SCHEDULE'],
+        [`/epcis/queries/no-such-query-${Date.now()}/events?stream=true`, 404, 'EPCIS_QUERY_NOT_FOUND'],
+      ] as const) {
+        const res = await refusal(path);
+        expect(res.status, path).to.equal(status);
+        expect(res.body.code, path).to.equal(code);
+      }
+      const plain = await request(app).get(`/epcis/queries/${name}/events`).query({ stream: 'true' }).set('x-test-user', USER);
+      expect(plain.status).to.equal(400);
+      expect(plain.body.code).to.equal('EPCIS_QUERY_PARAMETER');
+    });
+
+    it('closes the socket (4404) when its named query is deleted', async function () {
+      const other = `${name}-del`.slice(0, 64);
+      const created = await request(app)
+        .post('/epcis/queries')
+        .set('x-test-user', USER)
+        .send({ name: other, query: { EQ_bizStep: 'storing' } });
+      expect(created.status).to.equal(201);
+      const { socket } = await subscribeSocket('stream=true', other);
+      const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+      expect((await request(app).delete(`/epcis/queries/${other}`).set('x-test-user', USER)).status).to.equal(204);
+      expect(await closed).to.equal(4404);
     });
   });
 });
