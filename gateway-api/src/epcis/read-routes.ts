@@ -325,7 +325,7 @@ function socketModeOf(query: Record<string, string | undefined>): SocketMode {
       throw bad('reportIfEmpty', 'applies to scheduled subscriptions only: leave it out with stream=true');
     return { kind: 'stream' };
   }
-  const { schedule } = scheduleOf(fields, new Date(), (field) => field ?? 'second');
+  const { schedule } = scheduleOf(fields, new Date(), (field) => field ?? Object.keys(fields)[0] ?? 'second');
   return { kind: 'schedule', schedule, reportIfEmpty: query.reportIfEmpty === 'true' };
 }
 

@@ -234,9 +234,15 @@ export function startWebhookDispatcher(options: DispatcherOptions): Promise<void
   const retryMs = options.retryMs ?? 5_000;
   const pause = (ms: number): Promise<void> =>
     new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
+      // The abort listener goes again when the timer ends the pause: the dispatcher pauses for as long as it runs.
+      const done = (): void => {
+        clearTimeout(timer);
+        reads.closing.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
       timer.unref();
-      reads.closing.addEventListener('abort', () => resolve(), { once: true });
+      reads.closing.addEventListener('abort', done, { once: true });
     });
   return (async () => {
     let seen = -1;

@@ -79,11 +79,14 @@ export interface SocketOptions {
 /** Sleep until `ms` passed, the socket closed or the read model closes. */
 function sleep(ms: number, socket: WebSocket, reads: ReadModelService): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
+    // Every listener is removed again, whichever ends the sleep: a long-lived socket sleeps many times.
     const done = (): void => {
       clearTimeout(timer);
+      socket.off('close', done);
+      reads.closing.removeEventListener('abort', done);
       resolve();
     };
+    const timer = setTimeout(done, ms);
     socket.once('close', done);
     reads.closing.addEventListener('abort', done, { once: true });
   });
