@@ -15,6 +15,7 @@ import { expect } from 'chai';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
 import { pino, type Logger } from 'pino';
 import request from 'supertest';
+import { WebSocket } from 'ws';
 import { createServer } from '../src/app';
 import { createTokenVerifier } from '../src/auth/jwt';
 import type { AuthConfig } from '../src/config';
@@ -22,6 +23,7 @@ import { eventHashId } from '../src/epcis/hash';
 import { MAX_JSON_DEPTH, tooDeepAt } from '../src/http/json';
 import { redactUrl } from '../src/http/redact';
 import { createApiServer } from '../src/http/server';
+import { BEARER_PROTOCOL_PREFIX, WEBSOCKET_PROTOCOL } from '../src/http/upgrade';
 import type { WalletIdentity } from '../src/identity/wallet';
 
 const ISSUER = 'lotline-test';
@@ -925,5 +927,75 @@ describe('API problem languages (Accept-Language)', function () {
     const missing = await request(app).get('/nowhere').set('accept-language', 'ja');
     expectProblem(missing, 404, 'ROUTE_NOT_FOUND');
     expect(missing.body.detail).to.equal('GET /nowhere というリソースはありません');
+  });
+});
+
+describe('WebSocket handshakes (routed through the app)', function () {
+  const servers: Server[] = [];
+  afterEach(function () {
+    for (const server of servers.splice(0)) {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  async function listening(): Promise<{ base: string; token: Harness['token'] }> {
+    const { app, token } = await harness();
+    const server = createApiServer(app);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { base: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, token };
+  }
+
+  /** Open a WebSocket that the server must refuse: the refusal's status, media type and body. */
+  function refusal(
+    url: string,
+    protocols: string[],
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; type: string; body: string }> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, protocols, { headers });
+      socket.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+      });
+      socket.on('open', () => reject(new Error('the handshake was accepted')));
+      socket.on('error', reject);
+    });
+  }
+
+  it('answers a handshake without a token with 401 problem+json (TOKEN_MISSING), as any request', async function () {
+    const { base } = await listening();
+    const res = await refusal(`${base}/epcis/queries/q/events?stream=true`, [WEBSOCKET_PROTOCOL]);
+    expect(res.status).to.equal(401);
+    expect(res.type).to.match(/^application\/problem\+json/);
+    expect(JSON.parse(res.body)).to.include({ status: 401, code: 'TOKEN_MISSING' });
+  });
+
+  it('takes a browser token from the lotline.bearer.<token> subprotocol: past authentication, this app without a read model answers 503', async function () {
+    const { base, token } = await listening();
+    const res = await refusal(`${base}/epcis/queries/q/events?stream=true`, [
+      WEBSOCKET_PROTOCOL,
+      `${BEARER_PROTOCOL_PREFIX}${await token()}`,
+    ]);
+    expect(res.status).to.equal(503);
+    expect(JSON.parse(res.body)).to.include({ code: 'READ_MODEL_UNAVAILABLE' });
+  });
+
+  it('refuses a token in the subprotocol signed with another key (401 TOKEN_SIGNATURE_INVALID)', async function () {
+    const { base, token } = await listening();
+    const forged = await token({}, { key: (await generateKeyPair('ES256')).privateKey });
+    const res = await refusal(`${base}/epcis/queries/q/events?stream=true`, [WEBSOCKET_PROTOCOL, `${BEARER_PROTOCOL_PREFIX}${forged}`]);
+    expect(res.status).to.equal(401);
+    expect(JSON.parse(res.body)).to.include({ code: 'TOKEN_SIGNATURE_INVALID' });
+  });
+
+  it('answers an upgrade to a route that takes none as that route answers a GET, and closes the connection', async function () {
+    const { base } = await listening();
+    const res = await refusal(`${base}/healthz`, []);
+    expect(res.status).to.equal(200);
+    expect(JSON.parse(res.body)).to.include({ status: 'ok' });
   });
 });

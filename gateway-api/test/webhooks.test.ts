@@ -1,5 +1,6 @@
+import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
-import { destinationProblem, isInternalAddress } from '../src/epcis';
+import { destinationProblem, isInternalAddress, signatureOf, signatureTokenProblem } from '../src/epcis';
 
 describe('EPCIS webhook destinations (SSRF rules)', function () {
   const publicHost = async (): Promise<string[]> => ['93.184.216.34'];
@@ -40,5 +41,25 @@ describe('EPCIS webhook destinations (SSRF rules)', function () {
     expect(isInternalAddress('fd00::1')).to.equal(true);
     expect(isInternalAddress('8.8.8.8')).to.equal(false);
     expect(isInternalAddress('2001:4860:4860::8888')).to.equal(false);
+  });
+});
+
+describe('EPCIS webhook signatures (GS1-Signature)', function () {
+  it('is sha256= and the hex HMAC-SHA256 of the body bytes, keyed with the token', function () {
+    const body = '{"type":"EPCISQueryDocument","x":"\u00e9"}';
+    const token = '13df38d8275b13f05704629e5f1cf3d45d6132d5';
+    const expected = createHmac('sha256', Buffer.from(token, 'utf8')).update(Buffer.from(body, 'utf8')).digest('hex');
+    expect(signatureOf(body, token)).to.equal(`sha256=${expected}`);
+    expect(signatureOf(body, `${token}0`)).not.to.equal(`sha256=${expected}`);
+    expect(signatureOf(`${body} `, token)).not.to.equal(`sha256=${expected}`);
+  });
+
+  it('accepts 16 to 256 visible ASCII characters, and says what is wrong otherwise', function () {
+    expect(signatureTokenProblem('13df38d8275b13f05704629e5f1cf3d45d6132d5')).to.equal(undefined);
+    expect(signatureTokenProblem('x'.repeat(16))).to.equal(undefined);
+    expect(signatureTokenProblem('x'.repeat(15))).to.match(/16 to 256 characters long \(it has 15\)/);
+    expect(signatureTokenProblem('x'.repeat(257))).to.match(/it has 257/);
+    expect(signatureTokenProblem('sixteen chars with spaces')).to.match(/visible ASCII/);
+    expect(signatureTokenProblem('abcdefghijklmnop\u00e9')).to.match(/visible ASCII/);
   });
 });

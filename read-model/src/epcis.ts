@@ -416,6 +416,12 @@ export interface Subscription {
   readonly createdAt: string;
   readonly lastDeliveryAt: string | null;
   readonly lastError: string | null;
+  /** The client's secret the dispatcher signs each delivery with (`GS1-Signature`); null when none was given. Never shown to clients. */
+  readonly signatureToken: string | null;
+  /** A scheduled subscription's schedule (the standard's fields, as given); null for one delivered as blocks are indexed (`stream`). */
+  readonly schedule: Readonly<Record<string, string>> | null;
+  /** When a scheduled subscription runs next (ms since the epoch); null for a streaming one. */
+  readonly nextRunAt: number | null;
 }
 
 interface SubscriptionRow {
@@ -428,6 +434,9 @@ interface SubscriptionRow {
   created_at: string;
   last_delivery_at: string | null;
   last_error: string | null;
+  signature_token: string | null;
+  schedule: Record<string, string> | null;
+  next_run_at: string | number | null;
 }
 
 const subscription = (r: SubscriptionRow): Subscription => ({
@@ -440,13 +449,28 @@ const subscription = (r: SubscriptionRow): Subscription => ({
   createdAt: r.created_at,
   lastDeliveryAt: r.last_delivery_at,
   lastError: r.last_error,
+  signatureToken: r.signature_token,
+  schedule: r.schedule,
+  nextRunAt: r.next_run_at === null ? null : Number(r.next_run_at),
 });
 
 /** Store a subscription. */
 export async function createSubscription(sql: Sql, s: Omit<Subscription, 'lastDeliveryAt' | 'lastError'>): Promise<void> {
   await sql.query(
-    `INSERT INTO epcis_subscriptions (id, query_name, dest, report_if_empty, after_block, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [s.id, s.queryName, s.dest, s.reportIfEmpty, s.afterBlock, s.createdBy, s.createdAt],
+    `INSERT INTO epcis_subscriptions (id, query_name, dest, report_if_empty, after_block, created_by, created_at, signature_token, schedule, next_run_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)`,
+    [
+      s.id,
+      s.queryName,
+      s.dest,
+      s.reportIfEmpty,
+      s.afterBlock,
+      s.createdBy,
+      s.createdAt,
+      s.signatureToken,
+      s.schedule === null ? null : JSON.stringify(s.schedule),
+      s.nextRunAt,
+    ],
   );
 }
 
@@ -464,15 +488,21 @@ export async function deleteSubscription(sql: Sql, queryName: string, id: string
   return (await sql.query(`DELETE FROM epcis_subscriptions WHERE query_name = $1 AND id = $2 RETURNING id`, [queryName, id])).length === 1;
 }
 
-/** Record a delivery: blocks up to `afterBlock` delivered, or the error of a failed attempt. */
-export async function recordDelivery(sql: Sql, id: string, outcome: { afterBlock: number; at: string } | { error: string }): Promise<void> {
+/**
+ * Record a delivery: blocks up to `afterBlock` delivered (and, for a scheduled
+ * subscription, when it runs next), or the error of a failed attempt.
+ */
+export async function recordDelivery(
+  sql: Sql,
+  id: string,
+  outcome: { afterBlock: number; at: string; nextRunAt?: number } | { error: string },
+): Promise<void> {
   if ('error' in outcome) await sql.query(`UPDATE epcis_subscriptions SET last_error = $2 WHERE id = $1`, [id, outcome.error]);
   else {
-    await sql.query(`UPDATE epcis_subscriptions SET after_block = $2, last_delivery_at = $3, last_error = NULL WHERE id = $1`, [
-      id,
-      outcome.afterBlock,
-      outcome.at,
-    ]);
+    await sql.query(
+      `UPDATE epcis_subscriptions SET after_block = $2, last_delivery_at = $3, last_error = NULL, next_run_at = COALESCE($4, next_run_at) WHERE id = $1`,
+      [id, outcome.afterBlock, outcome.at, outcome.nextRunAt ?? null],
+    );
   }
 }
 

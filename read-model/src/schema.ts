@@ -9,7 +9,9 @@
  *
  * `epcis_named_queries` and `epcis_subscriptions` are the organisation's own
  * EPCIS named queries and webhook subscriptions: off-ledger, not derived from
- * blocks, so not in {@link DATA_TABLES}.
+ * blocks, so not in {@link DATA_TABLES}. Columns added to it later
+ * (`signature_token`, `schedule`, `next_run_at`) are added with `ADD COLUMN IF NOT EXISTS`, so a store
+ * written by an earlier version opens and its subscriptions keep working.
  *
  * `checkpoint` holds the next block to index; it is written in the same
  * transaction as the rows of the block before it.
@@ -99,6 +101,9 @@ CREATE TABLE IF NOT EXISTS epcis_subscriptions (
   dest text NOT NULL, report_if_empty boolean NOT NULL, after_block bigint NOT NULL,
   created_by text NOT NULL, created_at text NOT NULL, last_delivery_at text, last_error text
 );
+ALTER TABLE epcis_subscriptions ADD COLUMN IF NOT EXISTS signature_token text;
+ALTER TABLE epcis_subscriptions ADD COLUMN IF NOT EXISTS schedule jsonb;
+ALTER TABLE epcis_subscriptions ADD COLUMN IF NOT EXISTS next_run_at bigint;
 CREATE TABLE IF NOT EXISTS lot_inherited (
   lot_id text NOT NULL, kind text NOT NULL, source_lot_id text NOT NULL, event_id text NOT NULL, recall_id text,
   PRIMARY KEY (lot_id, kind, source_lot_id, event_id)

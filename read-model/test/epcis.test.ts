@@ -1,14 +1,17 @@
 import { expect } from 'chai';
 import {
   backfillSearch,
+  createSubscription,
   EpcisQueryError,
   epcisOutputEvent,
   epcisVocabulary,
   openStore,
   parseEpcisQuery,
   queryEpcisEvents,
+  recordDelivery,
   SCHEMA,
   searchDocument,
+  subscriptions,
   tokenOf,
   type RawQuery,
   type Store,
@@ -348,5 +351,52 @@ describe('EPCIS queries on the read model (PGlite, real SQL)', function () {
       ]);
       expect(new Set([...first.values, ...rest.values]).size).to.equal(first.values.length + rest.values.length);
     });
+  });
+});
+
+describe('EPCIS subscriptions in a store written by an earlier version', function () {
+  this.timeout(60_000);
+
+  it('open after the schema runs again: the new columns are added and old subscriptions read back without them', async function () {
+    const store = await openStore({ kind: 'pglite-memory' });
+    try {
+      // The table as the first version with subscriptions created it.
+      await store.exec(`
+        CREATE TABLE epcis_named_queries (name text PRIMARY KEY, params jsonb NOT NULL, created_by text NOT NULL, created_at text NOT NULL);
+        CREATE TABLE epcis_subscriptions (
+          id text PRIMARY KEY, query_name text NOT NULL REFERENCES epcis_named_queries (name) ON DELETE CASCADE,
+          dest text NOT NULL, report_if_empty boolean NOT NULL, after_block bigint NOT NULL,
+          created_by text NOT NULL, created_at text NOT NULL, last_delivery_at text, last_error text);
+        INSERT INTO epcis_named_queries VALUES ('q', '{"EQ_bizStep":["storing"]}', 'PartsCoMSP/qm1', '2026-01-01T00:00:00Z');
+        INSERT INTO epcis_subscriptions (id, query_name, dest, report_if_empty, after_block, created_by, created_at)
+          VALUES ('old', 'q', 'https://hooks.example.com/x', false, 7, 'PartsCoMSP/qm1', '2026-01-01T00:00:00Z');`);
+      await store.exec(SCHEMA);
+      const [old] = await subscriptions(store, 'q');
+      expect(old).to.include({ id: 'old', afterBlock: 7, signatureToken: null, schedule: null, nextRunAt: null });
+      await createSubscription(store, {
+        id: 'new',
+        queryName: 'q',
+        dest: 'https://hooks.example.com/y',
+        reportIfEmpty: false,
+        afterBlock: 8,
+        createdBy: 'PartsCoMSP/qm1',
+        createdAt: '2026-01-02T00:00:00Z',
+        signatureToken: 'a-client-secret-0123456789',
+        schedule: { second: '0', minute: '[0-59]' },
+        nextRunAt: 1_800_000_000_000,
+      });
+      expect((await subscriptions(store, 'q')).map((s) => [s.id, s.signatureToken, s.schedule, s.nextRunAt])).to.deep.equal([
+        ['old', null, null, null],
+        ['new', 'a-client-secret-0123456789', { second: '0', minute: '[0-59]' }, 1_800_000_000_000],
+      ]);
+      await recordDelivery(store, 'new', { afterBlock: 9, at: '2026-01-02T00:01:00Z', nextRunAt: 1_800_000_060_000 });
+      await recordDelivery(store, 'old', { afterBlock: 9, at: '2026-01-02T00:01:00Z' });
+      expect((await subscriptions(store, 'q')).map((s) => [s.id, s.afterBlock, s.nextRunAt])).to.deep.equal([
+        ['old', 9, null],
+        ['new', 9, 1_800_000_060_000],
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -2,7 +2,14 @@
 export { epcisRoutes, epcisCaptureBody, EPCIS_MEDIA_TYPES, type EpcisRouteDeps } from './router';
 export { captureDocument, validateDocument, type CaptureOptions, type CaptureResponse } from './capture';
 export { queryEvents, parseQuery, queryDocument, mergedContext } from './query';
-export { destinationProblem, isInternalAddress, startWebhookDispatcher } from './webhooks';
+export {
+  destinationProblem,
+  isInternalAddress,
+  signatureOf,
+  signatureTokenProblem,
+  SIGNATURE_HEADER,
+  startWebhookDispatcher,
+} from './webhooks';
 export { epcisNegotiation, EPCIS_VERSION, CBV_VERSION } from './read-routes';
 export { exportTrace, traceDocument, classOfLot } from './export';
 export { schemaViolations, loadEpcisSchema } from './schema';

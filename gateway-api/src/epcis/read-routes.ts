@@ -37,9 +37,12 @@ import type { ApiRouter } from '../http/route';
 import { requireReadModel, type ReadModelService } from '../read-model';
 import { minBlock } from '../schemas';
 import { openEventStream } from '../http/sse';
+import { upgradeOf } from '../http/upgrade';
 import { epcisError } from './errors';
 import { DEFAULT_PER_PAGE, EPCIS_CONTEXT, MAX_PER_PAGE, parseQuery, queryDocument, queryEvents, type QueryResult } from './query';
-import { destinationProblem, startWebhookDispatcher } from './webhooks';
+import { nextRun, parseSchedule, SCHEDULE_FIELDS, ScheduleError, type RawSchedule, type Schedule, type ScheduleField } from './schedule';
+import { changesAfter, serveSocket, type SocketMode } from './websocket';
+import { destinationProblem, signatureTokenProblem, startWebhookDispatcher } from './webhooks';
 
 /** The EPCIS and CBV versions this API speaks (response headers `GS1-EPCIS-Version`, `GS1-CBV-Version`). */
 export const EPCIS_VERSION = '2.0.0';
@@ -199,8 +202,132 @@ const namedQueryBody = z.strictObject({
 const subscriptionBody = z.strictObject({
   dest: noNul(2048).describe('the webhook URL: https to a public host, or a host listed in LOTLINE_EPCIS_WEBHOOK_HOSTS'),
   reportIfEmpty: z.boolean().optional().describe('also post when new blocks brought no matching event'),
-  stream: z.literal(true).optional().describe('deliver as blocks are indexed (the only mode; schedules are not supported)'),
+  signatureToken: z
+    .string()
+    .optional()
+    .describe(
+      'a secret of yours (16-256 visible ASCII characters): each delivery then carries `GS1-Signature: sha256=<hex HMAC-SHA256 of the body, keyed with it>`; never shown again',
+    ),
+  stream: z.literal(true).optional().describe('deliver as blocks are indexed (the default when no schedule is given); excludes `schedule`'),
+  schedule: z
+    .strictObject(
+      Object.fromEntries(
+        SCHEDULE_FIELDS.map((f) => [
+          f,
+          z
+            .union([z.string().max(512), z.number().int()])
+            .optional()
+            .describe('numbers and [low-high] ranges, comma-separated (EPCIS QuerySchedule); omitted: any'),
+        ]),
+      ) as Record<ScheduleField, z.ZodOptional<z.ZodUnion<[z.ZodString, z.ZodNumber]>>>,
+    )
+    .optional()
+    .describe(
+      'deliver the events since the last delivery at each matching time (UTC), e.g. {"second": "0", "minute": "5", "hour": "1"}; excludes `stream`',
+    ),
 });
+
+/** The 400 for a subscription that gives both `stream` and a schedule (EPCIS 2.0: mutually exclusive), or (`missing`) neither. */
+function modeProblem(pointer: string, missing = false): ApiError {
+  const reason = missing
+    ? 'a WebSocket subscription needs stream=true (report as events arrive) or a schedule (second, minute, hour, dayOfMonth, month, dayOfWeek)'
+    : 'stream and schedule are mutually exclusive (EPCIS 2.0): give stream: true to be notified as events arrive, or a schedule';
+  return epcisError({
+    status: 400,
+    code: 'EPCIS_SUBSCRIPTION_MODE',
+    title: 'Invalid subscription',
+    detail: reason,
+    violations: [{ pointer, reason }],
+  });
+}
+
+/**
+ * Parse a subscription's schedule fields (400 `EPCIS_SCHEDULE` when they
+ * break the standard's grammar, at `pointerOf(field)`): the fields as given,
+ * the parsed schedule and its first run after `now`.
+ */
+function scheduleOf(
+  fields: Partial<Record<ScheduleField, string | number>>,
+  now: Date,
+  pointerOf: (field: ScheduleField | undefined) => string,
+): { raw: RawSchedule; schedule: Schedule; nextRunAt: number } {
+  const raw: RawSchedule = Object.fromEntries(
+    Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
+  ) as RawSchedule;
+  try {
+    const schedule = parseSchedule(raw);
+    const next = nextRun(schedule, now);
+    if (next === undefined) throw new ScheduleError(undefined, 'schedule never fires: widen one of its fields');
+    return { raw, schedule, nextRunAt: next.getTime() };
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    throw epcisError({
+      status: 400,
+      code: 'EPCIS_SCHEDULE',
+      title: 'Invalid schedule',
+      detail: error.message,
+      violations: [{ pointer: pointerOf(error.field), reason: error.message }],
+    });
+  }
+}
+
+/** A webhook subscription's mode: undefined for `stream` (also when neither is given), or its schedule; 400 when both are given. */
+function subscriptionMode(
+  body: { stream?: true; schedule?: Partial<Record<ScheduleField, string | number>> },
+  now: Date,
+): { raw: RawSchedule; nextRunAt: number } | undefined {
+  if (body.schedule === undefined) return undefined;
+  if (body.stream !== undefined) throw modeProblem('/schedule');
+  return scheduleOf(body.schedule, now, (field) => (field === undefined ? '/schedule' : `/schedule/${field}`));
+}
+
+/** The query parameters of `GET /epcis/queries/:name/events`: a page, or a WebSocket subscription's mode (`stream`, `reportIfEmpty`, schedule). */
+const namedEventsQuery = z.strictObject({
+  perPage,
+  nextPageToken,
+  minBlock,
+  stream: z.string().optional().describe('WebSocket subscriptions: `true` to report each batch of new matching events as it is indexed'),
+  reportIfEmpty: z
+    .string()
+    .optional()
+    .describe('WebSocket subscriptions with a schedule: `true` to send an empty document when nothing matched'),
+  ...Object.fromEntries(
+    SCHEDULE_FIELDS.map((f) => [
+      f,
+      z.string().optional().describe(`WebSocket subscriptions: the schedule's ${f} (EPCIS QuerySchedule syntax)`),
+    ]),
+  ),
+});
+
+/** The WebSocket subscription a handshake's parameters ask for (400 `EPCIS_QUERY_PARAMETER`, `EPCIS_SUBSCRIPTION_MODE`, `EPCIS_SCHEDULE`). */
+function socketModeOf(query: Record<string, string | undefined>): SocketMode {
+  const bad = (pointer: string, reason: string): ApiError =>
+    epcisError({
+      status: 400,
+      code: 'EPCIS_QUERY_PARAMETER',
+      title: 'Invalid query parameter',
+      detail: `${pointer}: ${reason}`,
+      violations: [{ pointer, reason }],
+    });
+  for (const name of ['perPage', 'nextPageToken', 'minBlock']) {
+    if (query[name] !== undefined)
+      throw bad(name, 'pages are not for WebSocket subscriptions: leave it out (a subscription reports from now on)');
+  }
+  if (query.stream !== undefined && query.stream !== 'true') throw bad('stream', 'must be true (or left out, with a schedule)');
+  if (query.reportIfEmpty !== undefined && !['true', 'false'].includes(query.reportIfEmpty))
+    throw bad('reportIfEmpty', 'must be true or false');
+  const fields = Object.fromEntries(SCHEDULE_FIELDS.flatMap((f) => (query[f] !== undefined ? [[f, query[f]]] : [])));
+  const scheduled = Object.keys(fields).length > 0;
+  if (query.stream !== undefined && scheduled) throw modeProblem('stream');
+  if (query.stream === undefined && !scheduled) throw modeProblem('stream', true);
+  if (!scheduled) {
+    if (query.reportIfEmpty !== undefined)
+      throw bad('reportIfEmpty', 'applies to scheduled subscriptions only: leave it out with stream=true');
+    return { kind: 'stream' };
+  }
+  const { schedule } = scheduleOf(fields, new Date(), (field) => field ?? Object.keys(fields)[0] ?? 'second');
+  return { kind: 'schedule', schedule, reportIfEmpty: query.reportIfEmpty === 'true' };
+}
 
 /** A named query's parameters as stored: each a list of strings. */
 function storedParams(query: Readonly<Record<string, string | number | boolean | readonly string[]>>): Record<string, string[]> {
@@ -225,20 +352,16 @@ async function streamEvents(
   let open = true;
   req.on('close', () => (open = false));
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);
-  const batch = 1000;
   try {
     while (open && !reads.closing.aborted) {
-      const changes = await reads.read(undefined, (m) => m.epcisChanges(query, after, batch));
-      const last = changes.events[changes.events.length - 1];
-      const full = changes.events.length === batch && last !== undefined && last.changedBlock - 1 > after;
-      const position = full ? last.changedBlock - 1 : changes.asOfBlock;
+      const changes = await changesAfter(reads, query, after);
       if (changes.events.length > 0 && open) {
         res.write(
-          `id: ${position}\nevent: epcisQueryDocument\ndata: ${JSON.stringify(queryDocument(changes.events, { queryName: name }))}\n\n`,
+          `id: ${changes.position}\nevent: epcisQueryDocument\ndata: ${JSON.stringify(queryDocument(changes.events, { queryName: name }))}\n\n`,
         );
       }
-      after = Math.max(after, position);
-      if (!full) await reads.read(undefined, (m) => m.waitFor(after + 1, heartbeatMs));
+      after = changes.position;
+      if (!changes.more) await reads.read(undefined, (m) => m.waitFor(after + 1, heartbeatMs));
     }
   } catch {
     // The stream ends when the client leaves or the read model closes; the client resumes with Last-Event-ID.
@@ -470,23 +593,44 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       path: '/epcis/queries/:name/events',
       operationId: 'epcisQueryNamed',
       tag: 'epcis',
-      summary: 'Run a named query, or subscribe to its new events (Accept: text/event-stream)',
+      summary: 'Run a named query, or subscribe to its new events (Accept: text/event-stream, or Upgrade: websocket)',
       description:
         'JSON: a page of the query, as GET /epcis/events. `Accept: text/event-stream`: from now on (or after `Last-Event-ID`, a block number), ' +
-        'each batch of newly indexed matching events as an `epcisQueryDocument` event.',
+        'each batch of newly indexed matching events as an `epcisQueryDocument` event. `Upgrade: websocket` (EPCIS 2.0) with `stream=true` or ' +
+        'a schedule (`second` … `dayOfWeek`, `reportIfEmpty`): 101, then one EPCISQueryDocument per message; subprotocol `lotline.epcis.v1`, ' +
+        'and browsers may pass their token as the subprotocol `lotline.bearer.<token>`.',
       params: nameParams,
-      query: pagingQuery,
+      query: namedEventsQuery,
       success: { status: 200, description: 'an EPCISQueryDocument, or an event stream', contentType: 'application/ld+json' },
       errors: [400, 404, 406, 413],
     },
     async ({ req, res, params, query }) => {
       const reads = readModel();
       const stored = await loadQuery(params.name);
+      const raw = query as Record<string, string | undefined>;
+      if (upgradeOf(req) !== undefined && req.get('Upgrade')?.toLowerCase() === 'websocket') {
+        const mode = socketModeOf(raw);
+        const options = { reads, queryName: params.name, query: parseQuery(stored.params), mode, heartbeatMs: deps.heartbeatMs ?? 15_000 };
+        await serveSocket(req, res, options);
+        return;
+      }
+      const subscribing = ['stream', 'reportIfEmpty', ...SCHEDULE_FIELDS].find((p) => raw[p] !== undefined);
+      if (subscribing !== undefined) {
+        const reason =
+          'subscribes over a WebSocket only: send Upgrade: websocket, or use Accept: text/event-stream or POST …/subscriptions';
+        throw epcisError({
+          status: 400,
+          code: 'EPCIS_QUERY_PARAMETER',
+          title: 'Invalid query parameter',
+          detail: `${subscribing}: ${reason}`,
+          violations: [{ pointer: subscribing, reason }],
+        });
+      }
       if (req.accepts(['application/ld+json', 'application/json', 'text/event-stream']) === 'text/event-stream') {
         await streamEvents(req, res, reads, params.name, parseQuery(stored.params), deps.heartbeatMs ?? 15_000);
         return;
       }
-      const raw = {
+      const page = {
         ...stored.params,
         ...(query.perPage !== undefined ? { perPage: query.perPage } : {}),
         ...(query.nextPageToken !== undefined ? { nextPageToken: query.nextPageToken } : {}),
@@ -494,7 +638,7 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       sendPage(
         req,
         res,
-        await queryEvents(reads, parseQuery(raw), {
+        await queryEvents(reads, parseQuery(page), {
           queryName: params.name,
           ...(query.minBlock !== undefined ? { minBlock: query.minBlock } : {}),
         }),
@@ -510,17 +654,34 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       tag: 'epcis',
       summary: 'Subscribe a webhook to a named query',
       description:
-        'From now on, each batch of newly indexed matching events is posted to `dest` as an EPCISQueryDocument (at least once, retried until 2xx). ' +
+        'From now on, each batch of newly indexed matching events (`stream: true`, the default), or the matching events since the last delivery at each ' +
+        'time a `schedule` matches, is posted to `dest` as an EPCISQueryDocument (at least once, retried until 2xx); signed with `GS1-Signature` ' +
+        'when a `signatureToken` is given. ' +
         '`dest`: https to a host that resolves to public addresses only, or a host listed in LOTLINE_EPCIS_WEBHOOK_HOSTS; redirects are not followed.',
       params: nameParams,
       body: subscriptionBody,
       roles: ['admin', 'quality_manager'],
-      success: { status: 201, description: '`{subscriptionID, queryName, dest, reportIfEmpty, asOfBlock}` + Location' },
+      success: {
+        status: 201,
+        description:
+          '`{subscriptionID, queryName, dest, reportIfEmpty, signed, asOfBlock}` + Location (the signatureToken is never returned)',
+      },
       errors: [400, 404, 406],
     },
     async ({ res, params, body, caller }) => {
       const reads = readModel();
       await loadQuery(params.name);
+      const mode = subscriptionMode(body, new Date());
+      const tokenProblem = body.signatureToken === undefined ? undefined : signatureTokenProblem(body.signatureToken);
+      if (tokenProblem !== undefined) {
+        throw epcisError({
+          status: 400,
+          code: 'EPCIS_SIGNATURE_TOKEN',
+          title: 'Invalid signature token',
+          detail: tokenProblem,
+          violations: [{ pointer: '/signatureToken', reason: tokenProblem }],
+        });
+      }
       const problem = await destinationProblem(body.dest, hosts);
       if (problem !== undefined) {
         throw epcisError({
@@ -544,6 +705,9 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
             afterBlock,
             createdBy: `${caller.mspId}/${caller.user}`,
             createdAt: new Date().toISOString(),
+            signatureToken: body.signatureToken ?? null,
+            schedule: mode?.raw ?? null,
+            nextRunAt: mode?.nextRunAt ?? null,
           });
           return afterBlock;
         },
@@ -552,7 +716,15 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       res
         .status(201)
         .location(`/epcis/queries/${encodeURIComponent(params.name)}/subscriptions/${id}`)
-        .json({ subscriptionID: id, queryName: params.name, dest: body.dest, reportIfEmpty: body.reportIfEmpty ?? false, asOfBlock });
+        .json({
+          subscriptionID: id,
+          queryName: params.name,
+          dest: body.dest,
+          reportIfEmpty: body.reportIfEmpty ?? false,
+          ...(mode !== undefined ? { schedule: mode.raw, nextRunAt: new Date(mode.nextRunAt).toISOString() } : { stream: true }),
+          signed: body.signatureToken !== undefined,
+          asOfBlock,
+        });
     },
   );
 
@@ -566,7 +738,9 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       params: nameParams,
       success: {
         status: 200,
-        description: '`{subscriptions: [{subscriptionID, dest, reportIfEmpty, afterBlock, lastDeliveryAt, lastError}]}`',
+        description:
+          '`{subscriptions: [{subscriptionID, dest, reportIfEmpty, stream: true | schedule + nextRunAt, signed, afterBlock, createdBy, createdAt, lastDeliveryAt, lastError}]}`; ' +
+          '`signed`: whether deliveries carry GS1-Signature (the token itself is never returned)',
       },
       errors: [400, 404, 406],
     },
@@ -578,6 +752,10 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
           subscriptionID: s.id,
           dest: s.dest,
           reportIfEmpty: s.reportIfEmpty,
+          ...(s.schedule !== null
+            ? { schedule: s.schedule, nextRunAt: s.nextRunAt === null ? null : new Date(s.nextRunAt).toISOString() }
+            : { stream: true }),
+          signed: s.signatureToken !== null,
           afterBlock: s.afterBlock,
           createdBy: s.createdBy,
           createdAt: s.createdAt,

@@ -40,7 +40,15 @@ const CREDENTIAL_LIKE = /token|secret|passw|api[-_]?key|credential|signature/i;
 const JWT_SHAPED = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /** Request headers that carry credentials (logged as `[redacted]`). */
-export const CREDENTIAL_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'last-event-id'];
+export const CREDENTIAL_HEADERS: readonly string[] = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'last-event-id',
+  // May carry a browser's bearer token (http/upgrade.ts).
+  'sec-websocket-protocol',
+];
 
 function parameterName(raw: string): string {
   const name = raw.replace(/\+/g, ' ');

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { startupWarnings, type ListenConfig, type TlsFiles } from '../config';
 import { ApiError, toProblem } from '../errors';
+import { routeUpgrades } from './upgrade';
 
 /** Node's default request header limit (16 KiB), which Lotline keeps unless configured. */
 export const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
@@ -78,7 +79,11 @@ export function rawProblemResponse(problem: ApiError): string {
   );
 }
 
-/** An `http.Server` for the app, with the header limit set and problem+json answers to parser errors. */
+/**
+ * An `http.Server` for the app, with the header limit set, problem+json
+ * answers to parser errors, and upgrade requests (WebSockets) routed through
+ * the app (`upgrade.ts`).
+ */
 export function createApiServer(app: RequestListener, options: ApiServerOptions = {}): Server {
   const maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
   let server: Server;
@@ -94,6 +99,7 @@ export function createApiServer(app: RequestListener, options: ApiServerOptions 
       );
     }
   }
+  routeUpgrades(server, app);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // As Node's default handler does: a reset or half-answered connection cannot take a response.
     const response = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
