@@ -47,6 +47,21 @@ describe('store: prepared statements (PGlite)', function () {
     expect(mode[0]?.plan_cache_mode).to.equal('auto');
   });
 
+  it('keeps the statement prepared when the transaction that prepared it rolls back, or it fails itself', async function () {
+    const divide = 'SELECT $1::text AS s, 10 / $2::int AS n';
+    const failed = await store.transaction((sql) => sql.query(divide, ['a', 0], 'test_divide')).catch((e: unknown) => String(e));
+    expect(failed).to.match(/division by zero/);
+    const rolledBack = await store
+      .transaction(async (sql) => {
+        await sql.query(echo, ['b', 1], 'test_rolled_back');
+        throw new Error('rolled back');
+      })
+      .catch((e: unknown) => String(e));
+    expect(rolledBack).to.match(/rolled back/);
+    expect(await store.transaction((sql) => sql.query(divide, ['c', 5], 'test_divide'))).to.deep.equal([{ s: 'c', n: 2 }]);
+    expect(await store.transaction((sql) => sql.query(echo, ['d', 1], 'test_rolled_back'))).to.deep.equal([{ s: 'd', n: 2 }]);
+  });
+
   it('refuses parameters it cannot write as literals, and names it cannot use as they are', async function () {
     for (const params of [
       ['a\u0000b', 1],
