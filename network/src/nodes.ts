@@ -154,6 +154,8 @@ function ordererEnv(config: NetworkConfig, org: Org): NodeJS.ProcessEnv {
     ORDERER_GENERAL_TLS_CERTIFICATE: path.join(tls, 'server.crt'),
     ORDERER_GENERAL_TLS_ROOTCAS: `[${path.join(tls, 'ca.crt')}]`,
     ORDERER_GENERAL_BOOTSTRAPMETHOD: 'none',
+    // Peers ping every 10 s (KEEPALIVE_TIMINGS); Fabric's default minimum (60 s) answers that with GOAWAY.
+    ORDERER_GENERAL_KEEPALIVE_SERVERMININTERVAL: '10s',
     ORDERER_CHANNELPARTICIPATION_ENABLED: 'true',
     ORDERER_ADMIN_LISTENADDRESS: `${listen}:${port(org, 'ordererAdmin')}`,
     ORDERER_ADMIN_TLS_ENABLED: 'true',
@@ -289,6 +291,24 @@ function writePeerConfig(config: NetworkConfig, org: Org): string {
   return dir;
 }
 
+/**
+ * How soon a connection to a host that vanished (cut off, not closed) is found dead, and how soon the Gateway moves
+ * on from an orderer that does not answer. Fabric's defaults detect it after 60–80 s: the peer's deliver client pings
+ * its orderer every 60 s and waits 20 s, the servers refuse pings more often than every 60 s, and the Gateway waits
+ * 30 s for an orderer's answer, longer than the ledger client's 10 s submit deadline, so it never tried the next
+ * orderer within one call. The Gateway's own connections ping every 10 s (gRPC's floor; Fabric 2.5 sets no interval
+ * for them) and give up after 20 s; the servers now accept that.
+ */
+const KEEPALIVE_TIMINGS = {
+  CORE_PEER_KEEPALIVE_MININTERVAL: '10s',
+  CORE_PEER_KEEPALIVE_CLIENT_INTERVAL: '10s',
+  CORE_PEER_KEEPALIVE_CLIENT_TIMEOUT: '10s',
+  CORE_PEER_KEEPALIVE_DELIVERYCLIENT_INTERVAL: '10s',
+  CORE_PEER_KEEPALIVE_DELIVERYCLIENT_TIMEOUT: '10s',
+  // An orderer's Broadcast answer normally takes milliseconds (a follower forwards to the leader and answers).
+  CORE_PEER_GATEWAY_BROADCASTTIMEOUT: '5s',
+} as const;
+
 /** Gossip timings for a consortium of a handful of peers (core.yaml `peer.gossip.*`). */
 const GOSSIP_TIMINGS = {
   CORE_PEER_GOSSIP_ALIVETIMEINTERVAL: '2s',
@@ -320,6 +340,7 @@ function peerEnv(config: NetworkConfig, org: Org): NodeJS.ProcessEnv {
     // spent its whole deadline dialling. (A connection made before the host became unreachable still hangs until the
     // deadline: the ledger client then sends the same transaction again, see ledger-client/src/transactions.ts.)
     CORE_PEER_GATEWAY_DIALTIMEOUT: '5s',
+    ...KEEPALIVE_TIMINGS,
     CORE_PEER_LOCALMSPID: org.mspId,
     CORE_PEER_MSPCONFIGPATH: org.paths.peerMsp,
     CORE_PEER_TLS_ENABLED: 'true',

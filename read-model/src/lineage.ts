@@ -220,7 +220,8 @@ export async function requireLot(sql: Sql, id: string): Promise<void> {
 /**
  * A trace of a lot, as the chaincode's TraceLot answers it. One statement reads the subgraph within `maxDepth`, the
  * summaries of its lots and their refs, as one JSON text (decoding one text is several times cheaper than decoding
- * thousands of rows field by field, in PGlite's protocol decoder and node-pg's). The chaincode's own bounded walk
+ * thousands of rows field by field, in PGlite's protocol decoder and node-pg's). The statement is prepared once per
+ * connection and direction (planning it was 2.6–2.9 ms of each trace in PGlite). The chaincode's own bounded walk
  * (`walkLineage` of @lotline/domain) then runs over the subgraph's edges in the chaincode's order.
  */
 export async function traceLot(sql: Sql, rootId: string, direction: Direction, maxDepth: number, maxNodes: number): Promise<Trace> {
