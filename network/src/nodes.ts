@@ -154,7 +154,7 @@ function ordererEnv(config: NetworkConfig, org: Org): NodeJS.ProcessEnv {
     ORDERER_GENERAL_TLS_CERTIFICATE: path.join(tls, 'server.crt'),
     ORDERER_GENERAL_TLS_ROOTCAS: `[${path.join(tls, 'ca.crt')}]`,
     ORDERER_GENERAL_BOOTSTRAPMETHOD: 'none',
-    // Peers ping every 10 s (KEEPALIVE_TIMINGS); Fabric's default minimum (60 s) answers that with GOAWAY.
+    // Peers ping every 10 s (KEEPALIVE_TIMINGS); below Fabric's default minimum (60 s) gRPC may close the connection.
     ORDERER_GENERAL_KEEPALIVE_SERVERMININTERVAL: '10s',
     ORDERER_CHANNELPARTICIPATION_ENABLED: 'true',
     ORDERER_ADMIN_LISTENADDRESS: `${listen}:${port(org, 'ordererAdmin')}`,
