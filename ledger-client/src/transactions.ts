@@ -34,6 +34,8 @@ export interface RetryRuntime {
   readonly policy?: RetryPolicy;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** While a commit status is awaited, the same transaction is sent again every this many ms (default {@link COMMIT_RESEND_MS}). */
+  readonly commitResendMs?: number;
 }
 
 const decoder = new TextDecoder();
@@ -86,6 +88,17 @@ export async function evaluateTransaction<T>(
  */
 const SUBMIT_SENDS = 3;
 
+/**
+ * While the commit status is awaited, the same transaction is sent again after this long, and again after twice
+ * this long (the wait itself keeps its deadline: Fabric's 60 s, or `LOTLINE_COMMIT_TIMEOUT_MS`). An orderer that is
+ * not the Raft leader answers a Broadcast as soon as it has forwarded the transaction to the leader; when the
+ * leader's host vanishes at that moment the transaction is lost, and nothing but the wait tells. The multi-host spec
+ * saw a first write commit 62.8 s after a cut: one full wait, then a new transaction. A commit status is by
+ * transaction id, so the wait ends when any copy commits; if the first copy was only slow, a later one is refused as a
+ * duplicate id (at most one commits), the reason sending again is safe at all.
+ */
+export const COMMIT_RESEND_MS = 15_000;
+
 /** A submit that the Gateway could not hand to an orderer in time, or at all. */
 function undelivered(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
@@ -93,7 +106,13 @@ function undelivered(error: unknown): boolean {
 }
 
 /** One transaction: endorse, submit, wait for the commit status; each stage's failure is its own error class. */
-async function attempt<T>(contract: Contract, name: string, options: SubmitOptions, attempts: number): Promise<Submitted<T>> {
+async function attempt<T>(
+  contract: Contract,
+  name: string,
+  options: SubmitOptions,
+  attempts: number,
+  commitResendMs: number,
+): Promise<Submitted<T>> {
   const transaction = label(contract, name);
   const proposal = contract.newProposal(name, {
     arguments: [...(options.arguments ?? [])],
@@ -116,11 +135,17 @@ async function attempt<T>(contract: Contract, name: string, options: SubmitOptio
       if (send >= SUBMIT_SENDS || !undelivered(error)) throw classifyError(error, { ...call, stage: 'submit' });
     }
   }
+  const resends = [1, 2].map((k) =>
+    // A resend that fails changes nothing: the wait goes on, and its own deadline decides.
+    setTimeout(() => void endorsed.submit(callOptions(options.deadlineMs)).catch(() => undefined), k * commitResendMs),
+  );
   let status;
   try {
     status = await submitted.getStatus(callOptions(options.deadlineMs));
   } catch (error) {
     throw classifyError(error, { ...call, stage: 'commitStatus' });
+  } finally {
+    for (const timer of resends) clearTimeout(timer);
   }
   if (!status.successful) throw commitError(status.code, status.transactionId, transaction, attempts);
   return { result: decodeJson<T>(endorsed.getResult()), txId: status.transactionId, blockNumber: Number(status.blockNumber), attempts };
@@ -143,7 +168,7 @@ export async function submitTransaction<T>(
   const sleep = runtime.sleep ?? sleepMs;
   for (let n = 1; ; n += 1) {
     try {
-      return await attempt<T>(contract, name, options, n);
+      return await attempt<T>(contract, name, options, n, runtime.commitResendMs ?? COMMIT_RESEND_MS);
     } catch (error) {
       const failure = error as LedgerError;
       if (!isRetryable(failure) || n >= policy.maxAttempts) throw failure;

@@ -22,7 +22,7 @@ const DIVERGENT: Step = {
 };
 
 /** Runs a submit against `steps`, recording the pauses instead of sleeping them. */
-async function run(steps: readonly Step[], policy: RetryPolicy = DEFAULT_RETRY_POLICY) {
+async function run(steps: readonly Step[], policy: RetryPolicy = DEFAULT_RETRY_POLICY, commitResendMs?: number) {
   const { contract, calls, sends } = scriptedContract(steps);
   const pauses: number[] = [];
   const outcome = await submitTransaction(
@@ -36,6 +36,7 @@ async function run(steps: readonly Step[], policy: RetryPolicy = DEFAULT_RETRY_P
         return Promise.resolve();
       },
       random: () => 0.5,
+      ...(commitResendMs !== undefined ? { commitResendMs } : {}),
     },
   ).then(
     (value) => ({ value, error: undefined }),
@@ -126,6 +127,27 @@ describe('the retry loop', function () {
     expect((error as LedgerError).reason).to.equal('outcome-unknown');
     expect(calls).to.equal(1);
     expect(sends).to.equal(3);
+  });
+
+  it('sends the same transaction again while its commit status is awaited, and resolves when a copy commits', async function () {
+    // The first copy was taken by an orderer and lost (its Raft leader vanished): only a copy sent later commits.
+    const { value, calls, sends } = await run([{ lost: 1 }], DEFAULT_RETRY_POLICY, 20);
+    expect(value?.txId).to.equal('tx1');
+    expect(calls, 'one transaction: the same id each send').to.equal(1);
+    expect(sends).to.equal(2);
+  });
+
+  it('sends a waiting transaction at most twice more', async function () {
+    const { value, sends } = await run([{ lost: 2 }], DEFAULT_RETRY_POLICY, 20);
+    expect(value?.txId).to.equal('tx1');
+    expect(sends).to.equal(3);
+  });
+
+  it('sends nothing more once the commit status has come', async function () {
+    const { contract, sends } = scriptedContract([VALID]);
+    await submitTransaction(contract, 'CreateLot', { arguments: ['{}'] }, { commitResendMs: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sends()).to.equal(1);
   });
 
   it('reports a commit-status timeout with the id of the submitted transaction', async function () {

@@ -19,14 +19,30 @@ export function gatewayError(code: number, message: string, details: readonly st
 
 /**
  * What one attempt does: fail at a stage, or commit with a validation code (0 = VALID); `undelivered`: its first
- * sends to the ordering service time out (DEADLINE_EXCEEDED), then it is delivered and commits VALID.
+ * sends to the ordering service time out (DEADLINE_EXCEEDED), then it is delivered and commits VALID; `lost`: its
+ * first copy is taken by the ordering service and lost, so its commit status comes only once it has been sent
+ * `lost` more times (then VALID).
  */
-export type Step = { endorse: Error } | { submit: Error } | { status: Error } | { commit: number } | { undelivered: number };
+export type Step =
+  | { endorse: Error }
+  | { submit: Error }
+  | { status: Error }
+  | { commit: number }
+  | { undelivered: number }
+  | { lost: number };
 
 /** A Contract whose successive transactions follow `steps` (the last one repeats); `calls` counts endorsements. */
 export function scriptedContract(steps: readonly Step[]): { contract: Contract; calls: () => number; sends: () => number } {
   let n = 0;
   let sends = 0;
+  // Commit-status waits of `lost` steps, each released once its transaction has been sent enough times.
+  const waiting: { until: number; release: () => void }[] = [];
+  const releaseDue = () => {
+    for (const w of waiting.filter((w) => sends >= w.until)) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.release();
+    }
+  };
   const contract = {
     getChaincodeName: () => 'lotline',
     getContractName: () => 'Lot',
@@ -43,6 +59,7 @@ export function scriptedContract(steps: readonly Step[]): { contract: Contract; 
                 getResult: () => new TextEncoder().encode(JSON.stringify({ ok: n })),
                 submit: () => {
                   sends += 1;
+                  releaseDue();
                   if ('undelivered' in step && sends <= step.undelivered)
                     return Promise.reject(
                       gatewayError(GrpcStatus.DEADLINE_EXCEEDED, 'submit timeout expired while broadcasting to ordering service'),
@@ -50,15 +67,20 @@ export function scriptedContract(steps: readonly Step[]): { contract: Contract; 
                   return 'submit' in step
                     ? Promise.reject(step.submit)
                     : Promise.resolve({
-                        getStatus: () =>
-                          'status' in step
+                        getStatus: async () => {
+                          if ('lost' in step) {
+                            const until = sends + step.lost;
+                            await new Promise<void>((release) => waiting.push({ until, release }));
+                          }
+                          return 'status' in step
                             ? Promise.reject(step.status)
                             : Promise.resolve({
                                 successful: !('commit' in step) || step.commit === 0,
                                 code: 'commit' in step ? step.commit : 0,
                                 transactionId: txId,
                                 blockNumber: BigInt(40 + n),
-                              }),
+                              });
+                        },
                       });
                 },
               }),
