@@ -327,10 +327,14 @@ describe('every organisation on its own host (network namespaces)', function () 
       // among the two left, a write can take a minute; then every write commits. Each attempt is a new lot.
       let first: unknown;
       while (first === undefined) {
+        const t0 = Date.now();
         try {
           first = await write(0);
         } catch (error) {
           if (Date.now() - cut > 240_000) throw error;
+          // What held the write up, for the report (the test asserts only that writes go on).
+          const why = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 300);
+          process.stdout.write(`      a write after the cut failed after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${why}\n`);
         }
       }
       const recovered = Date.now() - cut;
