@@ -92,10 +92,10 @@ const SUBMIT_SENDS = 3;
  * While the commit status is awaited, the same transaction is sent again after this long, and again after twice
  * this long (the wait itself keeps its deadline: Fabric's 60 s, or `LOTLINE_COMMIT_TIMEOUT_MS`). An orderer that is
  * not the Raft leader answers a Broadcast as soon as it has forwarded the transaction to the leader; when the
- * leader's host vanishes at that moment the transaction is lost, and nothing but the wait tells. The multi-host spec
- * saw a first write commit 62.8 s after a cut: one full wait, then a new transaction. A commit status is by
- * transaction id, so the wait ends when any copy commits; if the first copy was only slow, a later one is refused as a
- * duplicate id (at most one commits), the reason sending again is safe at all.
+ * leader's host vanishes at that moment the transaction is lost, and nothing but the wait tells. A commit status is
+ * by transaction id, so the wait ends when any copy commits; if the first copy was only slow, a later one is refused
+ * as a duplicate id (at most one commits), the reason sending again is safe at all. (In the multi-host spec's host
+ * cut the slow first write had another cause, Raft stalled on the remaining orderers: see the README's Reliability.)
  */
 export const COMMIT_RESEND_MS = 15_000;
 

@@ -40,6 +40,11 @@ export function epcisError(props: EpcisErrorProperties): ApiError {
   });
 }
 
+/** A 400 for one invalid field: `reason` is the detail and the field's one violation at `pointer`. */
+export function invalidField(code: string, title: string, pointer: string, reason: string): ApiError {
+  return epcisError({ status: 400, code, title, detail: reason, violations: [{ pointer, reason }] });
+}
+
 const POINTER = /^(\/epcisBody\/eventList\/\d+(?:\/[^:\s]*)?): /;
 
 /**

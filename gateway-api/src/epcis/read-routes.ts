@@ -38,7 +38,7 @@ import { requireReadModel, type ReadModelService } from '../read-model';
 import { minBlock } from '../schemas';
 import { openEventStream } from '../http/sse';
 import { upgradeOf } from '../http/upgrade';
-import { epcisError } from './errors';
+import { epcisError, invalidField } from './errors';
 import { DEFAULT_PER_PAGE, EPCIS_CONTEXT, MAX_PER_PAGE, parseQuery, queryDocument, queryEvents, type QueryResult } from './query';
 import { nextRun, parseSchedule, SCHEDULE_FIELDS, ScheduleError, type RawSchedule, type Schedule, type ScheduleField } from './schedule';
 import { changesAfter, serveSocket, type SocketMode } from './websocket';
@@ -232,13 +232,7 @@ function modeProblem(pointer: string, missing = false): ApiError {
   const reason = missing
     ? 'a WebSocket subscription needs stream=true (report as events arrive) or a schedule (second, minute, hour, dayOfMonth, month, dayOfWeek)'
     : 'stream and schedule are mutually exclusive (EPCIS 2.0): give stream: true to be notified as events arrive, or a schedule';
-  return epcisError({
-    status: 400,
-    code: 'EPCIS_SUBSCRIPTION_MODE',
-    title: 'Invalid subscription',
-    detail: reason,
-    violations: [{ pointer, reason }],
-  });
+  return invalidField('EPCIS_SUBSCRIPTION_MODE', 'Invalid subscription', pointer, reason);
 }
 
 /**
@@ -673,25 +667,10 @@ export function epcisReadRoutes(api: ApiRouter, deps: EpcisReadDeps): void {
       await loadQuery(params.name);
       const mode = subscriptionMode(body, new Date());
       const tokenProblem = body.signatureToken === undefined ? undefined : signatureTokenProblem(body.signatureToken);
-      if (tokenProblem !== undefined) {
-        throw epcisError({
-          status: 400,
-          code: 'EPCIS_SIGNATURE_TOKEN',
-          title: 'Invalid signature token',
-          detail: tokenProblem,
-          violations: [{ pointer: '/signatureToken', reason: tokenProblem }],
-        });
-      }
+      if (tokenProblem !== undefined)
+        throw invalidField('EPCIS_SIGNATURE_TOKEN', 'Invalid signature token', '/signatureToken', tokenProblem);
       const problem = await destinationProblem(body.dest, hosts);
-      if (problem !== undefined) {
-        throw epcisError({
-          status: 400,
-          code: 'EPCIS_WEBHOOK_DESTINATION',
-          title: 'Invalid webhook destination',
-          detail: problem,
-          violations: [{ pointer: '/dest', reason: problem }],
-        });
-      }
+      if (problem !== undefined) throw invalidField('EPCIS_WEBHOOK_DESTINATION', 'Invalid webhook destination', '/dest', problem);
       const id = randomUUID();
       const asOfBlock = await reads.read(
         undefined,

@@ -17,7 +17,7 @@ import request from 'supertest';
 import { schemaViolations } from '../../../gateway-api/src/epcis';
 import { listen } from '../api/support';
 import { uniqueId } from '../support/network';
-import { closeEpcis, epcisApp, fixtureDocument, fixtureFiles, prefixesOf, registerPrefixes } from './support';
+import { closeEpcis, epcisApp, fixtureDocument, fixtureFiles, freshObjectEvent, prefixesOf, registerPrefixes } from './support';
 
 type Json = Record<string, unknown>;
 
@@ -99,17 +99,7 @@ function capture(doc: unknown, user = 'PartsCo/qm1'): request.Test {
 }
 
 /** A new ObjectEvent (no ledger operation: bizStep storing, SGTIN) that no run has captured before. */
-function freshEvent(serial: string): Json {
-  return {
-    type: 'ObjectEvent',
-    eventTime: new Date().toISOString(),
-    eventTimeZoneOffset: '+00:00',
-    action: 'OBSERVE',
-    epcList: [`urn:epc:id:sgtin:4012345.011111.${serial}`],
-    bizStep: 'storing',
-    readPoint: { id: 'urn:epc:id:sgln:4012345.00001.7' },
-  };
-}
+const freshEvent = (serial: string): Json => freshObjectEvent('4012345.011111', serial);
 
 const document = (events: Json[]): Json => ({
   '@context': ['https://ref.gs1.org/standards/epcis/epcis-context.jsonld'],

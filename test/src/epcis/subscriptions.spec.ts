@@ -16,7 +16,7 @@ import { WebSocket } from 'ws';
 import { createApiServer } from '../../../gateway-api/src/http/server';
 import { WEBSOCKET_PROTOCOL } from '../../../gateway-api/src/http/upgrade';
 import { uniqueId } from '../support/network';
-import { closeEpcis, epcisApp, registerPrefixes } from './support';
+import { closeEpcis, epcisApp, freshObjectEvent, registerPrefixes } from './support';
 
 type Json = Record<string, unknown>;
 
@@ -26,17 +26,7 @@ const USER = 'PartsCo/qm1';
 const ITEM = '4012345.033333';
 
 /** A new ObjectEvent (no ledger operation: bizStep storing) of one new SGTIN. */
-function freshEvent(serial: string): Json {
-  return {
-    type: 'ObjectEvent',
-    eventTime: new Date().toISOString(),
-    eventTimeZoneOffset: '+00:00',
-    action: 'OBSERVE',
-    epcList: [`urn:epc:id:sgtin:${ITEM}.${serial}`],
-    bizStep: 'storing',
-    readPoint: { id: 'urn:epc:id:sgln:4012345.00001.7' },
-  };
-}
+const freshEvent = (serial: string): Json => freshObjectEvent(ITEM, serial);
 
 function capture(events: Json[]): request.Test {
   return request(app)

@@ -15,6 +15,22 @@ import { closeAll, config, connect, contract, org } from '../support/network';
 /** The third-party EPCIS documents copied into the repository, with their provenance: test/fixtures/epcis/README.md. */
 export const EPCIS_FIXTURES = path.join(config.repoRoot, 'test', 'fixtures', 'epcis');
 
+/**
+ * A new ObjectEvent with no ledger operation (bizStep storing) of one SGTIN, `<item>.<serial>` (`item`: the GS1
+ * company prefix and item reference, one per spec, so that specs never see each other's events).
+ */
+export function freshObjectEvent(item: string, serial: string): Record<string, unknown> {
+  return {
+    type: 'ObjectEvent',
+    eventTime: new Date().toISOString(),
+    eventTimeZoneOffset: '+00:00',
+    action: 'OBSERVE',
+    epcList: [`urn:epc:id:sgtin:${item}.${serial}`],
+    bizStep: 'storing',
+    readPoint: { id: 'urn:epc:id:sgln:4012345.00001.7' },
+  };
+}
+
 /** Parse a fixture document. */
 export function fixtureDocument(rel: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(EPCIS_FIXTURES, rel), 'utf8')) as Record<string, unknown>;
